@@ -1,0 +1,35 @@
+import { Outlet, createBrowserRouter } from 'react-router-dom';
+import { AppHeader } from './components/app-header.tsx';
+import { CasePage } from './pages/case-page.tsx';
+import { NotFoundPage } from './pages/not-found-page.tsx';
+import { SearchPage } from './pages/search-page.tsx';
+
+function Layout() {
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <AppHeader />
+      <main id="main" className="app-main" tabIndex={-1}>
+        <Outlet />
+      </main>
+      <footer className="app-footer">
+        cbmir is a research tool for case retrieval. It does not make a diagnosis.
+      </footer>
+    </>
+  );
+}
+
+export function createAppRouter() {
+  return createBrowserRouter([
+    {
+      element: <Layout />,
+      children: [
+        { path: '/', element: <SearchPage /> },
+        { path: '/cases/:id', element: <CasePage /> },
+        { path: '*', element: <NotFoundPage /> },
+      ],
+    },
+  ]);
+}

@@ -1,0 +1,43 @@
+import type { SearchHit } from '@cbmir/contract';
+import { Link } from 'react-router-dom';
+import { formatDistance } from '../domain/distance.ts';
+import { drGradeName } from '../domain/dr-grade.ts';
+import { eyeLabel } from '../domain/eye.ts';
+import { GradeBadge } from './grade-badge.tsx';
+
+export function ResultCard({ hit, rank }: { hit: SearchHit; rank: number }) {
+  const alt = `Fundus photograph of similar case ${rank}: DR grade ${drGradeName(hit.grade)}, ${eyeLabel(hit.eye).toLowerCase()}`;
+  return (
+    <li className="result-card" data-testid="result-card" data-image-id={hit.imageId} data-distance={hit.distance}>
+      <Link
+        to={`/cases/${encodeURIComponent(hit.imageId)}`}
+        className="result-card__link"
+        aria-label={`Case ${rank}: ${drGradeName(hit.grade)}, ${eyeLabel(hit.eye)}, distance ${formatDistance(hit.distance)}`}
+      >
+        <div className="result-card__image">
+          <img src={hit.thumbnailUrl} alt={alt} loading="lazy" decoding="async" />
+          <span className="result-card__rank" data-testid="rank">
+            #{rank}
+          </span>
+        </div>
+        <div className="result-card__body">
+          <GradeBadge grade={hit.grade} />
+          <dl className="result-card__facts">
+            <div>
+              <dt>Eye</dt>
+              <dd data-testid="eye">{eyeLabel(hit.eye)}</dd>
+            </div>
+            <div>
+              <dt>
+                <abbr title="Euclidean distance between embeddings; smaller is more similar">L2</abbr> distance
+              </dt>
+              <dd className="numeric" data-testid="distance">
+                {formatDistance(hit.distance)}
+              </dd>
+            </div>
+          </dl>
+        </div>
+      </Link>
+    </li>
+  );
+}

@@ -1,0 +1,81 @@
+import { useEffect } from 'react';
+import { useSearchSession, type SearchSession } from '../api/search-session.tsx';
+import { ImageDropZone } from '../components/image-drop-zone.tsx';
+import { KSelector } from '../components/k-selector.tsx';
+import { ResultGrid } from '../components/result-grid.tsx';
+import { ErrorMessage, LoadingMessage } from '../components/status-message.tsx';
+
+export function SearchPage() {
+  const { file, previewUrl, k, search, chooseFile, setK, retry } = useSearchSession();
+
+  useEffect(() => {
+    document.title = 'Search · cbmir';
+  }, []);
+
+  return (
+    <div className="search-layout">
+      <section className="panel query-panel" aria-labelledby="query-heading">
+        <h1 id="query-heading" className="panel__title">
+          Find similar cases
+        </h1>
+        <p className="panel__intro">
+          Upload a colour fundus photograph to retrieve the most similar graded cases in the index.
+        </p>
+        <ImageDropZone file={file} previewUrl={previewUrl} onFile={chooseFile} />
+        <KSelector value={k} onChange={setK} />
+        {file && (
+          <button
+            type="button"
+            className="button button--secondary"
+            onClick={retry}
+            disabled={search.isPending}
+            data-testid="search-again"
+          >
+            Search again
+          </button>
+        )}
+      </section>
+
+      <section className="results-panel" aria-labelledby="results-heading" aria-busy={search.isPending}>
+        <h2 id="results-heading" className="results-panel__title">
+          Similar cases
+        </h2>
+        <SearchOutcome search={search} />
+      </section>
+    </div>
+  );
+}
+
+function SearchOutcome({ search }: { search: SearchSession['search'] }) {
+  return (
+    <>
+      {/* Always mounted, so screen readers announce each change of state, not only the first. */}
+      <div className="live-region" aria-live="polite" data-testid="search-status">
+        {search.isPending && <LoadingMessage testId="search-loading">Embedding and searching…</LoadingMessage>}
+        {search.isError && (
+          <ErrorMessage
+            error={search.error}
+            title="The search could not be run"
+            testId="search-error"
+            action={
+              <p className="status__hint">Choose a JPEG, PNG, TIFF or WebP fundus photograph and try again.</p>
+            }
+          />
+        )}
+        {search.isSuccess && (
+          <p className="results-panel__meta" data-testid="results-meta">
+            {search.data.results.length} nearest {search.data.results.length === 1 ? 'case' : 'cases'} by{' '}
+            <abbr title="Euclidean distance between embeddings; smaller is more similar">L2</abbr> distance,
+            ranked by model {search.data.model.name}.
+          </p>
+        )}
+        {search.isIdle && (
+          <p className="empty-state" data-testid="results-empty">
+            Results appear here, most similar first, with each case’s DR grade, eye and distance.
+          </p>
+        )}
+      </div>
+      {search.isSuccess && <ResultGrid hits={search.data.results} label="Similar cases, most similar first" />}
+    </>
+  );
+}

@@ -1,0 +1,141 @@
+import type { SqlClient } from './sql-client.ts';
+import { parseVectorLiteral, toVectorLiteral } from './vector-literal.ts';
+
+/** What the vector queries need to know about a model version. */
+export interface VectorSpace {
+  id: string;
+  embeddingDim: number;
+}
+
+export interface Neighbour {
+  imageId: string;
+  distance: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Each model version has its own partial HNSW index over embedding::vector(d). The planner only uses a
+ * partial index when the query's predicate matches it literally, so the version id and dimension are
+ * inlined into the SQL -- after checking that they are a uuid and an integer, so nothing can be injected.
+ */
+function spaceSql(space: VectorSpace) {
+  if (!UUID.test(space.id)) throw new Error(`not a model version id: ${space.id}`);
+  if (!Number.isInteger(space.embeddingDim) || space.embeddingDim < 1) {
+    throw new Error(`not an embedding dimension: ${space.embeddingDim}`);
+  }
+  return {
+    column: `embedding::vector(${space.embeddingDim})`,
+    cast: `vector(${space.embeddingDim})`,
+    where: `model_version_id = '${space.id}'`,
+    indexName: `embeddings_hnsw_${space.id.replaceAll('-', '')}`,
+  };
+}
+
+function checkDimension(space: VectorSpace, vector: ArrayLike<number>) {
+  if (vector.length !== space.embeddingDim) {
+    throw new RangeError(`vector has ${vector.length} dimensions, the model version has ${space.embeddingDim}`);
+  }
+}
+
+export function embeddingRepositoryFactory(db: SqlClient) {
+  return {
+    /** Creates the version's HNSW index (L2) if it does not exist yet. */
+    async ensureIndex(space: VectorSpace): Promise<string> {
+      const s = spaceSql(space);
+      await db.exec(
+        `CREATE INDEX IF NOT EXISTS ${s.indexName} ON embeddings USING hnsw ((${s.column}) vector_l2_ops) WHERE ${s.where}`,
+      );
+      return s.indexName;
+    },
+
+    async upsertMany(space: VectorSpace, rows: { imageId: string; vector: ArrayLike<number> }[]): Promise<void> {
+      if (rows.length === 0) return;
+      for (const row of rows) checkDimension(space, row.vector);
+      await db.transaction(async (tx) => {
+        for (const row of rows) {
+          await tx.query(
+            `INSERT INTO embeddings (image_id, model_version_id, embedding) VALUES ($1, $2, $3::vector)
+             ON CONFLICT (model_version_id, image_id) DO UPDATE SET embedding = EXCLUDED.embedding`,
+            [row.imageId, space.id, toVectorLiteral(row.vector)],
+          );
+        }
+      });
+    },
+
+    async find(space: VectorSpace, imageId: string): Promise<number[] | null> {
+      const rows = await db.query<{ embedding: string }>(
+        `SELECT embedding::text AS embedding FROM embeddings WHERE model_version_id = $1 AND image_id = $2`,
+        [space.id, imageId],
+      );
+      return rows[0] ? parseVectorLiteral(rows[0].embedding) : null;
+    },
+
+    /** Ids of the images that have no embedding under this version yet. */
+    async imagesWithout(space: VectorSpace, limit: number): Promise<string[]> {
+      const rows = await db.query<{ id: string }>(
+        `SELECT i.id FROM images i
+         WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.image_id = i.id AND e.model_version_id = $1)
+         ORDER BY i.created_at, i.id LIMIT $2`,
+        [space.id, limit],
+      );
+      return rows.map((row) => row.id);
+    },
+
+    async count(space: VectorSpace): Promise<number> {
+      const rows = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM embeddings WHERE model_version_id = $1`,
+        [space.id],
+      );
+      return Number(rows[0]?.n ?? 0);
+    },
+
+    /**
+     * The k nearest images by Euclidean distance, through the version's HNSW index.
+     * ef_search is raised to at least k so the index returns k rows (its default, 40, caps results).
+     */
+    async nearest(
+      space: VectorSpace,
+      vector: ArrayLike<number>,
+      k: number,
+      options: { excludeImageId?: string } = {},
+    ): Promise<Neighbour[]> {
+      checkDimension(space, vector);
+      const s = spaceSql(space);
+      const limit = k + (options.excludeImageId ? 1 : 0);
+      return db.transaction(async (tx) => {
+        await tx.exec(`SET LOCAL hnsw.ef_search = ${Math.max(40, Math.min(1000, limit * 2))}`);
+        const rows = await tx.query<{ image_id: string; distance: number }>(
+          `SELECT image_id, ${s.column} <-> $1::${s.cast} AS distance
+           FROM embeddings WHERE ${s.where}
+           ORDER BY ${s.column} <-> $1::${s.cast}
+           LIMIT $2`,
+          [toVectorLiteral(vector), limit],
+        );
+        return rows
+          .filter((row) => row.image_id !== options.excludeImageId)
+          .slice(0, k)
+          .map((row) => ({ imageId: row.image_id, distance: Number(row.distance) }));
+      });
+    },
+
+    /**
+   * The query plan of nearest() with the alternatives to an ordered index scan switched off, so tests and
+   * operators can see that the HNSW index can serve it (on a handful of rows the planner rightly prefers a sort).
+   */
+    async explainNearest(space: VectorSpace, vector: ArrayLike<number>, k: number): Promise<string> {
+      const s = spaceSql(space);
+      return db.transaction(async (tx) => {
+        await tx.exec(`SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off`);
+        const rows = await tx.query<{ 'QUERY PLAN': string }>(
+          `EXPLAIN SELECT image_id FROM embeddings WHERE ${s.where}
+           ORDER BY ${s.column} <-> $1::${s.cast} LIMIT $2`,
+          [toVectorLiteral(vector), k],
+        );
+        return rows.map((row) => row['QUERY PLAN']).join('\n');
+      });
+    },
+  };
+}
+
+export type EmbeddingRepository = ReturnType<typeof embeddingRepositoryFactory>;

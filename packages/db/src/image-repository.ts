@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import type { SqlClient } from './sql-client.ts';
+
+export type Eye = 'left' | 'right';
+
+export interface NewImage {
+  sha256: string;
+  originalPath: string;
+  thumbnailPath: string;
+  format: string;
+  width: number;
+  height: number;
+  eye: Eye | null;
+  grade: number | null;
+  patientRef: string | null;
+  source: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface StoredImage extends Required<NewImage> {
+  id: string;
+  createdAt: Date;
+}
+
+interface ImageRow {
+  id: string;
+  sha256: string;
+  original_path: string;
+  thumbnail_path: string;
+  format: string;
+  width: number;
+  height: number;
+  eye: Eye | null;
+  grade: number | null;
+  patient_ref: string | null;
+  source: string;
+  metadata: Record<string, unknown> | string;
+  created_at: Date | string;
+}
+
+function toImage(row: ImageRow): StoredImage {
+  return {
+    id: row.id,
+    sha256: row.sha256,
+    originalPath: row.original_path,
+    thumbnailPath: row.thumbnail_path,
+    format: row.format,
+    width: row.width,
+    height: row.height,
+    eye: row.eye,
+    grade: row.grade,
+    patientRef: row.patient_ref,
+    source: row.source,
+    metadata: typeof row.metadata === 'string' ? JSON.parse(row.metadata) : row.metadata,
+    createdAt: new Date(row.created_at),
+  };
+}
+
+export function imageRepositoryFactory(db: SqlClient) {
+  return {
+    /** Inserts unless an image with the same content hash exists; returns the stored row either way. */
+    async insertOrGet(image: NewImage): Promise<{ image: StoredImage; inserted: boolean }> {
+      const inserted = await db.query<ImageRow>(
+        `INSERT INTO images (id, sha256, original_path, thumbnail_path, format, width, height, eye, grade,
+                             patient_ref, source, metadata)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         ON CONFLICT (sha256) DO NOTHING
+         RETURNING *`,
+        [
+          randomUUID(),
+          image.sha256,
+          image.originalPath,
+          image.thumbnailPath,
+          image.format,
+          image.width,
+          image.height,
+          image.eye,
+          image.grade,
+          image.patientRef,
+          image.source,
+          JSON.stringify(image.metadata ?? {}),
+        ],
+      );
+      if (inserted[0]) return { image: toImage(inserted[0]), inserted: true };
+      const existing = await this.findBySha256(image.sha256);
+      if (!existing) throw new Error(`image ${image.sha256} vanished during insert`);
+      return { image: existing, inserted: false };
+    },
+
+    async findById(id: string): Promise<StoredImage | null> {
+      const rows = await db.query<ImageRow>(`SELECT * FROM images WHERE id = $1`, [id]);
+      return rows[0] ? toImage(rows[0]) : null;
+    },
+
+    async findBySha256(sha256: string): Promise<StoredImage | null> {
+      const rows = await db.query<ImageRow>(`SELECT * FROM images WHERE sha256 = $1`, [sha256]);
+      return rows[0] ? toImage(rows[0]) : null;
+    },
+
+    async findByIds(ids: string[]): Promise<Map<string, StoredImage>> {
+      if (ids.length === 0) return new Map();
+      const rows = await db.query<ImageRow>(`SELECT * FROM images WHERE id = ANY($1::uuid[])`, [ids]);
+      return new Map(rows.map((row) => [row.id, toImage(row)]));
+    },
+
+    async count(): Promise<number> {
+      const rows = await db.query<{ n: number | string }>(`SELECT count(*)::int AS n FROM images`);
+      return Number(rows[0]?.n ?? 0);
+    },
+  };
+}
+
+export type ImageRepository = ReturnType<typeof imageRepositoryFactory>;

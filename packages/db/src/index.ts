@@ -1,0 +1,10 @@
+export * from './sql-client.ts';
+export * from './open-database.ts';
+export * from './migrate.ts';
+export * from './vector-literal.ts';
+export * from './image-repository.ts';
+export * from './model-version-repository.ts';
+export * from './embedding-repository.ts';
+export { openPglite } from './pglite-client.ts';
+export { openPostgres } from './postgres-client.ts';
+export { createTestDatabase } from './test-database.ts';

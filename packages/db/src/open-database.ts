@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import { embeddingRepositoryFactory } from './embedding-repository.ts';
+import { imageRepositoryFactory } from './image-repository.ts';
+import { migrate } from './migrate.ts';
+import { modelVersionRepositoryFactory } from './model-version-repository.ts';
+import { openPglite } from './pglite-client.ts';
+import { openPostgres } from './postgres-client.ts';
+import type { SqlClient } from './sql-client.ts';
+
+export interface DatabaseOptions {
+  /** postgres://... for a PostgreSQL server; unset for embedded PGlite. */
+  databaseUrl?: string | undefined;
+  /** Where embedded PGlite keeps its files (dataDir/db); null keeps it in memory. */
+  dataDir: string | null;
+}
+
+export interface Database {
+  sql: SqlClient;
+  images: ReturnType<typeof imageRepositoryFactory>;
+  modelVersions: ReturnType<typeof modelVersionRepositoryFactory>;
+  embeddings: ReturnType<typeof embeddingRepositoryFactory>;
+  /** Migrations applied by this open (empty when the schema was already current). */
+  appliedMigrations: string[];
+  close(): Promise<void>;
+}
+
+/** Opens the configured database, applies pending migrations and builds the repositories. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const sql = options.databaseUrl
+    ? await openPostgres(options.databaseUrl)
+    : await openPglite(options.dataDir === null ? null : join(options.dataDir, 'db'));
+  let appliedMigrations: string[];
+  try {
+    appliedMigrations = await migrate(sql);
+  } catch (error) {
+    await sql.close();
+    throw error;
+  }
+  return {
+    sql,
+    images: imageRepositoryFactory(sql),
+    modelVersions: modelVersionRepositoryFactory(sql),
+    embeddings: embeddingRepositoryFactory(sql),
+    appliedMigrations,
+    close: () => sql.close(),
+  };
+}

@@ -1,0 +1,34 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import type { SqlClient } from './sql-client.ts';
+
+type Queryable = Pick<PGlite, 'query' | 'exec'> | Transaction;
+
+function wrap(db: Queryable, root: PGlite | null): SqlClient {
+  return {
+    kind: 'pglite',
+    async query<Row>(sql: string, params: unknown[] = []) {
+      const result = await db.query<Row>(sql, params);
+      return result.rows;
+    },
+    async exec(sql: string) {
+      await db.exec(sql);
+    },
+    async transaction<T>(fn: (tx: SqlClient) => Promise<T>) {
+      // PGlite has one connection: a nested transaction() would deadlock, so reuse the open one.
+      if (!root) return fn(wrap(db, null));
+      return root.transaction((tx) => fn(wrap(tx, null)));
+    },
+    async close() {
+      if (root && !root.closed) await root.close();
+    },
+  };
+}
+
+/** Embedded PostgreSQL (PGlite) with pgvector, persisted in dataDir; in memory when dataDir is null. */
+export async function openPglite(dataDir: string | null): Promise<SqlClient> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const db = await PGlite.create(dataDir ?? undefined, { extensions: { vector } });
+  return wrap(db, db);
+}

@@ -1,0 +1,51 @@
+import { defineConfig } from 'vitest/config';
+
+// Three tiers (STYLE.md): unit tests next to the code, integration tests (*.int.test.ts) that run against
+// both databases, and end-to-end tests that drive the built web app in Chromium.
+// scripts/run-tests.mjs decides which projects this machine can run and says so.
+const integration = ['packages/**/src/**/*.int.test.ts', 'apps/**/src/**/*.int.test.ts', 'apps/cli/test/**/*.int.test.ts'];
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/**/src/**/*.test.ts', 'apps/**/src/**/*.test.ts'],
+          exclude: [...integration, '**/node_modules/**'],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration-pglite',
+          include: integration,
+          env: { CBMIR_TEST_DB: 'pglite' },
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration-postgres',
+          include: integration,
+          env: { CBMIR_TEST_DB: 'postgres' },
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['apps/web/e2e/**/*.e2e.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
+    ],
+  },
+});
