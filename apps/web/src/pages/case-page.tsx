@@ -98,7 +98,7 @@ function CaseDetails({ record }: { record: ImageRecord }) {
         </div>
       </article>
 
-      <section className="results-panel" aria-labelledby="similar-heading" aria-busy={similar.isPending}>
+      <section className="results-panel" aria-labelledby="similar-heading">
         <h2 id="similar-heading" className="results-panel__title">
           Similar cases
         </h2>

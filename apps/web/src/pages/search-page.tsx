@@ -36,7 +36,7 @@ export function SearchPage() {
         )}
       </section>
 
-      <section className="results-panel" aria-labelledby="results-heading" aria-busy={search.isPending}>
+      <section className="results-panel" aria-labelledby="results-heading">
         <h2 id="results-heading" className="results-panel__title">
           Similar cases
         </h2>

@@ -1,0 +1,160 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase } from '@cbmir/db';
+import { generateSyntheticFundus } from '@cbmir/imaging';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from './server.ts';
+
+// The real API in-process: real database (PGlite or PostgreSQL + pgvector, per vitest project), the real
+// ResNet-50 embedder, real HTTP. Only the demo images are synthetic.
+const DEMO_IMAGES = 10;
+const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-api-'));
+let target: Awaited<ReturnType<typeof createTestDatabase>>;
+let server: RunningServer;
+
+beforeAll(async () => {
+  target = await createTestDatabase();
+  server = await startServer({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    CBMIR_DATA_DIR: dataDir,
+    CBMIR_DEMO_IMAGES: String(DEMO_IMAGES),
+    CBMIR_MAX_UPLOAD_MB: '2',
+    LOG_LEVEL: 'warn',
+    ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
+  });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await target?.drop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const url = (path: string) => `${server.url}${path}`;
+
+async function searchWith(bytes: Uint8Array, fileName = 'query.jpg', k?: number, field = 'image') {
+  const form = new FormData();
+  form.append(field, new Blob([bytes]), fileName);
+  return fetch(url(`/api/v1/search${k === undefined ? '' : `?k=${k}`}`), { method: 'POST', body: form });
+}
+
+async function expectError(response: Response, status: number, code?: string) {
+  expect(response.status).toBe(status);
+  const body = (await response.json()) as { error: string; message: string };
+  expect(body.message.length).toBeGreaterThan(0);
+  if (code) expect(body.error).toBe(code);
+  return body;
+}
+
+type SearchBody = { model: { embeddingDim: number; trained: boolean }; results: { imageId: string; distance: number; grade: number | null; eye: string | null; thumbnailUrl: string }[] };
+
+describe(`REST API (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
+  it('reports liveness and readiness with the untrained seeded model', async () => {
+    expect(await (await fetch(url('/healthz'))).json()).toEqual({ status: 'ok' });
+    const ready = await (await fetch(url('/readyz'))).json();
+    expect(ready).toMatchObject({ status: 'ready', database: true, images: DEMO_IMAGES });
+    expect(ready.model).toMatchObject({ architecture: 'resnet50', embeddingDim: 128, trained: false, active: true });
+    expect(typeof ready.backend).toBe('string');
+  });
+
+  it('searches by an uploaded image: k results ordered by L2 distance with working thumbnails', async () => {
+    const response = await searchWith(await generateSyntheticFundus({ seed: 77, grade: 2 }), 'query.jpg', 5);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as SearchBody;
+    expect(body.model.embeddingDim).toBe(128);
+    expect(body.results).toHaveLength(5);
+    const distances = body.results.map((r) => r.distance);
+    expect(distances).toEqual([...distances].sort((a, b) => a - b));
+    const thumbnail = await fetch(url(body.results[0]!.thumbnailUrl));
+    expect(thumbnail.headers.get('content-type')).toBe('image/jpeg');
+    expect((await sharp(Buffer.from(await thumbnail.arrayBuffer())).metadata()).width).toBeLessThanOrEqual(256);
+  });
+
+  it('finds a stored image itself first, at distance ~0: queries are preprocessed exactly like the database', async () => {
+    const demo = await generateSyntheticFundus({ seed: 1003, grade: 3 }); // the 4th seeded demo image
+    const body = (await (await searchWith(demo)).json()) as SearchBody;
+    expect(body.results).toHaveLength(10);
+    expect(body.results[0]!.distance).toBeLessThan(1e-3);
+    expect(body.results[0]!.grade).toBe(3);
+    expect(body.results[1]!.distance).toBeGreaterThan(body.results[0]!.distance);
+  });
+
+  it('accepts PNG, TIFF and WebP', async () => {
+    const jpeg = await generateSyntheticFundus({ seed: 5, grade: 1 });
+    for (const format of ['png', 'tiff', 'webp'] as const) {
+      const bytes = await sharp(jpeg).toFormat(format).toBuffer();
+      const response = await searchWith(bytes, `query.${format}`, 3);
+      expect(response.status, format).toBe(200);
+      expect(((await response.json()) as SearchBody).results).toHaveLength(3);
+    }
+  });
+
+  it('refuses bad uploads with a 4xx JSON error and keeps serving', async () => {
+    await expectError(await searchWith(new TextEncoder().encode('not an image at all'), 'notes.txt'), 415, 'unsupported_type');
+    const jpeg = await generateSyntheticFundus({ seed: 6, grade: 0 });
+    await expectError(await searchWith(jpeg.subarray(0, Math.floor(jpeg.length / 2)), 'cut.jpg'), 422, 'undecodable');
+    await expectError(await searchWith(new Uint8Array(3 * 1024 * 1024).fill(0xff), 'big.jpg'), 413, 'too_large');
+    // A PNG header that claims 60000 x 60000 pixels: refused before any pixel is allocated.
+    const hugeHeader = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#800' } }).png().toBuffer();
+    hugeHeader.writeUInt32BE(60000, 16);
+    hugeHeader.writeUInt32BE(60000, 20);
+    expect((await searchWith(hugeHeader, 'huge.png')).status).toBeGreaterThanOrEqual(400);
+    await expectError(await searchWith(jpeg, 'query.jpg', undefined, 'photo'), 400, 'missing_image');
+    await expectError(await fetch(url('/api/v1/search'), { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } }), 415);
+    await expectError(await searchWith(jpeg, 'query.jpg', 0), 400, 'invalid_request');
+    await expectError(await searchWith(jpeg, 'query.jpg', 101), 400, 'invalid_request');
+    expect((await fetch(url('/healthz'))).status).toBe(200);
+  });
+
+  it('serves a case, its original, its similar cases (itself excluded) and its embedding', async () => {
+    const first = ((await (await searchWith(await generateSyntheticFundus({ seed: 8, grade: 4 }), 'q.jpg', 1)).json()) as SearchBody).results[0]!;
+    const image = await (await fetch(url(`/api/v1/images/${first.imageId}`))).json();
+    expect(image).toMatchObject({ id: first.imageId, width: 256, height: 256, format: 'jpeg', source: 'demo' });
+    expect(image.patientRef).toMatch(/^demo-patient-/);
+    const original = await fetch(url(image.originalUrl));
+    expect(original.headers.get('content-type')).toBe('image/jpeg');
+
+    const similar = (await (await fetch(url(`/api/v1/images/${first.imageId}/similar?k=4`))).json()) as SearchBody;
+    expect(similar.results).toHaveLength(4);
+    expect(similar.results.map((r) => r.imageId)).not.toContain(first.imageId);
+
+    const embedding = await (await fetch(url(`/api/v1/images/${first.imageId}/embedding`))).json();
+    expect(embedding.vector).toHaveLength(128);
+    const byVector = await fetch(url('/api/v1/search/vector'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ vector: embedding.vector, k: 3 }),
+    });
+    const nearest = (await byVector.json()) as SearchBody;
+    expect(nearest.results[0]!.imageId).toBe(first.imageId);
+    expect(nearest.results[0]!.distance).toBeLessThan(1e-4);
+  });
+
+  it('refuses unknown ids and bad vectors', async () => {
+    await expectError(await fetch(url('/api/v1/images/00000000-0000-4000-8000-000000000000')), 404, 'not_found');
+    await expectError(await fetch(url('/api/v1/images/00000000-0000-4000-8000-000000000000/thumbnail')), 404);
+    await expectError(await fetch(url('/api/v1/images/00000000-0000-4000-8000-000000000000/similar')), 404);
+    await expectError(await fetch(url('/api/v1/images/1')), 400, 'invalid_request');
+    const post = (body: string) =>
+      fetch(url('/api/v1/search/vector'), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    await expectError(await post(JSON.stringify({ vector: [1, 2, 3] })), 400, 'wrong_dimension');
+    await expectError(await post(JSON.stringify({ vector: [...Array(127).fill(0), 'NaN'] })), 400);
+    await expectError(await post(JSON.stringify({ vector: [...Array(127).fill(0), null] })), 400);
+    // JSON.parse reads 1e999 as Infinity: refused before it reaches pgvector.
+    await expectError(await post(`{"vector": [1e999${',0'.repeat(127)}]}`), 400);
+    await expectError(await post('{"vector": [1, 2'), 400);
+    await expectError(await fetch(url('/api/v1/nothing-here')), 404, 'not_found');
+  });
+
+  it('documents every route in OpenAPI at /api/docs', async () => {
+    const doc = await (await fetch(url('/api/docs/json'))).json();
+    for (const path of ['/api/v1/search', '/api/v1/search/vector', '/api/v1/images/{id}', '/api/v1/images/{id}/thumbnail',
+      '/api/v1/images/{id}/similar', '/api/v1/images/{id}/embedding', '/healthz', '/readyz']) {
+      expect(Object.keys(doc.paths)).toContain(path);
+    }
+    expect((await fetch(url('/api/docs'))).status).toBe(200);
+  });
+});

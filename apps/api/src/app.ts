@@ -1,0 +1,109 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Database } from '@cbmir/db';
+import { ImageValidationError, type ImageErrorCode } from '@cbmir/imaging';
+import multipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyError } from 'fastify';
+import { AppError } from './errors.ts';
+import { healthRoutes } from './routes/health.ts';
+import { imageRoutes } from './routes/images.ts';
+import { searchRoutes } from './routes/search.ts';
+import type { ModelRuntime } from './services/model-runtime.ts';
+import type { SearchService } from './services/search-service.ts';
+import type { FileStore } from './storage/file-store.ts';
+
+export interface AppDeps {
+  db: Database;
+  files: FileStore;
+  runtime: ModelRuntime;
+  search: SearchService;
+  maxUploadBytes: number;
+  /** Built web app to serve at /, if present (apps/web/dist). */
+  webDistDir?: string | null;
+  /** pino logger shared with the services; none in tests that do not need one. */
+  logger?: FastifyBaseLogger;
+}
+
+export const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+const IMAGE_ERROR_STATUS: Record<ImageErrorCode, number> = {
+  unsupported_type: 415,
+  undecodable: 422,
+  too_large: 413,
+  too_small: 422,
+  empty: 400,
+};
+
+/** Builds the HTTP app from its dependencies, so tests can start the real thing in-process. */
+export async function buildApp(deps: AppDeps) {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // JSON bodies carry at most a 4096-d vector; images come through multipart with their own limit.
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof AppError) {
+      return reply.code(error.statusCode).send({ error: error.code, message: error.message });
+    }
+    if (error instanceof ImageValidationError) {
+      return reply.code(IMAGE_ERROR_STATUS[error.code] ?? 400).send({ error: error.code, message: error.message });
+    }
+    if (error.validation) {
+      return reply.code(400).send({ error: 'invalid_request', message: error.message });
+    }
+    if (error.code === 'FST_REQ_FILE_TOO_LARGE' || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(413).send({ error: 'too_large', message: `the upload exceeds the limit of ${Math.round(deps.maxUploadBytes / 1024 / 1024)} MB` });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return reply.code(status).send({ error: error.code ?? 'bad_request', message: error.message });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send({ error: 'internal', message: 'internal server error' });
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'cbmir',
+        version: '0.1.0',
+        description: 'Content-based retrieval of retina (fundus) photographs: upload a photo, get the most similar cases.',
+      },
+      tags: [
+        { name: 'search', description: 'Similar-case search' },
+        { name: 'images', description: 'Stored images' },
+        { name: 'health', description: 'Liveness and readiness' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  await app.register(multipart, { limits: { fileSize: deps.maxUploadBytes, files: 1, fields: 10 } });
+
+  await app.register(healthRoutes(deps));
+  await app.register(searchRoutes(deps));
+  await app.register(imageRoutes(deps));
+
+  const webDist = deps.webDistDir === undefined ? DEFAULT_WEB_DIST : deps.webDistDir;
+  if (webDist && existsSync(webDist)) {
+    await app.register(fastifyStatic, { root: webDist, wildcard: false });
+    // Client-side routes (/cases/:id) get the app shell; unknown API paths stay JSON 404s.
+    app.setNotFoundHandler((request, reply) => {
+      if (request.method === 'GET' && !request.url.startsWith('/api/')) return reply.sendFile('index.html');
+      return reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+    });
+  } else {
+    app.setNotFoundHandler((request, reply) =>
+      reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+    );
+  }
+
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

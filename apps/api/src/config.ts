@@ -1,0 +1,73 @@
+import { resolve } from 'node:path';
+
+export type BackendPreference = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** postgres://... for a PostgreSQL server; undefined for the embedded PGlite database. */
+  databaseUrl: string | undefined;
+  /** Database (embedded mode), originals, thumbnails and models live here. */
+  dataDir: string;
+  backend: BackendPreference | undefined;
+  /** Synthetic demo images seeded on first start when the database has no image. 0 turns seeding off. */
+  demoImages: number;
+  /** Largest accepted upload, in bytes. */
+  maxUploadBytes: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const BACKENDS: readonly BackendPreference[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Reads and validates the environment once, at start, and reports every problem together. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const problems: string[] = [];
+
+  function integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  }
+
+  const port = integer('PORT', 8080, 0, 65535);
+  const demoImages = integer('CBMIR_DEMO_IMAGES', 60, 0, 10_000);
+  const maxUploadMb = integer('CBMIR_MAX_UPLOAD_MB', 50, 1, 10_000);
+
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for the embedded database)');
+  }
+
+  const backendRaw = env.CBMIR_BACKEND || undefined;
+  if (backendRaw && !BACKENDS.includes(backendRaw as BackendPreference)) {
+    problems.push(`CBMIR_BACKEND must be one of ${BACKENDS.join(', ')}, got "${backendRaw}"`);
+  }
+
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    port,
+    host: env.HOST || '0.0.0.0',
+    databaseUrl,
+    dataDir: resolve(env.CBMIR_DATA_DIR || './data'),
+    backend: backendRaw as BackendPreference | undefined,
+    demoImages,
+    maxUploadBytes: maxUploadMb * 1024 * 1024,
+    logLevel,
+  };
+}

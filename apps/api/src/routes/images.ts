@@ -1,0 +1,101 @@
+import { EmbeddingResponse, ImageIdParams, ImageRecord, KQuery, SearchResponse } from '@cbmir/contract';
+import type { Database } from '@cbmir/db';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { notFound } from '../errors.ts';
+import { originalUrl, thumbnailUrl, type SearchService } from '../services/search-service.ts';
+import type { FileStore } from '../storage/file-store.ts';
+import { toModelVersionDto } from './dto.ts';
+import { errorResponses } from './error-responses.ts';
+
+/** Raw image bytes in OpenAPI; Fastify sends Buffers as they are, without JSON serialisation. */
+const ImageBytes = Type.Unsafe<Buffer>({ type: 'string', format: 'binary' });
+
+const CONTENT_TYPES: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', tiff: 'image/tiff', webp: 'image/webp' };
+
+export const imageRoutes =
+  (deps: { db: Database; files: FileStore; search: SearchService }): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    async function findImage(id: string) {
+      const image = await deps.db.images.findById(id);
+      if (!image) throw notFound('image');
+      return image;
+    }
+
+    app.get(
+      '/api/v1/images/:id',
+      { schema: { tags: ['images'], summary: 'One stored image and its labels', params: ImageIdParams, response: { 200: ImageRecord, ...errorResponses(400, 404) } } },
+      async (request) => {
+        const image = await findImage(request.params.id);
+        return {
+          id: image.id,
+          sha256: image.sha256,
+          width: image.width,
+          height: image.height,
+          format: image.format,
+          eye: image.eye,
+          grade: image.grade,
+          patientRef: image.patientRef,
+          source: image.source,
+          createdAt: image.createdAt.toISOString(),
+          metadata: image.metadata,
+          thumbnailUrl: thumbnailUrl(image.id),
+          originalUrl: originalUrl(image.id),
+        };
+      },
+    );
+
+    app.get(
+      '/api/v1/images/:id/thumbnail',
+      { schema: { tags: ['images'], summary: 'JPEG thumbnail (at most 256 px)', params: ImageIdParams, response: { 200: ImageBytes, ...errorResponses(400, 404) } } },
+      async (request, reply) => {
+        const image = await findImage(request.params.id);
+        return reply.type('image/jpeg').header('cache-control', 'private, max-age=86400').send(await deps.files.read(image.thumbnailPath));
+      },
+    );
+
+    app.get(
+      '/api/v1/images/:id/original',
+      { schema: { tags: ['images'], summary: 'The original file as uploaded', params: ImageIdParams, response: { 200: ImageBytes, ...errorResponses(400, 404) } } },
+      async (request, reply) => {
+        const image = await findImage(request.params.id);
+        return reply
+          .type(CONTENT_TYPES[image.format] ?? 'application/octet-stream')
+          .header('cache-control', 'private, max-age=86400')
+          .send(await deps.files.read(image.originalPath));
+      },
+    );
+
+    app.get(
+      '/api/v1/images/:id/similar',
+      {
+        schema: {
+          tags: ['search'],
+          summary: 'The cases most similar to a stored image (itself excluded)',
+          params: ImageIdParams,
+          querystring: KQuery,
+          response: { 200: SearchResponse, ...errorResponses(400, 404, 409, 503) },
+        },
+      },
+      async (request) => {
+        const { model, results } = await deps.search.similarTo(request.params.id, request.query.k ?? 10);
+        return { model: toModelVersionDto(model), results };
+      },
+    );
+
+    app.get(
+      '/api/v1/images/:id/embedding',
+      {
+        schema: {
+          tags: ['images'],
+          summary: "The image's embedding under the active model version",
+          params: ImageIdParams,
+          response: { 200: EmbeddingResponse, ...errorResponses(400, 404, 409, 503) },
+        },
+      },
+      async (request) => {
+        const { model, vector } = await deps.search.embeddingOf(request.params.id);
+        return { imageId: request.params.id, model: toModelVersionDto(model), vector };
+      },
+    );
+  };

@@ -1,0 +1,38 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+
+/**
+ * Originals and thumbnails on disk, addressed by content hash (images/originals/ab/abcdef....jpeg).
+ * Paths stored in the database are relative to the data directory, so a data directory can be moved.
+ */
+export function fileStoreFactory({ dataDir }: { dataDir: string }) {
+  const root = resolve(dataDir);
+
+  function absolute(relativePath: string): string {
+    const path = resolve(root, relativePath);
+    // Stored paths come from our own writes, but never follow one out of the data directory.
+    if (path !== root && !path.startsWith(root + sep)) throw new Error(`path escapes the data directory: ${relativePath}`);
+    return path;
+  }
+
+  async function put(relativePath: string, bytes: Uint8Array): Promise<void> {
+    const path = absolute(relativePath);
+    await mkdir(dirname(path), { recursive: true });
+    // Write then rename, so a crash never leaves a half-written file under the final name.
+    const partial = `${path}.${process.pid}.partial`;
+    await writeFile(partial, bytes);
+    await rename(partial, path);
+  }
+
+  return {
+    root,
+    originalPath: (sha256: string, format: string) => join('images', 'originals', sha256.slice(0, 2), `${sha256}.${format}`),
+    thumbnailPath: (sha256: string) => join('images', 'thumbnails', sha256.slice(0, 2), `${sha256}.jpg`),
+    put,
+    read: (relativePath: string) => readFile(absolute(relativePath)),
+    absolute,
+    relative: (path: string) => relative(root, path),
+  };
+}
+
+export type FileStore = ReturnType<typeof fileStoreFactory>;

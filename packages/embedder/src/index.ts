@@ -1,0 +1,26 @@
+export {
+  BACKEND_NAMES,
+  activeBackendName,
+  initBackend,
+  parseBackendName,
+  type BackendChoice,
+  type BackendLoaders,
+  type BackendName,
+} from './backend.ts';
+export {
+  ARCHITECTURES,
+  DEFAULT_EMBEDDER_SPEC,
+  resolveEmbedderSpec,
+  type Architecture,
+  type EmbedderSpec,
+} from './model-spec.ts';
+export { backboneFeatureDim, buildResNet, type ResNetOptions } from './resnet.ts';
+export {
+  DEFAULT_EMBED_BATCH_SIZE,
+  buildEmbeddingModel,
+  createEmbedder,
+  loadEmbedder,
+  type EmbedOptions,
+  type Embedder,
+} from './embedding-model.ts';
+export { MODEL_FILE_NAMES, readModelMetadata, type EmbedderMetadata } from './model-files.ts';
