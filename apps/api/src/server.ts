@@ -1,12 +1,8 @@
-import { openDatabase } from '@cbmir/db';
 import { pino } from 'pino';
 import { buildApp } from './app.ts';
+import { openCbmirServices } from './cbmir-services.ts';
 import { loadConfig, type Config } from './config.ts';
 import { seedDemoImages } from './services/demo-seed.ts';
-import { ingestServiceFactory } from './services/ingest-service.ts';
-import { modelRuntimeFactory } from './services/model-runtime.ts';
-import { searchServiceFactory } from './services/search-service.ts';
-import { fileStoreFactory } from './storage/file-store.ts';
 
 export interface RunningServer {
   url: string;
@@ -21,21 +17,12 @@ export interface RunningServer {
 export async function startServer(env: Record<string, string | undefined> = process.env): Promise<RunningServer> {
   const config = loadConfig(env);
   const log = pino({ level: config.logLevel });
-  const logTo = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m) };
-
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  log.info(`database: ${config.databaseUrl ? 'PostgreSQL server' : `embedded PGlite in ${config.dataDir}`}` +
-    (db.appliedMigrations.length ? `, applied migrations ${db.appliedMigrations.join(', ')}` : ''));
-  const files = fileStoreFactory({ dataDir: config.dataDir });
-  const runtime = modelRuntimeFactory({ db, dataDir: config.dataDir, backend: config.backend, log: logTo });
+  const services = await openCbmirServices(config, { info: (m) => log.info(m), warn: (m) => log.warn(m) });
+  const { db, files, runtime, ingest, search } = services;
   try {
-    await runtime.start();
-    const ingest = ingestServiceFactory({ db, files, runtime });
-    const search = searchServiceFactory({ db, runtime });
-
     if (config.demoImages > 0 && (await db.images.count()) === 0) {
       log.info(`empty database: seeding ${config.demoImages} synthetic demo images (set CBMIR_DEMO_IMAGES=0 to skip)`);
-      await seedDemoImages(ingest, config.demoImages, logTo);
+      await seedDemoImages(ingest, config.demoImages, { info: (m) => log.info(m), warn: (m) => log.warn(m) });
     }
     const backfilled = await ingest.backfill({ onProgress: (n) => log.info(`indexing stored images: ${n} embedded`) });
     if (backfilled > 0) log.info(`indexed ${backfilled} stored images under the active model`);
@@ -49,13 +36,11 @@ export async function startServer(env: Record<string, string | undefined> = proc
       config,
       async close() {
         await app.close();
-        await runtime.stop();
-        await db.close();
+        await services.close();
       },
     };
   } catch (error) {
-    await runtime.stop().catch(() => undefined);
-    await db.close();
+    await services.close().catch(() => undefined);
     throw error;
   }
 }

@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
+import { lockDataDir } from './data-dir-lock.ts';
 import type { SqlClient } from './sql-client.ts';
 
 type Queryable = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
-function wrap(db: Queryable, root: PGlite | null): SqlClient {
+function wrap(db: Queryable, root: PGlite | null, release: () => void = () => {}): SqlClient {
   return {
     kind: 'pglite',
     async query<Row>(sql: string, params: unknown[] = []) {
@@ -22,13 +23,24 @@ function wrap(db: Queryable, root: PGlite | null): SqlClient {
     },
     async close() {
       if (root && !root.closed) await root.close();
+      release();
     },
   };
 }
 
 /** Embedded PostgreSQL (PGlite) with pgvector, persisted in dataDir; in memory when dataDir is null. */
 export async function openPglite(dataDir: string | null): Promise<SqlClient> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir ?? undefined, { extensions: { vector } });
-  return wrap(db, db);
+  if (!dataDir) {
+    const memory = await PGlite.create({ extensions: { vector } });
+    return wrap(memory, memory);
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const release = lockDataDir(dataDir);
+  try {
+    const db = await PGlite.create(dataDir, { extensions: { vector } });
+    return wrap(db, db, release);
+  } catch (error) {
+    release();
+    throw error;
+  }
 }

@@ -28,10 +28,11 @@ export function ingestServiceFactory(deps: { db: Database; files: FileStore; run
 
   async function store(item: IngestItem): Promise<IngestOutcome & { embed?: Uint8Array }> {
     try {
-      const decoded = await decodeImage(item.bytes);
+      // Hash first: a re-run over images already stored costs a hash and a lookup each, not a decode.
       const sha256 = contentHash(item.bytes);
       const existing = await db.images.findBySha256(sha256);
       if (existing) return { fileName: item.fileName, status: 'duplicate', imageId: existing.id };
+      const decoded = await decodeImage(item.bytes);
       const originalPath = files.originalPath(sha256, decoded.format);
       const thumbnailPath = files.thumbnailPath(sha256);
       await files.put(originalPath, item.bytes);

@@ -1,0 +1,46 @@
+import { openDatabase, type Database } from '@cbmir/db';
+import type { Config } from './config.ts';
+import { ingestServiceFactory, type IngestService } from './services/ingest-service.ts';
+import { modelRuntimeFactory, type Logger, type ModelRuntime } from './services/model-runtime.ts';
+import { searchServiceFactory, type SearchService } from './services/search-service.ts';
+import { fileStoreFactory, type FileStore } from './storage/file-store.ts';
+
+export interface CbmirServices {
+  db: Database;
+  files: FileStore;
+  runtime: ModelRuntime;
+  ingest: IngestService;
+  search: SearchService;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database (applying migrations), loads the active model and builds the services: the one
+ * wiring shared by the server and the CLI.
+ */
+export async function openCbmirServices(config: Config, log: Logger): Promise<CbmirServices> {
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  log.info(
+    `database: ${config.databaseUrl ? 'PostgreSQL server' : `embedded PGlite in ${config.dataDir}`}` +
+      (db.appliedMigrations.length ? `, applied migrations ${db.appliedMigrations.join(', ')}` : ''),
+  );
+  const files = fileStoreFactory({ dataDir: config.dataDir });
+  const runtime = modelRuntimeFactory({ db, dataDir: config.dataDir, backend: config.backend, log });
+  try {
+    await runtime.start();
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return {
+    db,
+    files,
+    runtime,
+    ingest: ingestServiceFactory({ db, files, runtime }),
+    search: searchServiceFactory({ db, runtime }),
+    async close() {
+      await runtime.stop();
+      await db.close();
+    },
+  };
+}
