@@ -13,6 +13,8 @@ const DEMO_IMAGES = 10;
 const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-api-'));
 let target: Awaited<ReturnType<typeof createTestDatabase>>;
 let server: RunningServer;
+/** A clinician's API key: every call below is an authorised REST client's (auth.int.test.ts covers refusals). */
+let apiKey: string;
 
 beforeAll(async () => {
   target = await createTestDatabase();
@@ -23,8 +25,22 @@ beforeAll(async () => {
     CBMIR_DEMO_IMAGES: String(DEMO_IMAGES),
     CBMIR_MAX_UPLOAD_MB: '2',
     LOG_LEVEL: 'warn',
+    CBMIR_ADMIN_PASSWORD: 'admin-password-for-tests',
     ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
   });
+  const login = await globalThis.fetch(`${server.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: 'admin-password-for-tests' }),
+  });
+  const { csrfToken } = (await login.json()) as { csrfToken: string };
+  const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+  const created = await globalThis.fetch(`${server.url}/api/v1/api-keys`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+    body: JSON.stringify({ name: 'api integration test', role: 'clinician' }),
+  });
+  apiKey = ((await created.json()) as { secret: string }).secret;
 });
 
 afterAll(async () => {
@@ -34,10 +50,12 @@ afterAll(async () => {
 });
 
 const url = (path: string) => `${server.url}${path}`;
+const fetch = (input: string, init: RequestInit = {}) =>
+  globalThis.fetch(input, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${apiKey}` } });
 
 async function searchWith(bytes: Uint8Array, fileName = 'query.jpg', k?: number, field = 'image') {
   const form = new FormData();
-  form.append(field, new Blob([bytes]), fileName);
+  form.append(field, new Blob([new Uint8Array(bytes)]), fileName);
   return fetch(url(`/api/v1/search${k === undefined ? '' : `?k=${k}`}`), { method: 'POST', body: form });
 }
 

@@ -2,16 +2,26 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Database } from '@cbmir/db';
 import { ImageValidationError, type ImageErrorCode } from '@cbmir/imaging';
+import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyError } from 'fastify';
+import { accessControl } from './auth/access-control.ts';
+import type { AuditTrail } from './auth/audit-trail.ts';
+import type { AuthService } from './auth/auth-service.ts';
+import type { Access } from './auth/principal.ts';
 import { AppError } from './errors.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { imageRoutes } from './routes/images.ts';
 import { searchRoutes } from './routes/search.ts';
+import { userRoutes } from './routes/users.ts';
 import type { ModelRuntime } from './services/model-runtime.ts';
 import type { SearchService } from './services/search-service.ts';
 import type { FileStore } from './storage/file-store.ts';
@@ -21,7 +31,13 @@ export interface AppDeps {
   files: FileStore;
   runtime: ModelRuntime;
   search: SearchService;
+  auth: AuthService;
+  audit: AuditTrail;
   maxUploadBytes: number;
+  /** Searches per minute per user or API key. */
+  searchRateLimit: number;
+  /** Mark the session cookie Secure (serve over HTTPS). */
+  secureCookies: boolean;
   /** Built web app to serve at /, if present (apps/web/dist). */
   webDistDir?: string | null;
   /** pino logger shared with the services; none in tests that do not need one. */
@@ -46,6 +62,7 @@ export async function buildApp(deps: AppDeps) {
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const accessByRoute = new Map<string, Access>();
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) {
@@ -53,6 +70,9 @@ export async function buildApp(deps: AppDeps) {
     }
     if (error instanceof ImageValidationError) {
       return reply.code(IMAGE_ERROR_STATUS[error.code] ?? 400).send({ error: error.code, message: error.message });
+    }
+    if (error.statusCode === 429) {
+      return reply.code(429).send({ error: 'rate_limited', message: error.message });
     }
     if (error.validation) {
       return reply.code(400).send({ error: 'invalid_request', message: error.message });
@@ -79,13 +99,60 @@ export async function buildApp(deps: AppDeps) {
         { name: 'search', description: 'Similar-case search' },
         { name: 'images', description: 'Stored images' },
         { name: 'health', description: 'Liveness and readiness' },
+        { name: 'auth', description: 'Sign-in sessions' },
+        { name: 'users', description: 'User management (admin)' },
+        { name: 'api keys', description: 'API keys for REST clients (admin)' },
+        { name: 'audit', description: 'Audit trail (admin)' },
       ],
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key issued by an admin: Authorization: Bearer cbmir_...' },
+          session: { type: 'apiKey', in: 'cookie', name: 'cbmir_session', description: 'Browser session from POST /api/v1/auth/login; state-changing requests also need the x-csrf-token header' },
+        },
+      },
+    },
+    // Each operation states the role it needs (x-cbmir-role) and how to authenticate.
+    transformObject: (documentObject) => {
+      if (!('openapiObject' in documentObject)) return documentObject.swaggerObject;
+      const openapiObject = documentObject.openapiObject;
+      const doc = openapiObject as { paths?: Record<string, Record<string, Record<string, unknown>>> };
+      for (const [path, operations] of Object.entries(doc.paths ?? {})) {
+        for (const [method, operation] of Object.entries(operations)) {
+          const access = accessByRoute.get(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`) ?? 'admin';
+          operation['x-cbmir-role'] = access;
+          if (access !== 'public') {
+            operation.security = [{ session: [] }, { apiKey: [] }];
+            operation.description = `${operation.description ? `${operation.description} ` : ''}Requires role: ${access}.`;
+          }
+        }
+      }
+      return openapiObject;
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+      },
+    },
+  });
   await app.register(multipart, { limits: { fileSize: deps.maxUploadBytes, files: 1, fields: 10 } });
+  await app.register(accessControl, { auth: deps.auth, accessByRoute });
+  await app.register(rateLimit, {
+    global: false,
+    // Per user or API key when signed in, so one client cannot starve the others behind one address.
+    keyGenerator: (request) => request.principal?.id ?? request.ip,
+  });
 
   await app.register(healthRoutes(deps));
+  await app.register(authRoutes(deps));
+  await app.register(userRoutes(deps));
+  await app.register(apiKeyRoutes(deps));
+  await app.register(auditRoutes(deps));
   await app.register(searchRoutes(deps));
   await app.register(imageRoutes(deps));
 

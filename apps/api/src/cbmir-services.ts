@@ -1,4 +1,7 @@
 import { openDatabase, type Database } from '@cbmir/db';
+import { auditTrailFactory, type AuditTrail } from './auth/audit-trail.ts';
+import { authServiceFactory, type AuthService } from './auth/auth-service.ts';
+import { loginThrottleFactory } from './auth/login-throttle.ts';
 import type { Config } from './config.ts';
 import { ingestServiceFactory, type IngestService } from './services/ingest-service.ts';
 import { modelRuntimeFactory, type Logger, type ModelRuntime } from './services/model-runtime.ts';
@@ -11,6 +14,8 @@ export interface CbmirServices {
   runtime: ModelRuntime;
   ingest: IngestService;
   search: SearchService;
+  auth: AuthService;
+  audit: AuditTrail;
   close(): Promise<void>;
 }
 
@@ -38,6 +43,8 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
     runtime,
     ingest: ingestServiceFactory({ db, files, runtime }),
     search: searchServiceFactory({ db, runtime }),
+    auth: authServiceFactory({ db, throttle: loginThrottleFactory(), sessionHours: config.sessionHours }),
+    audit: auditTrailFactory({ db }),
     async close() {
       await runtime.stop();
       await db.close();

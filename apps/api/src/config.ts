@@ -15,6 +15,11 @@ export interface Config {
   /** Largest accepted upload, in bytes. */
   maxUploadBytes: number;
   logLevel: string;
+  /** Password for the first admin, created when no user exists; random (printed once) when unset. */
+  adminPassword: string | undefined;
+  sessionHours: number;
+  searchRateLimit: number;
+  secureCookies: boolean;
 }
 
 export class ConfigError extends Error {
@@ -46,6 +51,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const demoImages = integer('CBMIR_DEMO_IMAGES', 60, 0, 10_000);
   const maxUploadMb = integer('CBMIR_MAX_UPLOAD_MB', 50, 1, 10_000);
 
+  const sessionHours = integer('CBMIR_SESSION_HOURS', 12, 1, 24 * 30);
+  const searchRateLimit = integer('CBMIR_SEARCH_RATE_LIMIT', 120, 1, 100_000);
+  const adminPassword = env.CBMIR_ADMIN_PASSWORD || undefined;
+  if (adminPassword !== undefined && adminPassword.length < 10) problems.push('CBMIR_ADMIN_PASSWORD needs at least 10 characters');
+  const secureRaw = env.CBMIR_SECURE_COOKIES ?? 'false';
+  if (!['true', 'false'].includes(secureRaw)) problems.push('CBMIR_SECURE_COOKIES must be true or false');
+
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for the embedded database)');
@@ -69,5 +81,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demoImages,
     maxUploadBytes: maxUploadMb * 1024 * 1024,
     logLevel,
+    adminPassword,
+    sessionHours,
+    searchRateLimit,
+    secureCookies: secureRaw === 'true',
   };
 }

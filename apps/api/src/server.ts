@@ -14,12 +14,28 @@ export interface RunningServer {
  * Wires database, model, services and HTTP app together from the environment and listens: migrations,
  * model load, demo seeding of an empty database and embedding of anything not yet indexed all happen here.
  */
-export async function startServer(env: Record<string, string | undefined> = process.env): Promise<RunningServer> {
+export async function startServer(
+  env: Record<string, string | undefined> = process.env,
+  options: { logDestination?: NodeJS.WritableStream } = {},
+): Promise<RunningServer> {
   const config = loadConfig(env);
-  const log = pino({ level: config.logLevel });
+  const log = options.logDestination ? pino({ level: config.logLevel }, options.logDestination) : pino({ level: config.logLevel });
   const services = await openCbmirServices(config, { info: (m) => log.info(m), warn: (m) => log.warn(m) });
-  const { db, files, runtime, ingest, search } = services;
+  const { db, ingest } = services;
   try {
+    const firstAdmin = await services.auth.ensureFirstAdmin(config.adminPassword);
+    if (firstAdmin.created) {
+      await services.audit.recordSystem({ action: 'user.create', targetType: 'user', details: { username: 'admin', role: 'admin', firstStart: true } });
+      if (firstAdmin.generatedPassword) {
+        // Straight to the console, once: never through the logger, so it lands in no log file.
+        process.stderr.write(
+          `\n  First start: created the admin user.\n    username: admin\n    password: ${firstAdmin.generatedPassword}\n` +
+            '  It is shown only this once. Set CBMIR_ADMIN_PASSWORD before the first start to choose it.\n\n',
+        );
+      } else {
+        log.info('first start: created the admin user with the password from CBMIR_ADMIN_PASSWORD');
+      }
+    }
     if (config.demoImages > 0 && (await db.images.count()) === 0) {
       log.info(`empty database: seeding ${config.demoImages} synthetic demo images (set CBMIR_DEMO_IMAGES=0 to skip)`);
       await seedDemoImages(ingest, config.demoImages, { info: (m) => log.info(m), warn: (m) => log.warn(m) });
@@ -27,7 +43,13 @@ export async function startServer(env: Record<string, string | undefined> = proc
     const backfilled = await ingest.backfill({ onProgress: (n) => log.info(`indexing stored images: ${n} embedded`) });
     if (backfilled > 0) log.info(`indexed ${backfilled} stored images under the active model`);
 
-    const app = await buildApp({ db, files, runtime, search, maxUploadBytes: config.maxUploadBytes, logger: log });
+    const app = await buildApp({
+      ...services,
+      maxUploadBytes: config.maxUploadBytes,
+      searchRateLimit: config.searchRateLimit,
+      secureCookies: config.secureCookies,
+      logger: log,
+    });
     const address = await app.listen({ port: config.port, host: config.host });
     const url = address.replace('0.0.0.0', '127.0.0.1');
     log.info(`cbmir is ready: ${url} (API docs ${url}/api/docs)`);

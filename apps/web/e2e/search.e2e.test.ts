@@ -119,10 +119,14 @@ describe('search by fundus photograph', () => {
     // Hold the upload until the loading state has been seen, so the check does not race the server.
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    await page.route('**/api/v1/search**', async (route) => {
-      await held;
-      await route.continue();
-    });
+    await page.route(
+      '**/api/v1/search**',
+      async (route) => {
+        await held;
+        await route.continue();
+      },
+      { times: 1 },
+    );
 
     await page.getByTestId('file-input').setInputFiles(queryImagePath);
     await page.getByTestId('query-preview-image').waitFor();
@@ -133,7 +137,6 @@ describe('search by fundus photograph', () => {
     await loading.waitFor();
     expect(await loading.innerText()).toContain('Embedding and searching');
     release();
-    await page.unroute('**/api/v1/search**');
 
     const cards = page.getByTestId('result-card');
     await expect.poll(() => cards.count(), { timeout: 60_000 }).toBe(10);
@@ -143,7 +146,7 @@ describe('search by fundus photograph', () => {
       const card = cards.nth(i);
       expect(await card.getByTestId('rank').innerText()).toBe(`#${i + 1}`);
       expect(await textOf(card.getByTestId('grade'))).toMatch(GRADE_TEXT);
-      expect(await card.getByTestId('eye').innerText()).toMatch(/^(Right \(OD\)|Left \(OS\)|Eye unknown)$/);
+      expect(await card.getByTestId('eye').innerText()).toMatch(/^(Right \(OD\)|Left \(OS\)|Unknown)$/);
       expect(await card.getByTestId('distance').innerText()).toMatch(/^\d+\.\d{3}$|e/);
       expect(await card.locator('img').getAttribute('alt')).toMatch(/^Fundus photograph of similar case/);
     }
@@ -156,12 +159,12 @@ describe('search by fundus photograph', () => {
   });
 
   it('retrieves more cases when k is raised', async () => {
-    await page.getByText('20', { exact: true }).click();
+    await page.getByRole('radio', { name: '20' }).check();
     // The index holds only DEMO_IMAGES cases, so k = 20 returns every one of them.
     await expect.poll(() => page.getByTestId('result-card').count(), { timeout: 60_000 }).toBe(DEMO_IMAGES);
     const distances = await cardDistances();
     expect(distances).toEqual([...distances].sort((a, b) => a - b));
-    await page.getByText('10', { exact: true }).click();
+    await page.getByRole('radio', { name: '10' }).check();
     await expect.poll(() => page.getByTestId('result-card').count(), { timeout: 60_000 }).toBe(10);
 
     // Let every thumbnail load before the screenshot a person will judge the layout by.
@@ -200,6 +203,17 @@ describe('search by fundus photograph', () => {
     const distances = await cardDistances();
     expect(distances).toEqual([...distances].sort((a, b) => a - b));
     await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-case.png'), fullPage: true });
+
+    // From one case to the next: the page must show the new case, not keep the old image.
+    const nextId = similarIds[0]!;
+    const next = await createClient({ baseUrl: server.url }).image(nextId);
+    await similar.first().getByRole('link').click();
+    await page.waitForURL(`**/cases/${nextId}`);
+    await expect.poll(() => page.getByTestId('case-image').getAttribute('src')).toBe(next.originalUrl);
+    await expect.poll(() => imageIsDrawn('case-image'), { timeout: 30_000 }).toBe(true);
+    await page.goBack();
+    await page.waitForURL(`**/cases/${id}`);
+    await page.getByTestId('case-details').waitFor();
   });
 
   it('keeps the search results when going back from a case', async () => {

@@ -1,4 +1,4 @@
-import { Outlet, createBrowserRouter } from 'react-router-dom';
+import { Outlet, ScrollRestoration, createBrowserRouter } from 'react-router-dom';
 import { AppHeader } from './components/app-header.tsx';
 import { CasePage } from './pages/case-page.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';
@@ -14,6 +14,8 @@ function Layout() {
       <main id="main" className="app-main" tabIndex={-1}>
         <Outlet />
       </main>
+      {/* New case pages open at the top; Back returns to where the ranked list was left. */}
+      <ScrollRestoration />
       <footer className="app-footer">
         cbmir is a research tool for case retrieval. It does not make a diagnosis.
       </footer>

@@ -93,3 +93,117 @@ export const Readiness = Type.Object({
   images: Type.Integer(),
 });
 export type Readiness = Static<typeof Readiness>;
+
+// ---- users, sessions, API keys, audit -------------------------------------------------------------
+
+export const Role = Type.Union([Type.Literal('admin'), Type.Literal('clinician')]);
+export type Role = Static<typeof Role>;
+
+export const LoginBody = Type.Object({
+  username: Type.String({ minLength: 1, maxLength: 100 }),
+  password: Type.String({ minLength: 1, maxLength: 1000 }),
+});
+export type LoginBody = Static<typeof LoginBody>;
+
+export const SessionUser = Type.Object({ id: Type.String(), username: Type.String(), role: Role });
+export type SessionUser = Static<typeof SessionUser>;
+
+export const SessionResponse = Type.Object({
+  user: SessionUser,
+  csrfToken: Type.String({ description: 'Send back as the x-csrf-token header on POST, PATCH and DELETE requests' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+});
+export type SessionResponse = Static<typeof SessionResponse>;
+
+export const User = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  role: Role,
+  disabled: Type.Boolean(),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+export type User = Static<typeof User>;
+
+export const UserList = Type.Object({ users: Type.Array(User) });
+export type UserList = Static<typeof UserList>;
+
+export const CreateUserBody = Type.Object({
+  username: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._@-]+$' }),
+  password: Type.String({ minLength: 10, maxLength: 1000 }),
+  role: Role,
+});
+export type CreateUserBody = Static<typeof CreateUserBody>;
+
+export const UpdateUserBody = Type.Object(
+  {
+    password: Type.Optional(Type.String({ minLength: 10, maxLength: 1000 })),
+    role: Type.Optional(Role),
+    disabled: Type.Optional(Type.Boolean()),
+  },
+  { minProperties: 1 },
+);
+export type UpdateUserBody = Static<typeof UpdateUserBody>;
+
+export const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+export type IdParams = Static<typeof IdParams>;
+
+export const ApiKey = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  prefix: Type.String({ description: 'The first characters of the key, to tell keys apart' }),
+  role: Role,
+  createdAt: Type.String({ format: 'date-time' }),
+  expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+export type ApiKey = Static<typeof ApiKey>;
+
+export const ApiKeyList = Type.Object({ apiKeys: Type.Array(ApiKey) });
+export type ApiKeyList = Static<typeof ApiKeyList>;
+
+export const CreateApiKeyBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  role: Role,
+  expiresAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+});
+export type CreateApiKeyBody = Static<typeof CreateApiKeyBody>;
+
+export const CreatedApiKey = Type.Object({
+  apiKey: ApiKey,
+  secret: Type.String({ description: 'The key itself: shown this once, send it as "Authorization: Bearer <secret>"' }),
+});
+export type CreatedApiKey = Static<typeof CreatedApiKey>;
+
+export const AuditQuery = Type.Object({
+  action: Type.Optional(Type.String({ maxLength: 100 })),
+  actorId: Type.Optional(Type.String({ maxLength: 100 })),
+  targetId: Type.Optional(Type.String({ maxLength: 100 })),
+  from: Type.Optional(Type.String({ format: 'date-time' })),
+  to: Type.Optional(Type.String({ format: 'date-time' })),
+  before: Type.Optional(Type.String({ pattern: '^[0-9]+$', description: 'nextBefore of the previous page' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+});
+export type AuditQuery = Static<typeof AuditQuery>;
+
+export const AuditEvent = Type.Object({
+  id: Type.String(),
+  at: Type.String({ format: 'date-time' }),
+  actorType: Type.String(),
+  actorId: Type.Union([Type.String(), Type.Null()]),
+  actorName: Type.Union([Type.String(), Type.Null()]),
+  action: Type.String(),
+  targetType: Type.Union([Type.String(), Type.Null()]),
+  targetId: Type.Union([Type.String(), Type.Null()]),
+  details: Type.Record(Type.String(), Type.Unknown()),
+  ip: Type.Union([Type.String(), Type.Null()]),
+});
+export type AuditEvent = Static<typeof AuditEvent>;
+
+export const AuditPage = Type.Object({
+  events: Type.Array(AuditEvent),
+  nextBefore: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `before` for the next (older) page; null at the end' }),
+});
+export type AuditPage = Static<typeof AuditPage>;
+
+export const Ok = Type.Object({ ok: Type.Literal(true) });

@@ -116,16 +116,3 @@ describe(`database (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     expect(await db.embeddings.nearest(space, [0, 0, 0], 1)).toHaveLength(1);
   }, 60_000);
 });
-
-describe('embedded data directory', () => {
-  it('refuses a second open of the same directory instead of corrupting it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cbmir-lock-'));
-    const first = await openDatabase({ dataDir: dir });
-    await expect(openDatabase({ dataDir: dir })).rejects.toThrow(/already open|in use/);
-    await first.close();
-    const second = await openDatabase({ dataDir: dir });
-    expect(second.appliedMigrations).toEqual([]);
-    await second.close();
-    rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
-});

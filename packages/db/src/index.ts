@@ -8,3 +8,8 @@ export * from './embedding-repository.ts';
 export { openPglite } from './pglite-client.ts';
 export { openPostgres } from './postgres-client.ts';
 export { createTestDatabase } from './test-database.ts';
+export { readPrismaTables, type PrismaTable } from './prisma-schema.ts';
+export * from './user-repository.ts';
+export * from './session-repository.ts';
+export * from './api-key-repository.ts';
+export * from './audit-repository.ts';

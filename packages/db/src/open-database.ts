@@ -1,11 +1,15 @@
 import { join } from 'node:path';
+import { apiKeyRepositoryFactory } from './api-key-repository.ts';
+import { auditRepositoryFactory } from './audit-repository.ts';
 import { embeddingRepositoryFactory } from './embedding-repository.ts';
 import { imageRepositoryFactory } from './image-repository.ts';
 import { migrate } from './migrate.ts';
 import { modelVersionRepositoryFactory } from './model-version-repository.ts';
 import { openPglite } from './pglite-client.ts';
 import { openPostgres } from './postgres-client.ts';
+import { sessionRepositoryFactory } from './session-repository.ts';
 import type { SqlClient } from './sql-client.ts';
+import { userRepositoryFactory } from './user-repository.ts';
 
 export interface DatabaseOptions {
   /** postgres://... for a PostgreSQL server; unset for embedded PGlite. */
@@ -19,6 +23,10 @@ export interface Database {
   images: ReturnType<typeof imageRepositoryFactory>;
   modelVersions: ReturnType<typeof modelVersionRepositoryFactory>;
   embeddings: ReturnType<typeof embeddingRepositoryFactory>;
+  users: ReturnType<typeof userRepositoryFactory>;
+  sessions: ReturnType<typeof sessionRepositoryFactory>;
+  apiKeys: ReturnType<typeof apiKeyRepositoryFactory>;
+  audit: ReturnType<typeof auditRepositoryFactory>;
   /** Migrations applied by this open (empty when the schema was already current). */
   appliedMigrations: string[];
   close(): Promise<void>;
@@ -41,6 +49,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     images: imageRepositoryFactory(sql),
     modelVersions: modelVersionRepositoryFactory(sql),
     embeddings: embeddingRepositoryFactory(sql),
+    users: userRepositoryFactory(sql),
+    sessions: sessionRepositoryFactory(sql),
+    apiKeys: apiKeyRepositoryFactory(sql),
+    audit: auditRepositoryFactory(sql),
     appliedMigrations,
     close: () => sql.close(),
   };

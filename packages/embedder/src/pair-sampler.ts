@@ -110,8 +110,7 @@ export function createPairSampler(items: readonly PairItem[], options: PairSampl
     if (balanceLabels) {
       const [g1, g2] = random.pick(negativePairs);
       // Some images of g1 may share g2's only patient: skip those.
-      const candidates = () => g1.items.filter((e) => hasOtherPatient(g2, e.patient));
-      const a = pickWhere(g1.items, (e) => hasOtherPatient(g2, e.patient), candidates);
+      const a = pickWhere(g1.items, (e) => hasOtherPatient(g2, e.patient));
       return { a: a.id, b: pickOtherPatient(g2.items, a.patient).id, same: false };
     }
     for (let tries = 0; ; tries++) {
@@ -132,12 +131,12 @@ export function createPairSampler(items: readonly PairItem[], options: PairSampl
     return pickWhere(entries, (e) => e.patient !== patient);
   }
 
-  function pickWhere(entries: readonly Entry[], accept: (e: Entry) => boolean, all = () => entries.filter(accept)): Entry {
+  function pickWhere(entries: readonly Entry[], accept: (e: Entry) => boolean): Entry {
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       const e = random.pick(entries);
       if (accept(e)) return e;
     }
-    return random.pick(all());
+    return random.pick(entries.filter(accept));
   }
 
   return {
@@ -168,7 +167,7 @@ function groupByLabel(items: readonly PairItem[]): Group[] {
     group.items.push({ id: item.id, patient });
     group.patients.add(patient);
   }
-  // Insertion order of the input would make the sequence depend on it; sort for reproducibility.
+  // Sorted so the grade order does not depend on which grade happens to come first in the input.
   return [...groups.values()].sort((x, y) => String(x.label).localeCompare(String(y.label), 'en', { numeric: true }));
 }
 

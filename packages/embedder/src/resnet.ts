@@ -16,7 +16,13 @@ interface ResNetConfig {
   stem: { filters: number; kernel: number; stride: number; maxPool: boolean };
   /** Keras' ResNet50 convolutions carry biases (its ImageNet weights include them) */
   convBias: boolean;
+  /** moving-average momentum of the batch-norm statistics used at inference */
+  bnMomentum: number;
 }
+
+// Keras' ResNet50 batch-norm settings, so imported ImageNet statistics behave as they did in Keras.
+const BN_EPSILON = 1.001e-5;
+const KERAS_BN_MOMENTUM = 0.99;
 
 const stages = (filters: number[], blocks: number[]): Stage[] =>
   filters.map((f, i) => ({ filters: f, blocks: blocks[i] ?? 1 }));
@@ -27,18 +33,21 @@ const RESNET_CONFIGS: Record<Architecture, ResNetConfig> = {
     stages: stages([64, 128, 256, 512], [3, 4, 6, 3]),
     stem: { filters: 64, kernel: 7, stride: 2, maxPool: true },
     convBias: true,
+    bnMomentum: KERAS_BN_MOMENTUM,
   },
   resnet34: {
     block: 'basic',
     stages: stages([64, 128, 256, 512], [3, 4, 6, 3]),
     stem: { filters: 64, kernel: 7, stride: 2, maxPool: true },
     convBias: false,
+    bnMomentum: KERAS_BN_MOMENTUM,
   },
   resnet18: {
     block: 'basic',
     stages: stages([64, 128, 256, 512], [2, 2, 2, 2]),
     stem: { filters: 64, kernel: 7, stride: 2, maxPool: true },
     convBias: false,
+    bnMomentum: KERAS_BN_MOMENTUM,
   },
   // Small enough to train on two CPU cores: at 32 px the feature maps are 16, 8 and 4 px wide.
   'resnet-tiny': {
@@ -46,12 +55,11 @@ const RESNET_CONFIGS: Record<Architecture, ResNetConfig> = {
     stages: stages([16, 32, 64], [1, 1, 1]),
     stem: { filters: 16, kernel: 3, stride: 2, maxPool: false },
     convBias: false,
+    // Short runs (tests, CPU) take few steps: with 0.99 the inference statistics would still be
+    // mostly their initial values after 100 steps.
+    bnMomentum: 0.9,
   },
 };
-
-// Keras' ResNet50 batch-norm settings, so imported ImageNet statistics behave as they did in Keras.
-const BN_EPSILON = 1.001e-5;
-const BN_MOMENTUM = 0.99;
 
 export interface ResNetOptions {
   architecture: Architecture;
@@ -75,7 +83,7 @@ export function backboneFeatureDim(architecture: Architecture): number {
 export function buildResNet(options: ResNetOptions): tf.LayersModel {
   const config = RESNET_CONFIGS[options.architecture];
   const init = new SeededInitializers(options.seed);
-  const layers = new LayerFactory(init, config.convBias);
+  const layers = new LayerFactory(init, config.convBias, config.bnMomentum);
 
   const input = tf.input({ shape: [options.inputSize, options.inputSize, 3], name: 'input_image' });
   const { filters, kernel, stride, maxPool } = config.stem;
@@ -164,6 +172,7 @@ class LayerFactory {
   constructor(
     private readonly init: SeededInitializers,
     private readonly convBias: boolean,
+    private readonly bnMomentum: number,
   ) {}
 
   conv(name: string, filters: number, kernelSize: number, strides: number, padding: 'valid' | 'same' = 'valid'): tf.layers.Layer {
@@ -180,7 +189,7 @@ class LayerFactory {
   }
 
   batchNorm(name: string): tf.layers.Layer {
-    return tf.layers.batchNormalization({ name, axis: -1, epsilon: BN_EPSILON, momentum: BN_MOMENTUM });
+    return tf.layers.batchNormalization({ name, axis: -1, epsilon: BN_EPSILON, momentum: this.bnMomentum });
   }
 
   relu(name: string): tf.layers.Layer {

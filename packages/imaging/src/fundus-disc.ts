@@ -58,24 +58,36 @@ export function locateFundusDisc(image: RawRgbImage): FundusDisc {
     brightness[p] = Math.max(image.data[i]!, image.data[i + 1]!, image.data[i + 2]!);
   }
 
-  const threshold = backgroundThreshold(brightness, width, height);
-  if (threshold === null) return inscribed;
-  const bright = new Uint8Array(brightness.length);
-  for (let p = 0; p < bright.length; p++) bright[p] = brightness[p]! > threshold ? 1 : 0;
-
-  const points = rimPoints(bright, width, height);
-  const circle = fitCircleRobust(points);
-  if (circle === null || !isPlausibleDisc(circle, bright, width, height)) return inscribed;
-  return { ...circle, fallback: false };
+  const levels = backgroundLevels(brightness, width, height);
+  if (levels === null) return inscribed;
+  const window = Math.max(1, Math.round(0.02 * Math.max(width, height)));
+  // The cut starts low, because the rim of a fundus photo is much darker than its centre, and is
+  // raised only when the surround is so noisy that the low cut does not yield a clean disc.
+  for (const fraction of [0.15, 0.3, 0.5]) {
+    const threshold = levels.background + Math.max(10, fraction * (levels.retina - levels.background));
+    const mask = new Uint8Array(brightness.length);
+    for (let p = 0; p < mask.length; p++) mask[p] = brightness[p]! > threshold ? 1 : 0;
+    // Many camera frames have a grainy surround whose speckles are as bright as the dim rim of the
+    // retina. Speckles are small and broken up by dark pixels while the retina is one large solid
+    // region: a morphological opening removes the former and, the disc being convex and far larger
+    // than the window, leaves the rim where it was (a blur would move it).
+    const bright = openMask(mask, width, height, window);
+    const circle = fitCircleRobust(rimPoints(bright, width, height));
+    if (circle !== null && isPlausibleDisc(circle, bright, width, height)) return { ...circle, fallback: false };
+  }
+  return inscribed;
 }
 
 /**
- * A brightness level separating background from retina, or null when the image has no dark surround.
+ * Typical brightness of the background and of the retina, or null when there is no dark surround.
  * The background level comes from the image frame (a low percentile, so a disc touching the top and
- * bottom edges does not lift it), the retina level from the brighter part of the whole image. The
- * cut sits low between them because the rim of a fundus photo is much darker than its centre.
+ * bottom edges does not lift it), the retina level from the brighter part of the whole image.
  */
-function backgroundThreshold(brightness: Uint8Array, width: number, height: number): number | null {
+function backgroundLevels(
+  brightness: Uint8Array,
+  width: number,
+  height: number,
+): { background: number; retina: number } | null {
   const band = Math.max(1, Math.round(0.02 * Math.min(width, height)));
   const frame = new Uint32Array(256);
   for (let y = 0; y < height; y++) {
@@ -90,7 +102,7 @@ function backgroundThreshold(brightness: Uint8Array, width: number, height: numb
   const retina = histogramPercentile(all, 0.75);
   // Too little contrast: a flat or bright-bordered picture, not a fundus against black.
   if (retina - background < 24 || background > 80) return null;
-  return background + Math.max(10, 0.15 * (retina - background));
+  return { background, retina };
 }
 
 interface Point {
@@ -250,6 +262,48 @@ function isPlausibleDisc(circle: Circle, bright: Uint8Array, width: number, heig
   }
   const brightTotal = brightInside + brightOutside;
   return brightTotal > 0 && brightInside / brightTotal >= 0.9 && brightInside / areaInside >= 0.7;
+}
+
+/** Binary opening (erosion, then dilation) with a (2r+1)-pixel square window. */
+function openMask(mask: Uint8Array, width: number, height: number, radius: number): Uint8Array {
+  const eroded = windowFilter(mask, width, height, radius, (count, area) => count === area);
+  return windowFilter(eroded, width, height, radius, (count) => count > 0);
+}
+
+/**
+ * Sets each pixel from the count of set pixels in the square window around it, via a summed-area
+ * table so the cost does not grow with the window. Windows are clipped to the image, so a disc cut
+ * off by the frame is not eroded from the frame side.
+ */
+function windowFilter(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  radius: number,
+  keep: (count: number, area: number) => boolean,
+): Uint8Array {
+  const stride = width + 1;
+  const table = new Int32Array(stride * (height + 1));
+  for (let y = 0; y < height; y++) {
+    let rowSum = 0;
+    for (let x = 0; x < width; x++) {
+      rowSum += mask[y * width + x]!;
+      table[(y + 1) * stride + x + 1] = table[y * stride + x + 1]! + rowSum;
+    }
+  }
+  const out = new Uint8Array(mask.length);
+  for (let y = 0; y < height; y++) {
+    const y0 = Math.max(0, y - radius);
+    const y1 = Math.min(height, y + radius + 1);
+    for (let x = 0; x < width; x++) {
+      const x0 = Math.max(0, x - radius);
+      const x1 = Math.min(width, x + radius + 1);
+      const count =
+        table[y1 * stride + x1]! - table[y0 * stride + x1]! - table[y1 * stride + x0]! + table[y0 * stride + x0]!;
+      out[y * width + x] = keep(count, (y1 - y0) * (x1 - x0)) ? 1 : 0;
+    }
+  }
+  return out;
 }
 
 /** The q-quantile of 8-bit values given as a 256-bin histogram. */

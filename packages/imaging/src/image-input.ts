@@ -1,4 +1,4 @@
-import sharp, { type Sharp } from 'sharp';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import { ImageValidationError } from './image-error.ts';
 import { sniffImageFormat, type ImageFormat } from './image-format.ts';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-limits.ts';
@@ -32,7 +32,7 @@ export async function readImageHeader(
     );
   }
 
-  let metadata: sharp.Metadata;
+  let metadata: Metadata;
   try {
     // The pixel limit is lifted here only because metadata() reads the header alone; we want the
     // declared size so we can refuse it with a precise message rather than sharp's generic one.

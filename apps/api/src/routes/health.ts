@@ -7,13 +7,14 @@ import { toModelVersionDto } from './dto.ts';
 export const healthRoutes =
   (deps: { db: Database; runtime: ModelRuntime }): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.get('/healthz', { schema: { tags: ['health'], summary: 'Liveness: the process answers', response: { 200: Health } } }, async () => ({
+    app.get('/healthz', { config: { access: 'public' }, schema: { tags: ['health'], summary: 'Liveness: the process answers', response: { 200: Health } } }, async () => ({
       status: 'ok' as const,
     }));
 
     app.get(
       '/readyz',
       {
+        config: { access: 'public' },
         schema: {
           tags: ['health'],
           summary: 'Readiness: database reachable and model loaded (503 otherwise)',

@@ -1,6 +1,7 @@
 import { EmbeddingResponse, ImageIdParams, ImageRecord, KQuery, SearchResponse } from '@cbmir/contract';
 import type { Database } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AuditTrail } from '../auth/audit-trail.ts';
 import { Type } from 'typebox';
 import { notFound } from '../errors.ts';
 import { originalUrl, thumbnailUrl, type SearchService } from '../services/search-service.ts';
@@ -14,7 +15,7 @@ const ImageBytes = Type.Unsafe<Buffer>({ type: 'string', format: 'binary' });
 const CONTENT_TYPES: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', tiff: 'image/tiff', webp: 'image/webp' };
 
 export const imageRoutes =
-  (deps: { db: Database; files: FileStore; search: SearchService }): FastifyPluginAsyncTypebox =>
+  (deps: { db: Database; files: FileStore; search: SearchService; audit: AuditTrail }): FastifyPluginAsyncTypebox =>
   async (app) => {
     async function findImage(id: string) {
       const image = await deps.db.images.findById(id);
@@ -24,9 +25,10 @@ export const imageRoutes =
 
     app.get(
       '/api/v1/images/:id',
-      { schema: { tags: ['images'], summary: 'One stored image and its labels', params: ImageIdParams, response: { 200: ImageRecord, ...errorResponses(400, 404) } } },
+      { config: { access: 'clinician' }, schema: { tags: ['images'], summary: 'One stored image and its labels', params: ImageIdParams, response: { 200: ImageRecord, ...errorResponses(400, 401, 403, 404) } } },
       async (request) => {
         const image = await findImage(request.params.id);
+        await deps.audit.record(request, 'case.view', { type: 'image', id: image.id });
         return {
           id: image.id,
           sha256: image.sha256,
@@ -47,7 +49,7 @@ export const imageRoutes =
 
     app.get(
       '/api/v1/images/:id/thumbnail',
-      { schema: { tags: ['images'], summary: 'JPEG thumbnail (at most 256 px)', params: ImageIdParams, response: { 200: ImageBytes, ...errorResponses(400, 404) } } },
+      { config: { access: 'clinician' }, schema: { tags: ['images'], summary: 'JPEG thumbnail (at most 256 px)', params: ImageIdParams, response: { 200: ImageBytes, ...errorResponses(400, 401, 403, 404) } } },
       async (request, reply) => {
         const image = await findImage(request.params.id);
         return reply.type('image/jpeg').header('cache-control', 'private, max-age=86400').send(await deps.files.read(image.thumbnailPath));
@@ -56,7 +58,7 @@ export const imageRoutes =
 
     app.get(
       '/api/v1/images/:id/original',
-      { schema: { tags: ['images'], summary: 'The original file as uploaded', params: ImageIdParams, response: { 200: ImageBytes, ...errorResponses(400, 404) } } },
+      { config: { access: 'clinician' }, schema: { tags: ['images'], summary: 'The original file as uploaded', params: ImageIdParams, response: { 200: ImageBytes, ...errorResponses(400, 401, 403, 404) } } },
       async (request, reply) => {
         const image = await findImage(request.params.id);
         return reply
@@ -69,12 +71,13 @@ export const imageRoutes =
     app.get(
       '/api/v1/images/:id/similar',
       {
+        config: { access: 'clinician' },
         schema: {
           tags: ['search'],
           summary: 'The cases most similar to a stored image (itself excluded)',
           params: ImageIdParams,
           querystring: KQuery,
-          response: { 200: SearchResponse, ...errorResponses(400, 404, 409, 503) },
+          response: { 200: SearchResponse, ...errorResponses(400, 401, 403, 404, 409, 503) },
         },
       },
       async (request) => {
@@ -86,11 +89,12 @@ export const imageRoutes =
     app.get(
       '/api/v1/images/:id/embedding',
       {
+        config: { access: 'clinician' },
         schema: {
           tags: ['images'],
           summary: "The image's embedding under the active model version",
           params: ImageIdParams,
-          response: { 200: EmbeddingResponse, ...errorResponses(400, 404, 409, 503) },
+          response: { 200: EmbeddingResponse, ...errorResponses(400, 401, 403, 404, 409, 503) },
         },
       },
       async (request) => {

@@ -1,16 +1,19 @@
 import { KQuery, SearchResponse, VectorSearchBody } from '@cbmir/contract';
+import { contentHash } from '@cbmir/imaging';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AuditTrail } from '../auth/audit-trail.ts';
 import { AppError } from '../errors.ts';
 import type { SearchService } from '../services/search-service.ts';
 import { toModelVersionDto } from './dto.ts';
 import { errorResponses } from './error-responses.ts';
 
 export const searchRoutes =
-  (deps: { search: SearchService }): FastifyPluginAsyncTypebox =>
+  (deps: { search: SearchService; audit: AuditTrail; searchRateLimit: number }): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.post(
       '/api/v1/search',
       {
+        config: { access: 'clinician', rateLimit: { max: deps.searchRateLimit, timeWindow: '1 minute' } },
         schema: {
           tags: ['search'],
           summary: 'Find the cases most similar to an uploaded fundus photo',
@@ -19,7 +22,7 @@ export const searchRoutes =
             'Euclidean (L2) distance between embeddings under the active model version.',
           consumes: ['multipart/form-data'],
           querystring: KQuery,
-          response: { 200: SearchResponse, ...errorResponses(400, 413, 415, 422, 503) },
+          response: { 200: SearchResponse, ...errorResponses(400, 401, 403, 413, 415, 422, 429, 503) },
         },
       },
       async (request) => {
@@ -32,6 +35,12 @@ export const searchRoutes =
         }
         const bytes = await file.toBuffer();
         const { model, results } = await deps.search.searchByImage(bytes, request.query.k ?? 10);
+        await deps.audit.record(request, 'search.image', null, {
+          modelVersionId: model.id,
+          queryImageSha256: contentHash(bytes),
+          k: request.query.k ?? 10,
+          results: results.length,
+        });
         return { model: toModelVersionDto(model), results };
       },
     );
@@ -39,15 +48,17 @@ export const searchRoutes =
     app.post(
       '/api/v1/search/vector',
       {
+        config: { access: 'clinician', rateLimit: { max: deps.searchRateLimit, timeWindow: '1 minute' } },
         schema: {
           tags: ['search'],
           summary: 'Find the cases nearest to an embedding vector of the active model version',
           body: VectorSearchBody,
-          response: { 200: SearchResponse, ...errorResponses(400, 503) },
+          response: { 200: SearchResponse, ...errorResponses(400, 401, 403, 429, 503) },
         },
       },
       async (request) => {
         const { model, results } = await deps.search.searchByVector(request.body.vector, request.body.k ?? 10);
+        await deps.audit.record(request, 'search.vector', null, { modelVersionId: model.id, k: request.body.k ?? 10, results: results.length });
         return { model: toModelVersionDto(model), results };
       },
     );

@@ -1,5 +1,6 @@
 import { Link, NavLink } from 'react-router-dom';
 import { ModelStatus } from './model-status.tsx';
+import { UntrainedModelNotice } from './untrained-model-notice.tsx';
 
 export function AppHeader() {
   return (
@@ -17,6 +18,7 @@ export function AppHeader() {
         </nav>
         <ModelStatus />
       </div>
+      <UntrainedModelNotice />
     </header>
   );
 }

@@ -87,7 +87,9 @@ function QueryPreview({ file, previewUrl }: { file: File; previewUrl: string }) 
         />
       ) : (
         <span className="query-preview__fallback" data-testid="query-preview-fallback">
-          This browser cannot preview this file.
+          {file.type.startsWith('image/')
+            ? 'This browser cannot preview this format; it can still be searched.'
+            : 'No preview: this does not look like an image file.'}
         </span>
       )}
       <figcaption>

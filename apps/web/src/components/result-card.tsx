@@ -2,17 +2,17 @@ import type { SearchHit } from '@cbmir/contract';
 import { Link } from 'react-router-dom';
 import { formatDistance } from '../domain/distance.ts';
 import { drGradeName } from '../domain/dr-grade.ts';
-import { eyeLabel } from '../domain/eye.ts';
+import { eyeLabel, eyePhrase } from '../domain/eye.ts';
 import { GradeBadge } from './grade-badge.tsx';
 
 export function ResultCard({ hit, rank }: { hit: SearchHit; rank: number }) {
-  const alt = `Fundus photograph of similar case ${rank}: DR grade ${drGradeName(hit.grade)}, ${eyeLabel(hit.eye).toLowerCase()}`;
+  const alt = `Fundus photograph of similar case ${rank}: DR grade ${drGradeName(hit.grade)}, ${eyePhrase(hit.eye)}`;
   return (
     <li className="result-card" data-testid="result-card" data-image-id={hit.imageId} data-distance={hit.distance}>
       <Link
         to={`/cases/${encodeURIComponent(hit.imageId)}`}
         className="result-card__link"
-        aria-label={`Case ${rank}: ${drGradeName(hit.grade)}, ${eyeLabel(hit.eye)}, distance ${formatDistance(hit.distance)}`}
+        aria-label={`Similar case ${rank}: DR grade ${drGradeName(hit.grade)}, ${eyePhrase(hit.eye)}, L2 distance ${formatDistance(hit.distance)}`}
       >
         <div className="result-card__image">
           <img src={hit.thumbnailUrl} alt={alt} loading="lazy" decoding="async" />

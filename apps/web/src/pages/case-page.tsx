@@ -8,7 +8,7 @@ import { GradeBadge } from '../components/grade-badge.tsx';
 import { ResultGrid } from '../components/result-grid.tsx';
 import { ErrorMessage, LoadingMessage } from '../components/status-message.tsx';
 import { drGradeLabel } from '../domain/dr-grade.ts';
-import { eyeLabel } from '../domain/eye.ts';
+import { eyeLabel, eyePhrase } from '../domain/eye.ts';
 
 const SIMILAR_K = 10;
 
@@ -30,7 +30,8 @@ export function CasePage() {
         {image.isPending && <LoadingMessage testId="case-loading">Loading case…</LoadingMessage>}
         {image.isError && <CaseError id={id} error={image.error} />}
       </div>
-      {image.isSuccess && <CaseDetails record={image.data} />}
+      {/* Keyed, so that moving from case to case resets per-image state such as the image fallback. */}
+      {image.isSuccess && <CaseDetails key={image.data.id} record={image.data} />}
     </div>
   );
 }
@@ -123,7 +124,7 @@ function CaseImage({ record }: { record: ImageRecord }) {
     <figure className="case-image">
       <img
         src={src}
-        alt={`Fundus photograph, ${eyeLabel(record.eye).toLowerCase()}, DR grade ${drGradeLabel(record.grade)}`}
+        alt={`Fundus photograph, ${eyePhrase(record.eye)}, DR grade ${drGradeLabel(record.grade)}`}
         data-testid="case-image"
         onError={() => {
           if (src !== record.thumbnailUrl) setSrc(record.thumbnailUrl);

@@ -1,0 +1,235 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { createTestDatabase } from '@cbmir/db';
+import { generateSyntheticFundus } from '@cbmir/imaging';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from './server.ts';
+
+// Users, roles, keys, CSRF, audit and abuse limits against the real server and database.
+const ADMIN_PASSWORD = 'admin-password-for-tests';
+const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-auth-'));
+const logs: string[] = [];
+let target: Awaited<ReturnType<typeof createTestDatabase>>;
+let server: RunningServer;
+let admin: Session;
+
+interface Session {
+  cookie: string;
+  csrfToken: string;
+}
+
+beforeAll(async () => {
+  target = await createTestDatabase();
+  const logDestination = new PassThrough();
+  logDestination.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+  server = await startServer(
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      CBMIR_DATA_DIR: dataDir,
+      CBMIR_DEMO_IMAGES: '4',
+      CBMIR_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      CBMIR_SEARCH_RATE_LIMIT: '8',
+      LOG_LEVEL: 'info',
+      ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
+    },
+    { logDestination },
+  );
+  admin = await login('admin', ADMIN_PASSWORD);
+});
+
+afterAll(async () => {
+  await server?.close();
+  await target?.drop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const url = (path: string) => `${server.url}${path}`;
+
+async function call(method: string, path: string, options: { session?: Session; key?: string; csrf?: boolean; json?: unknown; body?: BodyInit } = {}) {
+  const headers: Record<string, string> = {};
+  if (options.session) {
+    headers.cookie = options.session.cookie;
+    if (options.csrf !== false) headers['x-csrf-token'] = options.session.csrfToken;
+  }
+  if (options.key) headers.authorization = `Bearer ${options.key}`;
+  let body = options.body;
+  if (options.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.json);
+  }
+  return fetch(url(path), { method, headers, ...(body !== undefined ? { body } : {}) });
+}
+
+async function login(username: string, password: string): Promise<Session> {
+  const response = await call('POST', '/api/v1/auth/login', { json: { username, password } });
+  expect(response.status).toBe(200);
+  const setCookie = response.headers.getSetCookie()[0]!;
+  expect(setCookie).toMatch(/HttpOnly/i);
+  expect(setCookie).toMatch(/SameSite=Strict/i);
+  return { cookie: setCookie.split(';')[0]!, csrfToken: ((await response.json()) as { csrfToken: string }).csrfToken };
+}
+
+async function createKey(role: 'admin' | 'clinician', extra: Record<string, unknown> = {}) {
+  const response = await call('POST', '/api/v1/api-keys', { session: admin, json: { name: `${role} key`, role, ...extra } });
+  expect(response.status).toBe(201);
+  return (await response.json()) as { apiKey: { id: string; prefix: string }; secret: string };
+}
+
+async function imageForm(seed: number) {
+  const form = new FormData();
+  form.append('image', new Blob([new Uint8Array(await generateSyntheticFundus({ seed, grade: 1 }))]), 'query.jpg');
+  return form;
+}
+
+type Operation = { path: string; method: string; role: string };
+
+async function operations(): Promise<Operation[]> {
+  const doc = (await (await fetch(url('/api/docs/json'))).json()) as { paths: Record<string, Record<string, { 'x-cbmir-role': string }>> };
+  return Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({
+      path: path.replace(/\{\w+\}/g, '00000000-0000-4000-8000-000000000000'),
+      method: method.toUpperCase(),
+      role: op['x-cbmir-role'],
+    })),
+  );
+}
+
+describe(`users, roles and keys (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
+  it('every documented route states its role; only health checks and login are public', async () => {
+    const ops = await operations();
+    expect(ops.length).toBeGreaterThan(12);
+    expect(ops.filter((op) => op.role === 'public').map((op) => `${op.method} ${op.path}`).sort()).toEqual([
+      'GET /healthz',
+      'GET /readyz',
+      'POST /api/v1/auth/login',
+    ]);
+    for (const op of ops) expect(['public', 'clinician', 'admin'], `${op.method} ${op.path}`).toContain(op.role);
+  });
+
+  it('refuses anonymous callers (401) and callers with too little right (403) on every route', async () => {
+    const clinicianKey = (await createKey('clinician')).secret;
+    const revoked = await createKey('admin');
+    await call('DELETE', `/api/v1/api-keys/${revoked.apiKey.id}`, { session: admin });
+    for (const op of await operations()) {
+      if (op.role === 'public') continue;
+      const label = `${op.method} ${op.path}`;
+      expect((await call(op.method, op.path)).status, `anonymous ${label}`).toBe(401);
+      expect((await call(op.method, op.path, { key: revoked.secret })).status, `revoked key ${label}`).toBe(401);
+      expect((await call(op.method, op.path, { key: 'cbmir_made-up' })).status, `unknown key ${label}`).toBe(401);
+      if (op.role === 'admin') {
+        expect((await call(op.method, op.path, { key: clinicianKey })).status, `clinician ${label}`).toBe(403);
+      }
+    }
+  });
+
+  it('a clinician signs in, searches with the CSRF token, is refused without it, and signs out', async () => {
+    const created = await call('POST', '/api/v1/users', { session: admin, json: { username: 'dr.ana', password: 'clinician-password', role: 'clinician' } });
+    expect(created.status).toBe(201);
+    expect((await call('POST', '/api/v1/users', { session: admin, json: { username: 'dr.ana', password: 'clinician-password', role: 'clinician' } })).status).toBe(409);
+    expect((await call('POST', '/api/v1/users', { session: admin, json: { username: 'short', password: 'short', role: 'clinician' } })).status).toBe(400);
+    expect((await call('POST', '/api/v1/auth/login', { json: { username: 'dr.ana', password: 'wrong-password' } })).status).toBe(401);
+
+    const ana = await login('dr.ana', 'clinician-password');
+    const session = await (await call('GET', '/api/v1/auth/session', { session: ana })).json();
+    expect(session.user).toMatchObject({ username: 'dr.ana', role: 'clinician' });
+
+    const withoutCsrf = await call('POST', '/api/v1/search', { session: ana, csrf: false, body: await imageForm(1) });
+    expect(withoutCsrf.status).toBe(403);
+    expect((await withoutCsrf.json()).error).toBe('csrf');
+    const search = await call('POST', '/api/v1/search?k=3', { session: ana, body: await imageForm(1) });
+    expect(search.status).toBe(200);
+    expect((await call('GET', '/api/v1/users', { session: ana })).status).toBe(403);
+    expect((await call('GET', '/api/v1/audit', { session: ana })).status).toBe(403);
+
+    expect((await call('POST', '/api/v1/auth/logout', { session: ana })).status).toBe(200);
+    expect((await call('GET', '/api/v1/auth/session', { session: ana })).status).toBe(401);
+  });
+
+  it("an admin's password reset ends the user's sessions", async () => {
+    const ana = await login('dr.ana', 'clinician-password');
+    const users = (await (await call('GET', '/api/v1/users', { session: admin })).json()).users as { id: string; username: string }[];
+    const id = users.find((u) => u.username === 'dr.ana')!.id;
+    expect((await call('PATCH', `/api/v1/users/${id}`, { session: admin, json: { password: 'a-new-password-1' } })).status).toBe(200);
+    expect((await call('GET', '/api/v1/auth/session', { session: ana })).status).toBe(401);
+    await login('dr.ana', 'a-new-password-1');
+  });
+
+  it('API keys: shown once, work at once, revocation and expiry take effect at once', async () => {
+    const { apiKey, secret } = await createKey('clinician', { expiresAt: new Date(Date.now() + 1500).toISOString() });
+    expect(secret.startsWith(apiKey.prefix)).toBe(true);
+    const listed = await (await call('GET', '/api/v1/api-keys', { session: admin })).text();
+    expect(listed).not.toContain(secret);
+    expect((await call('GET', '/readyz', { key: secret })).status).toBe(200);
+    expect((await call('POST', '/api/v1/search/vector', { key: secret, json: { vector: Array(128).fill(0), k: 1 } })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    expect((await call('POST', '/api/v1/search/vector', { key: secret, json: { vector: Array(128).fill(0), k: 1 } })).status).toBe(401);
+
+    const other = await createKey('clinician');
+    expect((await call('POST', '/api/v1/search/vector', { key: other.secret, json: { vector: Array(128).fill(0), k: 1 } })).status).toBe(200);
+    expect((await call('DELETE', `/api/v1/api-keys/${other.apiKey.id}`, { session: admin })).status).toBe(200);
+    const afterRevoke = await call('POST', '/api/v1/search/vector', { key: other.secret, json: { vector: Array(128).fill(0), k: 1 } });
+    expect(afterRevoke.status).toBe(401);
+    expect((await afterRevoke.json()).error).toBe('invalid_api_key');
+    expect((await call('POST', '/api/v1/api-keys', { session: admin, json: { name: 'past', role: 'clinician', expiresAt: '2001-01-01T00:00:00Z' } })).status).toBe(400);
+  });
+
+  it('records searches, case views and every change in the audit trail, paginated', async () => {
+    const key = await createKey('clinician');
+    const search = await call('POST', '/api/v1/search?k=2', { key: key.secret, body: await imageForm(9) });
+    const hit = (await search.json()).results[0] as { imageId: string };
+    expect((await call('GET', `/api/v1/images/${hit.imageId}`, { key: key.secret })).status).toBe(200);
+
+    const audit = async (query: string) => (await (await call('GET', `/api/v1/audit?${query}`, { session: admin })).json()) as {
+      events: { action: string; actorId: string; actorName: string; actorType: string; targetId: string | null; details: Record<string, unknown> }[];
+      nextBefore: string | null;
+    };
+    const searches = await audit(`action=search.image&actorId=${key.apiKey.id}`);
+    expect(searches.events).toHaveLength(1);
+    expect(searches.events[0]).toMatchObject({ actorType: 'api_key', actorName: 'clinician key' });
+    expect(searches.events[0]!.details.queryImageSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(searches.events[0]!.details.modelVersionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await audit(`action=case.view&targetId=${hit.imageId}`)).events[0]).toMatchObject({ actorId: key.apiKey.id });
+    for (const action of ['user.create', 'user.update', 'api_key.create', 'api_key.revoke', 'auth.login', 'auth.login_failed', 'auth.logout']) {
+      expect((await audit(`action=${action}`)).events.length, action).toBeGreaterThan(0);
+    }
+
+    const page1 = await audit('limit=3');
+    expect(page1.events).toHaveLength(3);
+    const page2 = await audit(`limit=3&before=${page1.nextBefore}`);
+    expect(page2.events.map((e) => e.action)).not.toEqual(page1.events.map((e) => e.action).slice(0, 0));
+    const ids = [...page1.events, ...page2.events].map((e) => Number((e as unknown as { id: string }).id));
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    expect(new Set(ids).size).toBe(6);
+  });
+
+  it('throttles failed sign-ins and rate-limits searches per key', async () => {
+    for (let i = 0; i < 5; i++) await call('POST', '/api/v1/auth/login', { json: { username: 'admin', password: `guess-${i}` } });
+    const blocked = await call('POST', '/api/v1/auth/login', { json: { username: 'admin', password: ADMIN_PASSWORD } });
+    expect(blocked.status).toBe(429);
+
+    const busy = await createKey('clinician');
+    const calm = await createKey('clinician');
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      statuses.push((await call('POST', '/api/v1/search/vector', { key: busy.secret, json: { vector: Array(128).fill(0), k: 1 } })).status);
+    }
+    expect(statuses.slice(0, 8).every((s) => s === 200)).toBe(true);
+    expect(statuses.slice(8)).toEqual([429, 429]);
+    expect((await call('POST', '/api/v1/search/vector', { key: calm.secret, json: { vector: Array(128).fill(0), k: 1 } })).status).toBe(200);
+  });
+
+  it('sends security headers and keeps patient ids and file names out of the log', async () => {
+    const response = await fetch(url('/healthz'));
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    const text = logs.join('');
+    expect(text.length).toBeGreaterThan(0);
+    expect(text).not.toMatch(/demo-patient-\d/);
+    expect(text).not.toMatch(/demo-\d{4}\.jpg/);
+    expect(text).not.toContain(ADMIN_PASSWORD);
+  });
+});

@@ -1,0 +1,108 @@
+import type { Database, Role, StoredApiKey, StoredUser } from '@cbmir/db';
+import { AppError } from '../errors.ts';
+import type { LoginThrottle } from './login-throttle.ts';
+import { hashPassword, verifyPassword } from './password-hash.ts';
+import type { Principal } from './principal.ts';
+import { newSecretToken, secretDigest } from './secret-token.ts';
+
+export const API_KEY_PREFIX = 'cbmir_';
+const MIN_PASSWORD_LENGTH = 10;
+
+function checkPassword(password: string) {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new AppError(400, 'weak_password', `passwords need at least ${MIN_PASSWORD_LENGTH} characters`);
+  }
+}
+
+// A constant hash to verify against when the username is unknown, so timing does not reveal which names exist.
+const dummyHash = hashPassword(newSecretToken());
+
+/** Users, sessions and API keys: who may sign in and what a request's credentials prove. */
+export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle; sessionHours: number }) {
+  const { db, throttle } = deps;
+
+  return {
+    async login(username: string, password: string, ip: string) {
+      const wait = throttle.retryAfterMs(username, ip);
+      if (wait > 0) {
+        throw new AppError(429, 'too_many_attempts', `too many failed sign-ins; try again in ${Math.ceil(wait / 60_000)} minute(s)`);
+      }
+      const user = await db.users.findByUsername(username);
+      const ok = user ? await verifyPassword(password, user.passwordHash) : (await verifyPassword(password, await dummyHash), false);
+      if (!user || !ok || user.disabled) {
+        throttle.recordFailure(username, ip);
+        return null;
+      }
+      throttle.recordSuccess(username, ip);
+      const token = newSecretToken();
+      const csrfToken = newSecretToken();
+      const expiresAt = new Date(Date.now() + deps.sessionHours * 3600_000);
+      await db.sessions.create({ id: secretDigest(token), userId: user.id, csrfToken, expiresAt });
+      await db.sessions.deleteExpired();
+      return { token, csrfToken, expiresAt, user };
+    },
+
+    async logout(principal: Principal) {
+      if (principal.kind === 'user') await db.sessions.delete(principal.sessionId);
+    },
+
+    async authenticateSession(token: string): Promise<Principal | null> {
+      const session = await db.sessions.findValid(secretDigest(token));
+      return session
+        ? { kind: 'user', id: session.userId, name: session.username, role: session.role, sessionId: session.sessionId, csrfToken: session.csrfToken }
+        : null;
+    },
+
+    async authenticateApiKey(secret: string): Promise<Principal | null> {
+      const key = await db.apiKeys.findUsable(secretDigest(secret));
+      return key ? { kind: 'api_key', id: key.id, name: key.name, role: key.role } : null;
+    },
+
+    /** On first start (no user at all) create `admin`; returns the password when it was generated here. */
+    async ensureFirstAdmin(password: string | undefined): Promise<{ created: boolean; generatedPassword: string | null }> {
+      if ((await db.users.count()) > 0) return { created: false, generatedPassword: null };
+      const chosen = password ?? newSecretToken(15);
+      checkPassword(chosen);
+      const created = await db.users.create({ username: 'admin', passwordHash: await hashPassword(chosen), role: 'admin' });
+      return { created: created !== null, generatedPassword: created && !password ? chosen : null };
+    },
+
+    async createUser(input: { username: string; password: string; role: Role }): Promise<StoredUser> {
+      checkPassword(input.password);
+      const user = await db.users.create({ username: input.username, passwordHash: await hashPassword(input.password), role: input.role });
+      if (!user) throw new AppError(409, 'username_taken', `a user named "${input.username}" exists already`);
+      return user;
+    },
+
+    /** Changes a user; a new password, a role change or disabling ends the user's sessions. */
+    async updateUser(id: string, changes: { password?: string | undefined; role?: Role | undefined; disabled?: boolean | undefined }): Promise<StoredUser> {
+      if (changes.password !== undefined) checkPassword(changes.password);
+      const user = await db.users.update(id, {
+        ...(changes.password !== undefined ? { passwordHash: await hashPassword(changes.password) } : {}),
+        ...(changes.role !== undefined ? { role: changes.role } : {}),
+        ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
+      });
+      if (!user) throw new AppError(404, 'not_found', 'user not found');
+      await db.sessions.deleteForUser(id);
+      return user;
+    },
+
+    /** A new key; the secret is returned once and only its digest is kept. */
+    async createApiKey(input: { name: string; role: Role; expiresAt: Date | null; createdBy: string | null }): Promise<{ key: StoredApiKey; secret: string }> {
+      if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
+        throw new AppError(400, 'invalid_expiry', 'expiresAt must be in the future');
+      }
+      const secret = `${API_KEY_PREFIX}${newSecretToken()}`;
+      const key = await db.apiKeys.create({ ...input, prefix: secret.slice(0, 12), keyHash: secretDigest(secret) });
+      return { key, secret };
+    },
+
+    async revokeApiKey(id: string): Promise<StoredApiKey> {
+      const key = await db.apiKeys.revoke(id);
+      if (!key) throw new AppError(404, 'not_found', 'API key not found');
+      return key;
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof authServiceFactory>;

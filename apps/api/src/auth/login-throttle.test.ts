@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { loginThrottleFactory } from './login-throttle.ts';
+
+describe('login throttle', () => {
+  it('blocks a username+address after repeated failures until the window passes', () => {
+    let clock = 0;
+    const throttle = loginThrottleFactory({ maxFailures: 3, windowMs: 1000, now: () => clock });
+    for (let i = 0; i < 3; i++) {
+      expect(throttle.retryAfterMs('ann', '1.2.3.4')).toBe(0);
+      throttle.recordFailure('ann', '1.2.3.4');
+      clock += 100;
+    }
+    expect(throttle.retryAfterMs('ann', '1.2.3.4')).toBe(700);
+    expect(throttle.retryAfterMs('ann', '5.6.7.8')).toBe(0);
+    expect(throttle.retryAfterMs('bob', '1.2.3.4')).toBe(0);
+    clock += 700;
+    expect(throttle.retryAfterMs('ann', '1.2.3.4')).toBe(0);
+  });
+
+  it('forgets failures after a success', () => {
+    const throttle = loginThrottleFactory({ maxFailures: 2 });
+    throttle.recordFailure('ann', 'ip');
+    throttle.recordFailure('ann', 'ip');
+    expect(throttle.retryAfterMs('ann', 'ip')).toBeGreaterThan(0);
+    throttle.recordSuccess('ann', 'ip');
+    expect(throttle.retryAfterMs('ann', 'ip')).toBe(0);
+  });
+});

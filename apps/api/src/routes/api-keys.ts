@@ -1,0 +1,64 @@
+import { ApiKeyList, CreateApiKeyBody, CreatedApiKey, ApiKey, IdParams } from '@cbmir/contract';
+import type { Database, StoredApiKey } from '@cbmir/db';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AuditTrail } from '../auth/audit-trail.ts';
+import type { AuthService } from '../auth/auth-service.ts';
+import { errorResponses } from './error-responses.ts';
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+const toApiKeyDto = (key: StoredApiKey) => ({
+  id: key.id,
+  name: key.name,
+  prefix: key.prefix,
+  role: key.role,
+  createdAt: key.createdAt.toISOString(),
+  expiresAt: iso(key.expiresAt),
+  revokedAt: iso(key.revokedAt),
+  lastUsedAt: iso(key.lastUsedAt),
+});
+
+export const apiKeyRoutes =
+  (deps: { db: Database; auth: AuthService; audit: AuditTrail }): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get(
+      '/api/v1/api-keys',
+      { config: { access: 'admin' }, schema: { tags: ['api keys'], summary: 'All API keys (never their secrets)', response: { 200: ApiKeyList, ...errorResponses(401, 403) } } },
+      async () => ({ apiKeys: (await deps.db.apiKeys.list()).map(toApiKeyDto) }),
+    );
+
+    app.post(
+      '/api/v1/api-keys',
+      {
+        config: { access: 'admin' },
+        schema: {
+          tags: ['api keys'],
+          summary: 'Issue an API key for a REST client; the secret is in this response only',
+          body: CreateApiKeyBody,
+          response: { 201: CreatedApiKey, ...errorResponses(400, 401, 403) },
+        },
+      },
+      async (request, reply) => {
+        const { key, secret } = await deps.auth.createApiKey({
+          name: request.body.name,
+          role: request.body.role,
+          expiresAt: request.body.expiresAt ? new Date(request.body.expiresAt) : null,
+          createdBy: request.principal?.kind === 'user' ? request.principal.id : null,
+        });
+        await deps.audit.record(request, 'api_key.create', { type: 'api_key', id: key.id }, { name: key.name, role: key.role });
+        return reply.code(201).send({ apiKey: toApiKeyDto(key), secret });
+      },
+    );
+
+    app.delete(
+      '/api/v1/api-keys/:id',
+      {
+        config: { access: 'admin' },
+        schema: { tags: ['api keys'], summary: 'Revoke an API key, effective at once', params: IdParams, response: { 200: ApiKey, ...errorResponses(400, 401, 403, 404) } },
+      },
+      async (request) => {
+        const key = await deps.auth.revokeApiKey(request.params.id);
+        await deps.audit.record(request, 'api_key.revoke', { type: 'api_key', id: key.id }, { name: key.name });
+        return toApiKeyDto(key);
+      },
+    );
+  };

@@ -1,0 +1,26 @@
+// The first steps of the data path: image -> (validate, thumbnail) -> preprocess -> embed.
+export { ImageValidationError, isImageValidationError, type ImageErrorCode } from './image-error.ts';
+export { SUPPORTED_IMAGE_FORMATS, sniffImageFormat, type ImageFormat } from './image-format.ts';
+export { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-limits.ts';
+export { readImageHeader, type ImageHeader } from './image-input.ts';
+export { decodeImage, type DecodedImage } from './decode-image.ts';
+export { contentHash } from './content-hash.ts';
+export { DEFAULT_THUMBNAIL_SIZE, makeThumbnail } from './thumbnail.ts';
+export { findFundusDisc, locateFundusDisc, type FundusDisc } from './fundus-disc.ts';
+export {
+  DEFAULT_PREPROCESSING,
+  assertValidPreprocessing,
+  preprocessFundus,
+  type FundusPreprocessing,
+  type PreprocessedImage,
+} from './fundus-preprocess.ts';
+export type { RawRgbImage } from './raw-image.ts';
+export { createRandom, mixSeed, type Random } from './seeded-random.ts';
+export {
+  DEFAULT_SYNTHETIC_SIZE,
+  generateSyntheticFundus,
+  syntheticFundusGeometry,
+  type FundusGrade,
+  type SyntheticFundusGeometry,
+  type SyntheticFundusOptions,
+} from './synthetic-fundus.ts';
