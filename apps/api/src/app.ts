@@ -15,6 +15,7 @@ import type { AuditTrail } from './auth/audit-trail.ts';
 import type { AuthService } from './auth/auth-service.ts';
 import type { Access } from './auth/principal.ts';
 import { AppError } from './errors.ts';
+import { requestValidatorCompiler } from './request-validation.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -60,8 +61,8 @@ export async function buildApp(deps: AppDeps) {
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     // JSON bodies carry at most a 4096-d vector; images come through multipart with their own limit.
     bodyLimit: 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(requestValidatorCompiler());
   const accessByRoute = new Map<string, Access>();
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

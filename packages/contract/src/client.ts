@@ -1,9 +1,20 @@
 import type {
+  ApiKey,
+  ApiKeyList,
+  AuditPage,
+  AuditQuery,
+  CreateApiKeyBody,
+  CreatedApiKey,
+  CreateUserBody,
   EmbeddingResponse,
   ErrorBody,
   ImageRecord,
   Readiness,
   SearchResponse,
+  SessionResponse,
+  UpdateUserBody,
+  User,
+  UserList,
 } from './schemas.ts';
 
 /** An API error with the server's code and message. */
@@ -22,15 +33,25 @@ export interface ClientOptions {
   /** Base URL of the server, e.g. http://localhost:8080; empty for same-origin (the web app). */
   baseUrl?: string;
   fetch?: typeof fetch;
+  /** For REST clients: an API key issued by an admin. Browsers use the session cookie instead. */
+  apiKey?: string;
 }
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The typed REST client used by the web app and by REST users. */
 export function createClient(options: ClientOptions = {}) {
   const baseUrl = (options.baseUrl ?? '').replace(/\/$/, '');
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
 
-  async function request<T>(path: string, init?: RequestInit): Promise<T> {
-    const response = await doFetch(`${baseUrl}${path}`, init);
+  // The session's CSRF token, learnt from login() or session(); sent on every state-changing request.
+  let csrfToken: string | null = null;
+
+  async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const headers = new Headers(init.headers);
+    if (options.apiKey) headers.set('authorization', `Bearer ${options.apiKey}`);
+    if (csrfToken && !SAFE_METHODS.has((init.method ?? 'GET').toUpperCase())) headers.set('x-csrf-token', csrfToken);
+    const response = await doFetch(`${baseUrl}${path}`, { ...init, headers, credentials: 'same-origin' });
     const text = await response.text();
     const body: unknown = text ? JSON.parse(text) : undefined;
     if (!response.ok) {
@@ -45,6 +66,15 @@ export function createClient(options: ClientOptions = {}) {
   }
 
   const withK = (path: string, k?: number) => (k === undefined ? path : `${path}?k=${k}`);
+  const json = (method: string, body: unknown): RequestInit => ({
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const remember = (session: SessionResponse) => {
+    csrfToken = session.csrfToken;
+    return session;
+  };
 
   return {
     readiness: () => request<Readiness>('/readyz'),
@@ -66,6 +96,26 @@ export function createClient(options: ClientOptions = {}) {
     embedding: (id: string) =>
       request<EmbeddingResponse>(`/api/v1/images/${encodeURIComponent(id)}/embedding`),
     thumbnailUrl: (id: string) => `${baseUrl}/api/v1/images/${encodeURIComponent(id)}/thumbnail`,
+
+    login: async (username: string, password: string) =>
+      remember(await request<SessionResponse>('/api/v1/auth/login', json('POST', { username, password }))),
+    /** The signed-in user; throws ApiError 401 when there is no session. */
+    session: async () => remember(await request<SessionResponse>('/api/v1/auth/session')),
+    async logout() {
+      await request<{ ok: true }>('/api/v1/auth/logout', { method: 'POST' });
+      csrfToken = null;
+    },
+
+    users: () => request<UserList>('/api/v1/users'),
+    createUser: (body: CreateUserBody) => request<User>('/api/v1/users', json('POST', body)),
+    updateUser: (id: string, body: UpdateUserBody) => request<User>(`/api/v1/users/${encodeURIComponent(id)}`, json('PATCH', body)),
+    apiKeys: () => request<ApiKeyList>('/api/v1/api-keys'),
+    createApiKey: (body: CreateApiKeyBody) => request<CreatedApiKey>('/api/v1/api-keys', json('POST', body)),
+    revokeApiKey: (id: string) => request<ApiKey>(`/api/v1/api-keys/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+    audit(query: AuditQuery = {}) {
+      const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+      return request<AuditPage>(`/api/v1/audit${params.size ? `?${params}` : ''}`);
+    },
   };
 }
 

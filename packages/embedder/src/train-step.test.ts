@@ -42,7 +42,7 @@ describe('Siamese training', () => {
     await initBackend('wasm');
   });
 
-  it('learns to separate two synthetic classes on wasm: the loss falls and same-class distances shrink', async () => {
+  it('learns to separate two synthetic classes on wasm: the loss falls and same-class distances shrink', { timeout: 180_000 }, async () => {
     const random = new SeededRandom(11);
     const items: PairItem[] = [];
     const images = new Map<string, Float32Array>();

@@ -21,8 +21,11 @@ export async function decodeImage(
 ): Promise<DecodedImage> {
   const header = await readImageHeader(bytes, limits);
   try {
-    // stats() streams through the whole image without keeping the decoded frame in memory.
-    await openImage(bytes, limits).stats();
+    // Full resolution on purpose: decoding to a small copy lets the JPEG decoder scale on load, and in
+    // our trials that missed about half of the corrupt files a full decode catches. Keeping one channel
+    // holds the memory to width * height bytes; stats() would need none but is several times slower.
+    // Orientation is irrelevant here, and rotating would force the whole frame into memory.
+    await openImage(bytes, limits, { autoOrient: false }).extractChannel(0).raw().toBuffer();
   } catch (error) {
     throw toImageValidationError(error, header.format);
   }

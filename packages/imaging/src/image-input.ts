@@ -63,13 +63,17 @@ export async function readImageHeader(
 
 /**
  * A sharp pipeline over bytes that readImageHeader has accepted. The pixel limit is enforced again as a
- * second line of defence, EXIF orientation is applied on load so every coordinate we report is in the
- * upright image, and failOn 'warning' (sharp's recommendation for untrusted input) turns truncated or
+ * second line of defence, EXIF orientation is applied on load (unless turned off, for a pass that only
+ * validates) so every coordinate we report is in the upright image, and failOn 'warning' (sharp's recommendation for untrusted input) turns truncated or
  * corrupt data into an error instead of grey pixels.
  */
-export function openImage(bytes: Uint8Array, limits: ImageLimits = DEFAULT_IMAGE_LIMITS): Sharp {
+export function openImage(
+  bytes: Uint8Array,
+  limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
+  { autoOrient = true }: { autoOrient?: boolean } = {},
+): Sharp {
   return sharp(asBuffer(bytes), {
-    autoOrient: true,
+    autoOrient,
     failOn: 'warning',
     limitInputPixels: limits.maxPixels,
   });

@@ -98,7 +98,8 @@ function paintRetina(canvas: RgbCanvas, layout: RetinaLayout, rng: Random): void
   const base: Rgb = [rng.range(195, 225) * pigment, rng.range(78, 105) * pigment, rng.range(30, 55) * pigment];
   const opticColour: Rgb = [250, rng.range(200, 225), rng.range(140, 170)];
   const cupColour: Rgb = [255, 242, 210];
-  // A few plane waves give the uneven illumination of a real flash photo.
+  // A few plane waves give the uneven illumination of a real flash photo. Like everything else they
+  // are laid out relative to the disc, so one seed draws the same eye at any size or position.
   const waves = Array.from({ length: 3 }, () => ({
     kx: rng.normal() * (2.5 / layout.radius),
     ky: rng.normal() * (2.5 / layout.radius),
@@ -121,7 +122,7 @@ function paintRetina(canvas: RgbCanvas, layout: RetinaLayout, rng: Random): void
       const rho = Math.sqrt(dx * dx + dy * dy) / layout.radius;
       if (rho > 1.02) continue;
       let light = 1 - 0.4 * rho * rho - 0.15 * rho ** 6;
-      for (const w of waves) light += w.amplitude * Math.sin(w.kx * px + w.ky * py + w.phase);
+      for (const w of waves) light += w.amplitude * Math.sin(w.kx * dx + w.ky * dy + w.phase);
       const fx = px - layout.foveaX;
       const fy = py - layout.foveaY;
       const fovea2 = (fx * fx + fy * fy) / (0.17 * layout.radius) ** 2;

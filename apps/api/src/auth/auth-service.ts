@@ -49,7 +49,7 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
     async authenticateSession(token: string): Promise<Principal | null> {
       const session = await db.sessions.findValid(secretDigest(token));
       return session
-        ? { kind: 'user', id: session.userId, name: session.username, role: session.role, sessionId: session.sessionId, csrfToken: session.csrfToken }
+        ? { kind: 'user', id: session.userId, name: session.username, role: session.role, sessionId: session.sessionId, csrfToken: session.csrfToken, expiresAt: session.expiresAt }
         : null;
     },
 

@@ -2,7 +2,7 @@ import type { Role } from '@cbmir/db';
 
 /** Who is calling: a signed-in user (browser session) or a REST client's API key. */
 export type Principal =
-  | { kind: 'user'; id: string; name: string; role: Role; sessionId: string; csrfToken: string }
+  | { kind: 'user'; id: string; name: string; role: Role; sessionId: string; csrfToken: string; expiresAt: Date }
   | { kind: 'api_key'; id: string; name: string; role: Role };
 
 /** What a route requires. Every /api route declares one; `public` is for health checks and login. */

@@ -27,7 +27,7 @@ export const authRoutes =
           await deps.audit.record(request, 'auth.login_failed', null, { username });
           throw new AppError(401, 'invalid_credentials', 'wrong username or password');
         }
-        request.principal = { kind: 'user', id: session.user.id, name: session.user.username, role: session.user.role, sessionId: '', csrfToken: session.csrfToken };
+        request.principal = { kind: 'user', id: session.user.id, name: session.user.username, role: session.user.role, sessionId: '', csrfToken: session.csrfToken, expiresAt: session.expiresAt };
         await deps.audit.record(request, 'auth.login', { type: 'user', id: session.user.id });
         reply.setCookie(SESSION_COOKIE, session.token, {
           path: '/',
@@ -56,7 +56,7 @@ export const authRoutes =
         return {
           user: { id: principal.id, username: principal.name, role: principal.role },
           csrfToken: principal.csrfToken,
-          expiresAt: new Date(Date.now()).toISOString(),
+          expiresAt: principal.expiresAt.toISOString(),
         };
       },
     );

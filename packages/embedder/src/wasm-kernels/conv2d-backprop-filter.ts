@@ -6,9 +6,11 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
  * so that training on wasm fails with "kernel not registered".
  *
  * dW[kh, kw, :, :] = patch(kh, kw)^T . dy, where patch(kh, kw) is the padded input sampled at the
- * output positions shifted by (kh, kw). Instead of scalar JS loops we compose the backend's own
- * PadV2, StridedSlice, Reshape and BatchMatMul kernels: kh*kw matrix products [C, M] x [M, O] with
- * M = batch*outH*outW, which keeps the arithmetic in wasm (and makes a 1x1 conv a single product).
+ * output positions shifted by (kh, kw): [M, C] with M = batch*outH*outW. Instead of scalar JS loops
+ * we compose the backend's own PadV2, StridedSlice, Reshape, Transpose and BatchMatMul kernels, so
+ * the arithmetic runs in wasm. BatchMatMul is only fast (XNNPACK) without transpose flags, so dy is
+ * transposed once and each block is computed as dy^T . patch = [O, C], then transposed while copied
+ * into place (a 1x1 convolution is a single product).
  */
 export const conv2dBackpropFilterWasmConfig: tf.KernelConfig = {
   kernelName: tf.Conv2DBackpropFilter,
@@ -66,7 +68,9 @@ function conv2dBackpropFilter(args: {
       top || left || bottom || right
         ? run(tf.PadV2, { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 })
         : x;
-    const dy2d = run(tf.Reshape, { x: dy }, { shape: [1, m, outChannels] });
+    const dy2d = run(tf.Reshape, { x: dy }, { shape: [m, outChannels] });
+    const dyT2d = run(tf.Transpose, { x: dy2d }, { perm: [1, 0] });
+    const dyT = run(tf.Reshape, { x: dyT2d }, { shape: [1, outChannels, m] });
     const blockSize = inChannels * outChannels;
     for (let kh = 0; kh < filterHeight; kh++) {
       for (let kw = 0; kw < filterWidth; kw++) {
@@ -86,10 +90,15 @@ function conv2dBackpropFilter(args: {
           },
         );
         const patch2d = run(tf.Reshape, { x: patch }, { shape: [1, m, inChannels] });
-        const block = run(tf.BatchMatMul, { a: patch2d, b: dy2d }, { transposeA: true, transposeB: false });
+        const block = run(tf.BatchMatMul, { a: dyT, b: patch2d }, { transposeA: false, transposeB: false }); // [1, O, C]
         // Views into the wasm heap go stale when it grows, so take them only now that all
         // allocations for this block are done.
-        backend.typedArrayFromHeap(output).set(backend.typedArrayFromHeap(block), (kh * filterWidth + kw) * blockSize);
+        const source = backend.typedArrayFromHeap(block);
+        const target = backend.typedArrayFromHeap(output);
+        const offset = (kh * filterWidth + kw) * blockSize;
+        for (let o = 0; o < outChannels; o++) {
+          for (let c = 0; c < inChannels; c++) target[offset + c * outChannels + o] = source[o * inChannels + c] as number;
+        }
         for (const t of temps.splice(mark)) backend.disposeData(t.dataId);
       }
     }

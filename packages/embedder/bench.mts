@@ -1,0 +1,14 @@
+import { initBackend, createEmbedder } from './src/index.ts';
+import { benchmarkEmbed, benchmarkTraining } from './src/benchmark.ts';
+console.log(await initBackend(process.argv[2] ?? 'wasm'));
+const r50 = await createEmbedder();
+for (const batchSize of [1, 16]) console.log('resnet50@224 embed batch', batchSize, await benchmarkEmbed(r50, { batchSize, batches: batchSize === 1 ? 8 : 2 }));
+r50.dispose();
+const tiny = await createEmbedder({ architecture: 'resnet-tiny', inputSize: 32 });
+console.log('tiny@32 embed b16', await benchmarkEmbed(tiny, { batchSize: 16, batches: 10 }));
+console.log('tiny@32 train 8 pairs', await benchmarkTraining(tiny, { pairs: 8, steps: 10 }));
+console.log('tiny@32 train 16 pairs', await benchmarkTraining(tiny, { pairs: 16, steps: 5 }));
+tiny.dispose();
+const tiny224 = await createEmbedder({ architecture: 'resnet-tiny', inputSize: 224 });
+console.log('tiny@224 train 4 pairs', await benchmarkTraining(tiny224, { pairs: 4, steps: 2 }));
+tiny224.dispose();

@@ -1,0 +1,11 @@
+import fs from 'node:fs';
+import sharp from 'sharp';
+const dir = '/work/shared/fundus/eyepacs-dev/images/';
+const files = fs.readdirSync(dir).sort().slice(0, 40).map((f) => fs.readFileSync(dir + f));
+const time = async (name: string, fn: (b: Buffer) => Promise<unknown>) => { for (const b of files.slice(0, 3)) await fn(b); const t = performance.now(); for (const b of files) await fn(b); console.log(name, ((performance.now() - t) / files.length).toFixed(1)); };
+await time('region', (b) => sharp(b, { autoOrient: true, failOn: 'warning' }).extract({ left: 0, top: 0, width: 256, height: 256 }).resize(600, 600).flatten({ background: '#000' }).toColourspace('srgb').raw().toBuffer());
+const sq = Buffer.alloc(600 * 600 * 3, 100);
+await time('blur', () => sharp(sq, { raw: { width: 600, height: 600, channels: 3 } }).blur(10).raw().toBuffer());
+await time('blur-precision-approx', () => sharp(sq, { raw: { width: 600, height: 600, channels: 3 } }).blur({ sigma: 10, precision: 'approximate' }).raw().toBuffer());
+await time('final', () => sharp(sq, { raw: { width: 600, height: 600, channels: 3 } }).extract({ left: 30, top: 30, width: 540, height: 540 }).resize(224, 224).raw().toBuffer());
+await time('js', async () => { const out = new Uint8Array(sq.length); for (let i = 0; i < sq.length; i++) { const v = 4 * sq[i]! - 4 * sq[i]! + 128; out[i] = v < 0 ? 0 : v > 255 ? 255 : v; } });

@@ -1,0 +1,15 @@
+import fs from 'node:fs';
+import sharp from 'sharp';
+const dir = '/work/shared/fundus/eyepacs-dev/images/';
+const files = fs.readdirSync(dir).sort().slice(0, 40).map((f) => fs.readFileSync(dir + f));
+const time = async (name: string, fn: (b: Buffer) => Promise<unknown>) => { for (const b of files.slice(0, 3)) await fn(b); const t = performance.now(); for (const b of files) await fn(b); console.log(name, ((performance.now() - t) / files.length).toFixed(1)); };
+await time('decode only', (b) => sharp(b).raw().toBuffer());
+await time('resize600', (b) => sharp(b).resize(600, 600).raw().toBuffer());
+await time('resize600 cubic', (b) => sharp(b).resize(600, 600, { kernel: 'cubic' }).raw().toBuffer());
+await time('resize600 linear', (b) => sharp(b).resize(600, 600, { kernel: 'linear' }).raw().toBuffer());
+await time('resize300', (b) => sharp(b).resize(300, 300).raw().toBuffer());
+await time('full', (b) => sharp(b, { autoOrient: true, failOn: 'warning' }).extract({ left: 0, top: 0, width: 256, height: 256 }).resize(600, 600).flatten({ background: '#000' }).toColourspace('srgb').raw().toBuffer());
+const sq = Buffer.alloc(600 * 600 * 3, 100);
+const out = new Uint8Array(sq.length);
+await time('js', async () => { for (let i = 0; i < sq.length; i++) { const v = 4 * sq[i]! - 4 * sq[i]! + 128; out[i] = v < 0 ? 0 : v > 255 ? 255 : v; } });
+console.log(sharp.concurrency(), JSON.stringify(sharp.simd()));
