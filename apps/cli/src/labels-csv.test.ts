@@ -14,8 +14,9 @@ describe('parseLabelsCsv', () => {
   });
 
   it('reports every bad line with its number', () => {
-    expect(() => parseLabelsCsv('file,grade,patient_id,eye\na.jpg,7,1,left\nb.jpg,1,1,up\na.jpg,1,1,left\n"c.jpg,1\n')).toThrow(
-      /4 bad line\(s\):\n {2}line 2: grade must be 0-4.*\n {2}line 3: eye must be.*\n {2}line 4: "a.jpg" is listed twice\n {2}line 5: unterminated quote/,
+    const csv = 'file,grade,patient_id,eye\na.jpg,7,1,left\nb.jpg,1,1,up\nc.jpg,1,1,left\nc.jpg,2,1,left\n"d.jpg,1\n';
+    expect(() => parseLabelsCsv(csv)).toThrow(
+      /4 bad line\(s\):\n {2}line 2: grade must be 0-4.*\n {2}line 3: eye must be.*\n {2}line 5: "c.jpg" is listed twice\n {2}line 6: unterminated quote/,
     );
   });
 

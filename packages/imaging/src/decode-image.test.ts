@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImage, DEFAULT_IMAGE_LIMITS } from './decode-image.ts';
 import { ImageValidationError, type ImageErrorCode } from './image-error.ts';
@@ -23,10 +23,10 @@ describe('decodeImage', () => {
   });
 
   it.each([
-    ['jpeg', (s: sharp.Sharp) => s.jpeg()],
-    ['png', (s: sharp.Sharp) => s.png()],
-    ['tiff', (s: sharp.Sharp) => s.tiff()],
-    ['webp', (s: sharp.Sharp) => s.webp()],
+    ['jpeg', (s: Sharp) => s.jpeg()],
+    ['png', (s: Sharp) => s.png()],
+    ['tiff', (s: Sharp) => s.tiff()],
+    ['webp', (s: Sharp) => s.webp()],
   ] as const)('accepts %s and reports its format and size', async (format, encode) => {
     const bytes = await encode(await noiseImage(120, 80)).toBuffer();
     await expect(decodeImage(bytes)).resolves.toEqual({ format, width: 120, height: 80 });

@@ -2,6 +2,10 @@ import type { ImageFormat } from './image-format.ts';
 import { openImage, readImageHeader, toImageValidationError } from './image-input.ts';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-limits.ts';
 
+// The format and limit types live in their own files (the header reader needs them too); they are
+// re-exported here because they are part of decodeImage's signature.
+export { DEFAULT_IMAGE_LIMITS, type ImageFormat, type ImageLimits };
+
 export interface DecodedImage {
   format: ImageFormat;
   /** Upright size, i.e. after applying the EXIF orientation. */

@@ -1,10 +1,10 @@
 import { deflateSync } from 'node:zlib';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 
 // Images the tests build in memory. Nothing here reads from disk, so the tests run anywhere.
 
 /** A noisy colour image, so every encoder has real content to compress. */
-export async function noiseImage(width: number, height: number): Promise<sharp.Sharp> {
+export async function noiseImage(width: number, height: number): Promise<Sharp> {
   const raw = await sharp({
     create: { width, height, channels: 3, background: '#a05030', noise: { type: 'gaussian', mean: 110, sigma: 40 } },
   })

@@ -5,12 +5,16 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
  * Conv2DBackpropFilter (the weight gradient of conv2d) for the wasm backend, which ships without it,
  * so that training on wasm fails with "kernel not registered".
  *
- * dW[kh, kw, :, :] = patch(kh, kw)^T . dy, where patch(kh, kw) is the padded input sampled at the
- * output positions shifted by (kh, kw): [M, C] with M = batch*outH*outW. Instead of scalar JS loops
- * we compose the backend's own PadV2, StridedSlice, Reshape, Transpose and BatchMatMul kernels, so
- * the arithmetic runs in wasm. BatchMatMul is only fast (XNNPACK) without transpose flags, so dy is
- * transposed once and each block is computed as dy^T . patch = [O, C], then transposed while copied
- * into place (a 1x1 convolution is a single product).
+ *   dW[kh, kw, c, o] = sum over n, i, j of xp[n, i*s + kh, j*s + kw, c] * dy[n, i, j, o]
+ *
+ * (xp: the padded input, s: the stride). Rather than scalar JS loops we compose the backend's own
+ * kernels, so the arithmetic runs in XNNPACK:
+ * - k x k filters: the sum is itself a convolution, of xp with its batch and channel axes swapped
+ *   ([C, H, W, N]) by dy as the filter ([outH, outW, N, O]), dilated by the stride. About as fast as
+ *   the forward convolution; measured 5-15x faster than per-offset matrix products.
+ * - 1 x 1 filters: a single matrix product of the (strided) input and dy over all positions, with
+ *   one operand transposed first (wasm BatchMatMul only uses XNNPACK without transpose flags).
+ * For ResNet-50-sized layers this runs at 1-2x the time of the forward convolution.
  */
 export const conv2dBackpropFilterWasmConfig: tf.KernelConfig = {
   kernelName: tf.Conv2DBackpropFilter,
@@ -44,69 +48,136 @@ function conv2dBackpropFilter(args: {
     false,
     'channelsLast',
   );
-  const { batchSize, inHeight, inWidth, inChannels, outChannels, outHeight, outWidth } = info;
-  const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  // Pad only as far as the sampled positions reach (TF.js' own bottom/right may differ by rounding).
-  const bottom = Math.max(0, (outHeight - 1) * strideHeight + filterHeight - top - inHeight);
-  const right = Math.max(0, (outWidth - 1) * strideWidth + filterWidth - left - inWidth);
-
-  const temps: tf.TensorInfo[] = [];
-  const run = (kernelName: string, inputs: tf.NamedTensorInfoMap, kernelAttrs: object): tf.TensorInfo => {
-    const kernel = tf.getKernel(kernelName, 'wasm');
-    if (!kernel) throw new Error(`wasm backend lacks the ${kernelName} kernel`);
-    const out = kernel.kernelFunc({ inputs, backend, attrs: kernelAttrs as tf.NamedAttrMap }) as tf.TensorInfo;
-    temps.push(out);
-    return out;
-  };
-
-  const output = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
+  const ops = new KernelRunner(backend);
   try {
-    const m = batchSize * outHeight * outWidth;
-    const padded =
-      top || left || bottom || right
-        ? run(tf.PadV2, { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 })
-        : x;
-    const dy2d = run(tf.Reshape, { x: dy }, { shape: [m, outChannels] });
-    const dyT2d = run(tf.Transpose, { x: dy2d }, { perm: [1, 0] });
-    const dyT = run(tf.Reshape, { x: dyT2d }, { shape: [1, outChannels, m] });
-    const blockSize = inChannels * outChannels;
-    for (let kh = 0; kh < filterHeight; kh++) {
-      for (let kw = 0; kw < filterWidth; kw++) {
-        const mark = temps.length;
-        const patch = run(
-          tf.StridedSlice,
-          { x: padded },
-          {
-            begin: [0, kh, kw, 0],
-            end: [batchSize, kh + (outHeight - 1) * strideHeight + 1, kw + (outWidth - 1) * strideWidth + 1, inChannels],
-            strides: [1, strideHeight, strideWidth, 1],
-            beginMask: 0,
-            endMask: 0,
-            ellipsisMask: 0,
-            newAxisMask: 0,
-            shrinkAxisMask: 0,
-          },
-        );
-        const patch2d = run(tf.Reshape, { x: patch }, { shape: [1, m, inChannels] });
-        const block = run(tf.BatchMatMul, { a: dyT, b: patch2d }, { transposeA: false, transposeB: false }); // [1, O, C]
-        // Views into the wasm heap go stale when it grows, so take them only now that all
-        // allocations for this block are done.
-        const source = backend.typedArrayFromHeap(block);
-        const target = backend.typedArrayFromHeap(output);
-        const offset = (kh * filterWidth + kw) * blockSize;
-        for (let o = 0; o < outChannels; o++) {
-          for (let c = 0; c < inChannels; c++) target[offset + c * outChannels + o] = source[o * inChannels + c] as number;
-        }
-        for (const t of temps.splice(mark)) backend.disposeData(t.dataId);
+    const padded = padToSampledExtent(ops, x, info);
+    const result =
+      info.filterHeight === 1 && info.filterWidth === 1 ? viaMatMul(ops, padded, dy, info) : viaConvolution(ops, padded, dy, info);
+    return ops.keep(result);
+  } finally {
+    ops.disposeTemporaries();
+  }
+}
+
+/** Pads (and crops) x to exactly the rows and columns the filter reaches: [N, needH, needW, C]. */
+function padToSampledExtent(ops: KernelRunner, x: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const { batchSize, inHeight, inWidth, inChannels } = info;
+  const needHeight = (info.outHeight - 1) * info.strideHeight + info.filterHeight;
+  const needWidth = (info.outWidth - 1) * info.strideWidth + info.filterWidth;
+  const { top, left } = info.padInfo;
+  // Our own bottom/right: TF.js' may differ by rounding, and the cpu kernel ignores them too.
+  const bottom = Math.max(0, needHeight - top - inHeight);
+  const right = Math.max(0, needWidth - left - inWidth);
+  let padded = x;
+  if (top || left || bottom || right) {
+    padded = ops.run(tf.PadV2, { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
+  }
+  if (padded.shape[1] !== needHeight || padded.shape[2] !== needWidth) {
+    padded = ops.run(tf.Slice, { x: padded }, { begin: [0, 0, 0, 0], size: [batchSize, needHeight, needWidth, inChannels] });
+  }
+  return padded;
+}
+
+function viaConvolution(
+  ops: KernelRunner,
+  padded: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): tf.TensorInfo {
+  const xT = ops.run(tf.Transpose, { x: padded }, { perm: [3, 1, 2, 0] }); // [C, needH, needW, N]
+  const dyT = ops.run(tf.Transpose, { x: dy }, { perm: [1, 2, 0, 3] }); // [outH, outW, N, O]
+  const dwT = ops.run(
+    tf.Conv2D,
+    { x: xT, filter: dyT },
+    { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [info.strideHeight, info.strideWidth] },
+  ); // [C, kh, kw, O]
+  return ops.run(tf.Transpose, { x: dwT }, { perm: [1, 2, 0, 3] });
+}
+
+function viaMatMul(ops: KernelRunner, padded: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const { batchSize, outHeight, outWidth, inChannels, outChannels, strideHeight, strideWidth } = info;
+  const m = batchSize * outHeight * outWidth;
+  const sampled = strideHeight === 1 && strideWidth === 1 ? padded : sampleStrided(ops, padded, info); // [N, outH, outW, C]
+  const patches = ops.run(tf.Reshape, { x: sampled }, { shape: [m, inChannels] });
+  const dy2d = ops.run(tf.Reshape, { x: dy }, { shape: [m, outChannels] });
+  const transposed = (t: tf.TensorInfo, rows: number) =>
+    ops.run(tf.Reshape, { x: ops.run(tf.Transpose, { x: t }, { perm: [1, 0] }) }, { shape: [1, rows, m] });
+  const asBatch = (t: tf.TensorInfo, cols: number) => ops.run(tf.Reshape, { x: t }, { shape: [1, m, cols] });
+  const noTranspose = { transposeA: false, transposeB: false };
+  // XNNPACK packs the right-hand operand on every call, which costs more than transposing: keep the
+  // narrower of the two on the right.
+  if (inChannels > outChannels) {
+    // patches^T . dy = [C, O], already the filter layout
+    const dw = ops.run(tf.BatchMatMul, { a: transposed(patches, inChannels), b: asBatch(dy2d, outChannels) }, noTranspose);
+    return ops.run(tf.Reshape, { x: dw }, { shape: [1, 1, inChannels, outChannels] });
+  }
+  // dy^T . patches = [O, C], transposed back (small)
+  const dwT = ops.run(tf.BatchMatMul, { a: transposed(dy2d, outChannels), b: asBatch(patches, inChannels) }, noTranspose);
+  const dw = ops.run(tf.Transpose, { x: ops.run(tf.Reshape, { x: dwT }, { shape: [outChannels, inChannels] }) }, { perm: [1, 0] });
+  return ops.run(tf.Reshape, { x: dw }, { shape: [1, 1, inChannels, outChannels] });
+}
+
+/**
+ * Every stride-th row and column of x. Done in JS on the heap because wasm's StridedSlice kernel
+ * takes ~0.5 s for a ResNet-50 sized tensor; a plain copy loop takes milliseconds.
+ */
+function sampleStrided(ops: KernelRunner, x: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const [batch = 0, height = 0, width = 0, channels = 0] = x.shape;
+  const { outHeight, outWidth, strideHeight, strideWidth } = info;
+  const out = ops.allocate([batch, outHeight, outWidth, channels]);
+  // Heap views are taken after the allocation, which may grow (and so detach) the heap.
+  const source = ops.view(x);
+  const target = ops.view(out);
+  let t = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let i = 0; i < outHeight; i++) {
+      for (let j = 0; j < outWidth; j++) {
+        const from = ((n * height + i * strideHeight) * width + j * strideWidth) * channels;
+        for (let c = 0; c < channels; c++) target[t++] = source[from + c] as number;
       }
     }
-  } catch (error) {
-    backend.disposeData(output.dataId);
-    throw error;
-  } finally {
-    for (const t of temps) backend.disposeData(t.dataId);
   }
-  return output;
+  return out;
+}
+
+/** Calls wasm kernels directly (as the backend's own composite kernels do) and frees what they made. */
+class KernelRunner {
+  private readonly temporaries: tf.TensorInfo[] = [];
+
+  constructor(private readonly backend: BackendWasm) {}
+
+  run(kernelName: string, inputs: tf.NamedTensorInfoMap, attrs: object): tf.TensorInfo {
+    const kernel = tf.getKernel(kernelName, 'wasm');
+    if (!kernel) throw new Error(`The wasm backend lacks the ${kernelName} kernel`);
+    const out = kernel.kernelFunc({ inputs, backend: this.backend, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo;
+    this.temporaries.push(out);
+    return out;
+  }
+
+  /** A new float32 tensor on the wasm heap, freed with the temporaries unless kept. */
+  allocate(shape: number[]): tf.TensorInfo {
+    const out = this.backend.makeOutput(shape, 'float32');
+    this.temporaries.push(out);
+    return out;
+  }
+
+  view(t: tf.TensorInfo): Float32Array {
+    return this.backend.typedArrayFromHeap(t) as Float32Array;
+  }
+
+  /** Takes `result` out of the temporaries: the engine owns it from now on. */
+  keep(result: tf.TensorInfo): tf.TensorInfo {
+    const index = this.temporaries.indexOf(result);
+    if (index >= 0) {
+      this.temporaries.splice(index, 1);
+    } else {
+      // An input passed through unchanged: hand out a new reference, not the caller's.
+      this.backend.incRef(result.dataId);
+    }
+    return result;
+  }
+
+  disposeTemporaries(): void {
+    for (const t of this.temporaries.splice(0)) this.backend.disposeData(t.dataId);
+  }
 }

@@ -1,0 +1,17 @@
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from './src/index.ts';
+await initBackend('wasm');
+const time = (label: string, fn: () => tf.Tensor, n = 3) => { fn().dispose(); const t = performance.now(); for (let i = 0; i < n; i++) { const r = fn(); r.dataSync(); r.dispose(); } console.log(label, ((performance.now() - t) / n).toFixed(1)); };
+const x = tf.randomNormal([16, 56, 56, 256]) as tf.Tensor4D;
+const dy = tf.randomNormal([16, 28, 28, 128]) as tf.Tensor4D;
+const M = 16 * 28 * 28;
+time('stridedSlice', () => tf.stridedSlice(x, [0, 0, 0, 0], [16, 56, 56, 256], [1, 2, 2, 1]));
+const p = tf.stridedSlice(x, [0, 0, 0, 0], [16, 56, 56, 256], [1, 2, 2, 1]).reshape([M, 256]);
+time('transpose dy 2d', () => tf.transpose(dy.reshape([M, 128])));
+time('transpose p 2d', () => tf.transpose(p));
+const dyT = tf.transpose(dy.reshape([M, 128])).reshape([1, 128, M]);
+time('matmul dyT.p (fresh b each time)', () => tf.matMul(dyT as tf.Tensor3D, p.clone().reshape([1, M, 256]) as tf.Tensor3D));
+const pT = tf.transpose(p).reshape([1, 256, M]);
+time('matmul pT.dy (fresh b)', () => tf.matMul(pT as tf.Tensor3D, dy.clone().reshape([1, M, 128]) as tf.Tensor3D));
+time('conv 1x1 s2 fwd', () => tf.conv2d(x, tf.randomNormal([1, 1, 256, 128]) as tf.Tensor4D, 2, 'valid'));
+time('clone p', () => p.clone().add(0));

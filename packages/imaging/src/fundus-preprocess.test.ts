@@ -1,0 +1,136 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PREPROCESSING, preprocessFundus, type PreprocessedImage } from './fundus-preprocess.ts';
+import { ImageValidationError } from './image-error.ts';
+import { generateSyntheticFundus, syntheticFundusGeometry, type SyntheticFundusOptions } from './synthetic-fundus.ts';
+import { gradientPng, noiseImage } from './test-fixtures.ts';
+
+const NEUTRAL = 128 / 127.5 - 1;
+
+function meanAbsDifference(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
+  return sum / a.length;
+}
+
+function pixel(image: PreprocessedImage, x: number, y: number): number[] {
+  const i = (y * image.size + x) * 3;
+  return Array.from(image.data.subarray(i, i + 3));
+}
+
+describe('preprocessFundus', () => {
+  it('uses the paper settings by default', () => {
+    expect(DEFAULT_PREPROCESSING).toMatchObject({ inputSize: 224, keepFraction: 0.9 });
+    expect(DEFAULT_PREPROCESSING.version).toBeTruthy();
+  });
+
+  it('returns a 224x224x3 HWC image in [-1, 1] with the disc it found', async () => {
+    const options: SyntheticFundusOptions = { seed: 21, grade: 2 };
+    const truth = syntheticFundusGeometry(options);
+    const out = await preprocessFundus(await generateSyntheticFundus(options));
+    expect(out.size).toBe(224);
+    expect(out.data).toBeInstanceOf(Float32Array);
+    expect(out.data.length).toBe(224 * 224 * 3);
+    let min = Infinity;
+    let max = -Infinity;
+    for (const v of out.data) {
+      expect(Number.isFinite(v)).toBe(true);
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+    expect(min).toBeGreaterThanOrEqual(-1);
+    expect(max).toBeLessThanOrEqual(1);
+    // Vessels and lesions survive the local-average subtraction as strong contrast.
+    expect(max - min).toBeGreaterThan(1);
+    expect(out.disc.fallback).toBe(false);
+    expect(Math.abs(out.disc.radius - truth.radius) / truth.radius).toBeLessThan(0.03);
+  });
+
+  it('fills the outside of the kept disc with neutral grey', async () => {
+    const out = await preprocessFundus(await generateSyntheticFundus({ seed: 4, grade: 1 }));
+    for (const [x, y] of [[0, 0], [223, 0], [0, 223], [223, 223], [20, 20]] as const) {
+      for (const v of pixel(out, x, y)) expect(v).toBeCloseTo(NEUTRAL, 5);
+    }
+    // Inside, the retina varies.
+    const centre = out.data.subarray((112 * 224 + 60) * 3, (112 * 224 + 164) * 3);
+    expect(Math.max(...centre) - Math.min(...centre)).toBeGreaterThan(0.2);
+  });
+
+  it('is deterministic', async () => {
+    const bytes = await generateSyntheticFundus({ seed: 9, grade: 3 });
+    const a = await preprocessFundus(bytes);
+    const b = await preprocessFundus(bytes);
+    expect(Buffer.from(a.data.buffer).equals(Buffer.from(b.data.buffer))).toBe(true);
+    expect(a.disc).toEqual(b.disc);
+  });
+
+  it('gives a camera frame with black borders the same output as a cropped square of the same eye', async () => {
+    const square = await preprocessFundus(await generateSyntheticFundus({ seed: 12, grade: 2 }));
+    const camera = await preprocessFundus(await generateSyntheticFundus({ seed: 12, grade: 2, width: 960, height: 640 }));
+    const otherEye = await preprocessFundus(await generateSyntheticFundus({ seed: 13, grade: 2 }));
+    const same = meanAbsDifference(square.data, camera.data);
+    const different = meanAbsDifference(square.data, otherEye.data);
+    expect(camera.disc.fallback).toBe(false);
+    expect(same).toBeLessThan(different / 3);
+  });
+
+  it('applies the EXIF orientation before looking for the disc', async () => {
+    const upright = await generateSyntheticFundus({ seed: 6, grade: 3, width: 360, height: 256 });
+    // Stored turned a quarter anticlockwise, with a tag telling viewers to turn it back.
+    const tagged = await sharp(upright).rotate(270).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer();
+    const a = await preprocessFundus(upright);
+    const b = await preprocessFundus(tagged);
+    expect(b.disc.cx).toBeCloseTo(a.disc.cx, 0);
+    expect(b.disc.cy).toBeCloseTo(a.disc.cy, 0);
+    const otherEye = await preprocessFundus(await generateSyntheticFundus({ seed: 7, grade: 3, width: 360, height: 256 }));
+    expect(meanAbsDifference(a.data, b.data)).toBeLessThan(meanAbsDifference(a.data, otherEye.data) / 3);
+  });
+
+  it('honours custom parameters', async () => {
+    const out = await preprocessFundus(await generateSyntheticFundus({ seed: 2, grade: 0 }), {
+      ...DEFAULT_PREPROCESSING,
+      inputSize: 64,
+      scaleRadius: 100,
+      keepFraction: 0.8,
+    });
+    expect(out.size).toBe(64);
+    expect(out.data.length).toBe(64 * 64 * 3);
+  });
+
+  it('rejects invalid parameters with a RangeError', async () => {
+    const bytes = await generateSyntheticFundus({ seed: 2, grade: 0, size: 64 });
+    await expect(preprocessFundus(bytes, { ...DEFAULT_PREPROCESSING, keepFraction: 0 })).rejects.toBeInstanceOf(RangeError);
+    await expect(preprocessFundus(bytes, { ...DEFAULT_PREPROCESSING, inputSize: 10.5 })).rejects.toBeInstanceOf(RangeError);
+  });
+
+  it('does not throw for valid pictures that are not fundus photos', async () => {
+    const gradient = await preprocessFundus(await gradientPng(300, 200));
+    expect(gradient.disc).toEqual({ cx: 150, cy: 100, radius: 100, fallback: true });
+    // A linear ramp has no local contrast: it comes out nearly flat grey.
+    let largest = 0;
+    for (const v of gradient.data) largest = Math.max(largest, Math.abs(v - NEUTRAL));
+    expect(largest).toBeLessThan(0.1);
+
+    const inputs = [
+      await (await noiseImage(32, 32)).png().toBuffer(),
+      await (await noiseImage(2000, 40)).jpeg().toBuffer(),
+      await sharp({ create: { width: 64, height: 64, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer(),
+      await (await noiseImage(80, 60)).grayscale().png().toBuffer(),
+      await (await noiseImage(80, 60)).png({ palette: true }).toBuffer(),
+      await (await noiseImage(80, 60)).toColourspace('rgb16').png().toBuffer(),
+      await (await noiseImage(80, 60)).tiff().withMetadata({ orientation: 8 }).toBuffer(),
+      await (await noiseImage(80, 60)).toColourspace('cmyk').jpeg().toBuffer(),
+    ];
+    for (const bytes of inputs) {
+      const out = await preprocessFundus(bytes);
+      expect(out.data.length).toBe(224 * 224 * 3);
+    }
+  });
+
+  it('throws ImageValidationError for bad input', async () => {
+    await expect(preprocessFundus(new Uint8Array(0))).rejects.toMatchObject({ code: 'empty' });
+    await expect(preprocessFundus(new TextEncoder().encode('plain text'))).rejects.toBeInstanceOf(ImageValidationError);
+    const jpeg = await generateSyntheticFundus({ seed: 1, grade: 0 });
+    await expect(preprocessFundus(jpeg.subarray(0, jpeg.length / 2))).rejects.toMatchObject({ code: 'undecodable' });
+  });
+});
