@@ -77,11 +77,4 @@ describe('generateSyntheticFundus', () => {
     await expect(generateSyntheticFundus({ seed: 1, grade: 0, width: 300.5, height: 200 })).rejects.toBeInstanceOf(RangeError);
   });
 
-  it('is fast enough to seed a demo with dozens of images', async () => {
-    await generateSyntheticFundus({ seed: 0, grade: 4 }); // warm-up
-    const started = performance.now();
-    for (let seed = 1; seed <= 20; seed++) await generateSyntheticFundus({ seed, grade: (seed % 5) as FundusGrade });
-    // The target is < 50 ms; the bound is loose so a busy CI machine does not fail it.
-    expect((performance.now() - started) / 20).toBeLessThan(150);
-  });
 });
