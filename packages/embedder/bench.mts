@@ -12,3 +12,7 @@ tiny.dispose();
 const tiny224 = await createEmbedder({ architecture: 'resnet-tiny', inputSize: 224 });
 console.log('tiny@224 train 4 pairs', await benchmarkTraining(tiny224, { pairs: 4, steps: 2 }));
 tiny224.dispose();
+const r50t = await createEmbedder();
+console.log('resnet50@224 train 2 pairs', await benchmarkTraining(r50t, { pairs: 2, steps: 2 }));
+console.log('resnet50@224 train 8 pairs', await benchmarkTraining(r50t, { pairs: 8, steps: 1 }));
+r50t.dispose();

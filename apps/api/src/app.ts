@@ -21,8 +21,11 @@ import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { imageRoutes } from './routes/images.ts';
+import { modelRoutes } from './routes/models.ts';
 import { searchRoutes } from './routes/search.ts';
 import { userRoutes } from './routes/users.ts';
+import type { ModelActivation } from './services/model-activation.ts';
+import type { ModelRegistry } from './services/model-registry.ts';
 import type { ModelRuntime } from './services/model-runtime.ts';
 import type { SearchService } from './services/search-service.ts';
 import type { FileStore } from './storage/file-store.ts';
@@ -34,6 +37,8 @@ export interface AppDeps {
   search: SearchService;
   auth: AuthService;
   audit: AuditTrail;
+  models: ModelRegistry;
+  activation: ModelActivation;
   maxUploadBytes: number;
   /** Searches per minute per user or API key. */
   searchRateLimit: number;
@@ -104,6 +109,7 @@ export async function buildApp(deps: AppDeps) {
         { name: 'users', description: 'User management (admin)' },
         { name: 'api keys', description: 'API keys for REST clients (admin)' },
         { name: 'audit', description: 'Audit trail (admin)' },
+        { name: 'models', description: 'Model versions: register, activate, indexing progress' },
       ],
       components: {
         securitySchemes: {
@@ -154,6 +160,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(userRoutes(deps));
   await app.register(apiKeyRoutes(deps));
   await app.register(auditRoutes(deps));
+  await app.register(modelRoutes(deps));
   await app.register(searchRoutes(deps));
   await app.register(imageRoutes(deps));
 

@@ -4,6 +4,8 @@ import { authServiceFactory, type AuthService } from './auth/auth-service.ts';
 import { loginThrottleFactory } from './auth/login-throttle.ts';
 import type { Config } from './config.ts';
 import { ingestServiceFactory, type IngestService } from './services/ingest-service.ts';
+import { modelActivationFactory, type ModelActivation } from './services/model-activation.ts';
+import { modelRegistryFactory, type ModelRegistry } from './services/model-registry.ts';
 import { modelRuntimeFactory, type Logger, type ModelRuntime } from './services/model-runtime.ts';
 import { searchServiceFactory, type SearchService } from './services/search-service.ts';
 import { fileStoreFactory, type FileStore } from './storage/file-store.ts';
@@ -16,6 +18,8 @@ export interface CbmirServices {
   search: SearchService;
   auth: AuthService;
   audit: AuditTrail;
+  models: ModelRegistry;
+  activation: ModelActivation;
   close(): Promise<void>;
 }
 
@@ -37,15 +41,19 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
     await db.close();
     throw error;
   }
+  const activation = modelActivationFactory({ db, files, runtime, log });
   return {
     db,
     files,
     runtime,
+    models: modelRegistryFactory({ db, dataDir: config.dataDir }),
+    activation,
     ingest: ingestServiceFactory({ db, files, runtime }),
     search: searchServiceFactory({ db, runtime }),
     auth: authServiceFactory({ db, throttle: loginThrottleFactory(), sessionHours: config.sessionHours }),
     audit: auditTrailFactory({ db }),
     async close() {
+      await activation.stop();
       await runtime.stop();
       await db.close();
     },

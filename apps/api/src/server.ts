@@ -3,6 +3,7 @@ import { buildApp } from './app.ts';
 import { openCbmirServices } from './cbmir-services.ts';
 import { loadConfig, type Config } from './config.ts';
 import { seedDemoImages } from './services/demo-seed.ts';
+import { embedMissing } from './services/embed-missing.ts';
 
 export interface RunningServer {
   url: string;
@@ -21,7 +22,7 @@ export async function startServer(
   const config = loadConfig(env);
   const log = options.logDestination ? pino({ level: config.logLevel }, options.logDestination) : pino({ level: config.logLevel });
   const services = await openCbmirServices(config, { info: (m) => log.info(m), warn: (m) => log.warn(m) });
-  const { db, ingest } = services;
+  const { db, ingest, runtime } = services;
   try {
     const firstAdmin = await services.auth.ensureFirstAdmin(config.adminPassword);
     if (firstAdmin.created) {
@@ -40,8 +41,9 @@ export async function startServer(
       log.info(`empty database: seeding ${config.demoImages} synthetic demo images (set CBMIR_DEMO_IMAGES=0 to skip)`);
       await seedDemoImages(ingest, config.demoImages, { info: (m) => log.info(m), warn: (m) => log.warn(m) });
     }
-    const backfilled = await ingest.backfill({ onProgress: (n) => log.info(`indexing stored images: ${n} embedded`) });
+    const backfilled = await embedMissing(services, runtime.active!, { onProgress: (n) => log.info(`indexing stored images: ${n} embedded`) });
     if (backfilled > 0) log.info(`indexed ${backfilled} stored images under the active model`);
+    await services.activation.resumePending();
 
     const app = await buildApp({
       ...services,

@@ -8,13 +8,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '@cbmir/api';
-import { createClient, type Readiness } from '@cbmir/contract';
+import { createClient, type ImageRecord, type Readiness } from '@cbmir/contract';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const WEB_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DEMO_IMAGES = 12;
+const ADMIN = { username: 'admin', password: 'e2e-admin-password' };
 const SCREENSHOT = process.env.CBMIR_SCREENSHOT ?? '/tmp/cbmir-search.png';
 /** A grade badge reads "DR grade 2 Moderate", or "DR grade unknown" for an ungraded case. */
 const GRADE_TEXT = /^DR grade (?:[0-4] (No DR|Mild|Moderate|Severe|Proliferative)|(unknown))$/;
@@ -42,7 +43,13 @@ function buildWebApp(): void {
 beforeAll(async () => {
   buildWebApp();
   dataDir = await mkdtemp(path.join(tmpdir(), 'cbmir-e2e-'));
-  server = await startServer({ PORT: '0', CBMIR_DATA_DIR: dataDir, CBMIR_DEMO_IMAGES: String(DEMO_IMAGES) });
+  server = await startServer({
+    PORT: '0',
+    CBMIR_DATA_DIR: dataDir,
+    CBMIR_DEMO_IMAGES: String(DEMO_IMAGES),
+    CBMIR_ADMIN_PASSWORD: ADMIN.password,
+    LOG_LEVEL: 'warn',
+  });
   readiness = await createClient({ baseUrl: server.url }).readiness();
 
   queryImagePath = path.join(dataDir, 'query-fundus.jpg');
@@ -113,6 +120,22 @@ describe('search by fundus photograph', () => {
     } else {
       expect(await badge.innerText()).toContain('untrained model: rankings are not meaningful yet');
     }
+  });
+
+  it('asks to sign in first, refuses a wrong password, then lets the clinician in', async () => {
+    await page.waitForURL('**/login?next=%2F');
+    await page.getByLabel('Username').fill(ADMIN.username);
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const error = page.getByTestId('login-error');
+    await error.waitFor();
+    expect(await error.getAttribute('role')).toBe('alert');
+
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${server.url}/`);
+    expect(await page.getByTestId('user-name').innerText()).toBe(ADMIN.username);
+    await page.getByTestId('drop-zone').waitFor();
   });
 
   it('previews the photograph, shows the loading state, then ranks similar cases by ascending distance', async () => {
@@ -206,7 +229,8 @@ describe('search by fundus photograph', () => {
 
     // From one case to the next: the page must show the new case, not keep the old image.
     const nextId = similarIds[0]!;
-    const next = await createClient({ baseUrl: server.url }).image(nextId);
+    // The browser context's request API carries the session cookie the page signed in with.
+    const next = (await (await context.request.get(`${server.url}/api/v1/images/${nextId}`)).json()) as ImageRecord;
     await similar.first().getByRole('link').click();
     await page.waitForURL(`**/cases/${nextId}`);
     await expect.poll(() => page.getByTestId('case-image').getAttribute('src')).toBe(next.originalUrl);
@@ -239,6 +263,15 @@ describe('search by fundus photograph', () => {
     const notFound = page.getByTestId('case-not-found');
     await notFound.waitFor({ timeout: 30_000 });
     expect(await notFound.innerText()).toContain('Case not found');
+  });
+
+  it('signs out, forgets the search and asks to sign in again', async () => {
+    await page.goto(server.url);
+    await page.getByTestId('logout').click();
+    await page.waitForURL('**/login');
+    await page.goto(server.url);
+    await page.waitForURL('**/login?next=%2F');
+    expect(await page.getByTestId('result-card').count()).toBe(0);
   });
 
   it('raised no script errors along the way', () => {

@@ -1,6 +1,8 @@
 import { Outlet, ScrollRestoration, createBrowserRouter } from 'react-router-dom';
 import { AppHeader } from './components/app-header.tsx';
+import { RequireSession } from './components/require-session.tsx';
 import { CasePage } from './pages/case-page.tsx';
+import { LoginPage } from './pages/login-page.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
 
@@ -23,14 +25,28 @@ function Layout() {
   );
 }
 
+function SignedIn() {
+  return (
+    <RequireSession>
+      <Outlet />
+    </RequireSession>
+  );
+}
+
 export function createAppRouter() {
   return createBrowserRouter([
     {
       element: <Layout />,
       children: [
-        { path: '/', element: <SearchPage /> },
-        { path: '/cases/:id', element: <CasePage /> },
-        { path: '*', element: <NotFoundPage /> },
+        { path: '/login', element: <LoginPage /> },
+        {
+          element: <SignedIn />,
+          children: [
+            { path: '/', element: <SearchPage /> },
+            { path: '/cases/:id', element: <CasePage /> },
+            { path: '*', element: <NotFoundPage /> },
+          ],
+        },
       ],
     },
   ]);

@@ -1,19 +1,15 @@
 import { createClient } from '@cbmir/contract';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { RouterProvider } from 'react-router-dom';
 import { ApiClientProvider } from './api/api-client.tsx';
+import { createAppQueryClient } from './api/query-client.ts';
 import { SearchSessionProvider } from './api/search-session.tsx';
 import { createAppRouter } from './app.tsx';
 import './styles.css';
 
-const queryClient = new QueryClient({
-  defaultOptions: {
-    // Indexed cases change rarely; a case page opened twice need not refetch.
-    queries: { staleTime: 60_000, refetchOnWindowFocus: false },
-  },
-});
+const queryClient = createAppQueryClient();
 // Same origin: the API serves this app in production, and Vite proxies to it in development.
 const apiClient = createClient({ baseUrl: '' });
 const router = createAppRouter();

@@ -7,6 +7,9 @@ import type {
   CreatedApiKey,
   CreateUserBody,
   EmbeddingResponse,
+  ModelVersionDetail,
+  ModelVersionList,
+  RegisterModelBody,
   ErrorBody,
   ImageRecord,
   Readiness,
@@ -105,6 +108,11 @@ export function createClient(options: ClientOptions = {}) {
       await request<{ ok: true }>('/api/v1/auth/logout', { method: 'POST' });
       csrfToken = null;
     },
+
+    models: () => request<ModelVersionList>('/api/v1/models'),
+    model: (id: string) => request<ModelVersionDetail>(`/api/v1/models/${encodeURIComponent(id)}`),
+    registerModel: (body: RegisterModelBody) => request<ModelVersionDetail>('/api/v1/models', json('POST', body)),
+    activateModel: (id: string) => request<ModelVersionDetail>(`/api/v1/models/${encodeURIComponent(id)}/activate`, { method: 'POST' }),
 
     users: () => request<UserList>('/api/v1/users'),
     createUser: (body: CreateUserBody) => request<User>('/api/v1/users', json('POST', body)),

@@ -207,3 +207,29 @@ export const AuditPage = Type.Object({
 export type AuditPage = Static<typeof AuditPage>;
 
 export const Ok = Type.Object({ ok: Type.Literal(true) });
+
+// ---- model versions -------------------------------------------------------------------------------
+
+export const ActivationProgress = Type.Object({
+  state: Type.Union([Type.Literal('active'), Type.Literal('indexing'), Type.Literal('inactive'), Type.Literal('failed')]),
+  embedded: Type.Integer({ description: 'Images with an embedding under this version' }),
+  total: Type.Integer({ description: 'Images stored' }),
+  error: Type.Union([Type.String(), Type.Null()]),
+});
+export type ActivationProgress = Static<typeof ActivationProgress>;
+
+export const ModelVersionDetail = Type.Object({
+  model: ModelVersion,
+  metrics: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  activation: ActivationProgress,
+});
+export type ModelVersionDetail = Static<typeof ModelVersionDetail>;
+
+export const ModelVersionList = Type.Object({ models: Type.Array(ModelVersionDetail) });
+export type ModelVersionList = Static<typeof ModelVersionList>;
+
+export const RegisterModelBody = Type.Object({
+  path: Type.String({ minLength: 1, maxLength: 4096, description: 'A model directory written by `cbmir train`, on the server' }),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+});
+export type RegisterModelBody = Static<typeof RegisterModelBody>;

@@ -16,6 +16,8 @@ export interface NewModelVersion {
 export interface StoredModelVersion extends Required<NewModelVersion> {
   id: string;
   active: boolean;
+  activationRequestedAt: Date | null;
+  activatedAt: Date | null;
   createdAt: Date;
 }
 
@@ -31,6 +33,8 @@ interface ModelVersionRow {
   trained: boolean;
   active: boolean;
   metrics: Record<string, unknown> | string | null;
+  activation_requested_at: Date | string | null;
+  activated_at: Date | string | null;
   created_at: Date | string;
 }
 
@@ -49,6 +53,8 @@ function toModelVersion(row: ModelVersionRow): StoredModelVersion {
     trained: row.trained,
     active: row.active,
     metrics: row.metrics === null ? null : json(row.metrics),
+    activationRequestedAt: row.activation_requested_at === null ? null : new Date(row.activation_requested_at),
+    activatedAt: row.activated_at === null ? null : new Date(row.activated_at),
     createdAt: new Date(row.created_at),
   };
 }
@@ -101,9 +107,34 @@ export function modelVersionRepositoryFactory(db: SqlClient) {
     async activate(id: string): Promise<void> {
       await db.transaction(async (tx) => {
         await tx.query(`UPDATE model_versions SET active = false WHERE active AND id <> $1`, [id]);
-        const rows = await tx.query(`UPDATE model_versions SET active = true WHERE id = $1 RETURNING id`, [id]);
+        const rows = await tx.query(
+          `UPDATE model_versions SET active = true, activation_requested_at = NULL, activated_at = now()
+           WHERE id = $1 RETURNING id`,
+          [id],
+        );
         if (rows.length === 0) throw new Error(`unknown model version ${id}`);
       });
+    },
+
+    /** Records that a version should go live once its embeddings are complete (see activation service). */
+    async requestActivation(id: string): Promise<StoredModelVersion | null> {
+      const rows = await db.query<ModelVersionRow>(
+        `UPDATE model_versions SET activation_requested_at = COALESCE(activation_requested_at, now())
+         WHERE id = $1 AND NOT active RETURNING *`,
+        [id],
+      );
+      return rows[0] ? toModelVersion(rows[0]) : null;
+    },
+
+    async cancelActivation(id: string): Promise<void> {
+      await db.query(`UPDATE model_versions SET activation_requested_at = NULL WHERE id = $1`, [id]);
+    },
+
+    async findPendingActivations(): Promise<StoredModelVersion[]> {
+      const rows = await db.query<ModelVersionRow>(
+        `SELECT * FROM model_versions WHERE activation_requested_at IS NOT NULL AND NOT active ORDER BY activation_requested_at`,
+      );
+      return rows.map(toModelVersion);
     },
   };
 }

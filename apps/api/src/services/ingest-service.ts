@@ -64,33 +64,13 @@ export function ingestServiceFactory(deps: { db: Database; files: FileStore; run
       for (const item of items) outcomes.push(await store(item));
       const toEmbed = outcomes.filter((o): o is IngestOutcome & { status: 'added'; embed: Uint8Array } => o.status === 'added' && !!o.embed);
       if (toEmbed.length > 0) {
-        const version = runtime.version;
-        if (!version) throw new Error('model runtime not started');
-        const vectors = await runtime.embedImages(toEmbed.map((o) => o.embed));
-        await db.embeddings.upsertMany(version, toEmbed.map((o, i) => ({ imageId: o.imageId, vector: vectors[i]! })));
+        // Pin the model: an activation may switch the active one while this batch waits its turn.
+        const model = runtime.active;
+        if (!model) throw new Error('model runtime not started');
+        const vectors = await runtime.embedImages(toEmbed.map((o) => o.embed), model);
+        await db.embeddings.upsertMany(model.version, toEmbed.map((o, i) => ({ imageId: o.imageId, vector: vectors[i]! })));
       }
       return outcomes.map(({ embed: _embed, ...outcome }) => outcome);
-    },
-
-    /**
-     * Embeds stored images that have no embedding under the active version (after a crash between storing
-     * and embedding, or for a newly activated version). Reports progress after each batch.
-     */
-    async backfill(options: { batchSize?: number; onProgress?: (done: number) => void } = {}): Promise<number> {
-      const version = runtime.version;
-      if (!version) throw new Error('model runtime not started');
-      const batchSize = options.batchSize ?? 16;
-      let done = 0;
-      for (;;) {
-        const ids = await db.embeddings.imagesWithout(version, batchSize);
-        if (ids.length === 0) return done;
-        const images = await db.images.findByIds(ids);
-        const bytes = await Promise.all(ids.map((id) => files.read(images.get(id)!.originalPath)));
-        const vectors = await runtime.embedImages(bytes);
-        await db.embeddings.upsertMany(version, ids.map((imageId, i) => ({ imageId, vector: vectors[i]! })));
-        done += ids.length;
-        options.onProgress?.(done);
-      }
     },
   };
 }

@@ -9,24 +9,35 @@ export interface Logger {
   warn(message: string): void;
 }
 
+/** A model version with its network in memory, ready to embed. */
+export interface LoadedModel {
+  version: StoredModelVersion;
+  embedder: Embedder;
+  preprocessing: FundusPreprocessing;
+}
+
 /** The seeded, untrained ResNet-50 that serves until a trained model version is registered. */
 export const DEFAULT_MODEL_NAME = 'resnet50-untrained-seed42';
 
+/** How often search looks whether another process (CLI, second server) activated another version. */
+const ACTIVE_CHECK_MS = 5000;
+
 /**
- * Holds the active model version and its loaded network, and turns image bytes into embeddings with the
- * version's own preprocessing -- the one path shared by ingest and search, so queries and the database
- * are always embedded alike.
+ * Holds the active model version and its loaded network, and turns image bytes into embeddings with a
+ * version's own preprocessing -- the one path shared by ingest, search and re-indexing, so queries and
+ * the database are always embedded alike.
  */
 export function modelRuntimeFactory(deps: { db: Database; dataDir: string; backend?: BackendPreference | undefined; log: Logger }) {
   const { db, log } = deps;
-  let loaded: { version: StoredModelVersion; embedder: Embedder; preprocessing: FundusPreprocessing } | null = null;
+  let active: LoadedModel | null = null;
   let backendName: string | null = null;
+  let lastActiveCheck = 0;
   // TF.js runs one graph at a time anyway; queueing keeps concurrent requests from piling up tensors.
   let queue: Promise<unknown> = Promise.resolve();
 
   async function ensureActiveVersion(): Promise<StoredModelVersion> {
-    const active = await db.modelVersions.findActive();
-    if (active) return active;
+    const current = await db.modelVersions.findActive();
+    if (current) return current;
     const existing = await db.modelVersions.findByName(DEFAULT_MODEL_NAME);
     const spec = resolveEmbedderSpec({ architecture: 'resnet50', inputSize: 224, embeddingDim: 128, seed: 42 });
     const version =
@@ -43,7 +54,36 @@ export function modelRuntimeFactory(deps: { db: Database; dataDir: string; backe
       }));
     await db.modelVersions.activate(version.id);
     log.warn(`no model version was active: activated ${version.name} (untrained, seeded weights; rankings are not meaningful yet)`);
-    return { ...version, active: true };
+    return (await db.modelVersions.findById(version.id))!;
+  }
+
+  async function load(version: StoredModelVersion): Promise<LoadedModel> {
+    const embedder = version.weightsPath
+      ? await loadEmbedder(join(deps.dataDir, version.weightsPath))
+      : await createEmbedder(resolveEmbedderSpec(version.spec as object));
+    if (embedder.spec.embeddingDim !== version.embeddingDim) {
+      embedder.dispose();
+      throw new Error(`model version ${version.name} says ${version.embeddingDim} dimensions, its network gives ${embedder.spec.embeddingDim}`);
+    }
+    await db.embeddings.ensureIndex(version);
+    return {
+      version,
+      embedder,
+      preprocessing: { ...DEFAULT_PREPROCESSING, ...(version.preprocessing as Partial<FundusPreprocessing>), inputSize: version.inputSize },
+    };
+  }
+
+  function enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const run = queue.then(work);
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async function switchTo(next: LoadedModel): Promise<void> {
+    const previous = active;
+    active = next;
+    log.info(`model version ${next.version.name} is active: ${next.version.architecture}, ${next.version.embeddingDim}-d, ${next.version.trained ? 'trained' : 'untrained'}`);
+    if (previous && previous !== next) await enqueue(async () => previous.embedder.dispose());
   }
 
   return {
@@ -52,47 +92,48 @@ export function modelRuntimeFactory(deps: { db: Database; dataDir: string; backe
       const backend = await initBackend(deps.backend);
       backendName = backend.name;
       log.info(`TensorFlow.js backend: ${backend.name} (${backend.detail})`);
-      const version = await ensureActiveVersion();
-      const embedder = version.weightsPath
-        ? await loadEmbedder(join(deps.dataDir, version.weightsPath))
-        : await createEmbedder(resolveEmbedderSpec(version.spec as object));
-      if (embedder.spec.embeddingDim !== version.embeddingDim) {
-        throw new Error(`model version ${version.name} says ${version.embeddingDim} dimensions, its network gives ${embedder.spec.embeddingDim}`);
-      }
-      await db.embeddings.ensureIndex(version);
-      loaded = {
-        version,
-        embedder,
-        preprocessing: { ...DEFAULT_PREPROCESSING, ...(version.preprocessing as Partial<FundusPreprocessing>) },
-      };
-      log.info(`model version ${version.name}: ${version.architecture}, ${version.embeddingDim}-d, ${version.trained ? 'trained' : 'untrained'}`);
-      return version;
+      await switchTo(await load(await ensureActiveVersion()));
+      lastActiveCheck = Date.now();
+      return active!.version;
+    },
+
+    load,
+    switchTo,
+
+    get active(): LoadedModel | null {
+      return active;
     },
 
     get version(): StoredModelVersion | null {
-      return loaded?.version ?? null;
+      return active?.version ?? null;
     },
 
     get backend(): string | null {
       return backendName;
     },
 
-    /** Preprocesses and embeds already-validated images, in the order given. */
-    embedImages(images: Uint8Array[]): Promise<Float32Array[]> {
-      const run = queue.then(async () => {
-        if (!loaded) throw new Error('model runtime not started');
-        const { embedder, preprocessing } = loaded;
-        const inputs = await Promise.all(images.map(async (bytes) => (await preprocessFundus(bytes, preprocessing)).data));
-        return embedder.embed(inputs);
+    /** Follows an activation made by another process (at most one database look every few seconds). */
+    async syncActive(): Promise<void> {
+      if (!active || Date.now() - lastActiveCheck < ACTIVE_CHECK_MS) return;
+      lastActiveCheck = Date.now();
+      const current = await db.modelVersions.findActive();
+      if (current && current.id !== active.version.id) await switchTo(await load(current));
+    },
+
+    /** Preprocesses and embeds already-validated images with a model (the active one by default), in order. */
+    embedImages(images: Uint8Array[], model?: LoadedModel): Promise<Float32Array[]> {
+      return enqueue(async () => {
+        const target = model ?? active;
+        if (!target) throw new Error('model runtime not started');
+        const inputs = await Promise.all(images.map(async (bytes) => (await preprocessFundus(bytes, target.preprocessing)).data));
+        return target.embedder.embed(inputs);
       });
-      queue = run.catch(() => undefined);
-      return run;
     },
 
     async stop(): Promise<void> {
       await queue;
-      loaded?.embedder.dispose();
-      loaded = null;
+      active?.embedder.dispose();
+      active = null;
     },
   };
 }

@@ -37,13 +37,16 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
     activeVersion,
 
     async searchByImage(bytes: Uint8Array, k: number) {
-      const version = activeVersion();
       await decodeImage(bytes); // throws ImageValidationError (-> 4xx) before any model work
-      const [vector] = await runtime.embedImages([bytes]);
-      return { model: version, results: await rank(await db.embeddings.nearest(version, vector!, k)) };
+      await runtime.syncActive();
+      const model = runtime.active;
+      if (!model) throw new AppError(503, 'model_not_ready', 'the embedding model is not loaded yet');
+      const [vector] = await runtime.embedImages([bytes], model);
+      return { model: model.version, results: await rank(await db.embeddings.nearest(model.version, vector!, k)) };
     },
 
     async searchByVector(vector: number[], k: number) {
+      await runtime.syncActive();
       const version = activeVersion();
       if (vector.length !== version.embeddingDim) {
         throw new AppError(400, 'wrong_dimension', `vector has ${vector.length} dimensions, the active model (${version.name}) uses ${version.embeddingDim}`);

@@ -2,6 +2,7 @@ import type { SearchResponse } from '@cbmir/contract';
 import type { UseMutationResult } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useImageSearch, type ImageSearchRequest } from './use-image-search.ts';
+import { useSession } from './use-session.ts';
 
 export const K_OPTIONS = [10, 20, 50] as const;
 export type KOption = (typeof K_OPTIONS)[number];
@@ -37,6 +38,15 @@ export function SearchSessionProvider({ children }: { children: ReactNode }) {
     setPreviewUrl(url);
     return () => URL.revokeObjectURL(url);
   }, [file]);
+
+  // A patient's photograph and its matches belong to whoever searched: forget them when the user changes.
+  const userId = useSession().data?.user.id ?? null;
+  const { reset } = search;
+  useEffect(() => {
+    setFile(null);
+    setPreviewUrl(null);
+    reset();
+  }, [userId, reset]);
 
   const { mutate } = search;
   const chooseFile = useCallback(

@@ -1,8 +1,11 @@
 import { Link, NavLink } from 'react-router-dom';
+import { useSession } from '../api/use-session.ts';
 import { ModelStatus } from './model-status.tsx';
 import { UntrainedModelNotice } from './untrained-model-notice.tsx';
+import { UserMenu } from './user-menu.tsx';
 
 export function AppHeader() {
+  const signedIn = Boolean(useSession().data);
   return (
     <header className="app-header">
       <div className="app-header__inner">
@@ -11,12 +14,15 @@ export function AppHeader() {
           <span className="brand__name">cbmir</span>
           <span className="brand__tagline">similar fundus cases</span>
         </Link>
-        <nav aria-label="Main">
-          <NavLink to="/" end className="nav-link">
-            Search
-          </NavLink>
-        </nav>
+        {signedIn && (
+          <nav aria-label="Main">
+            <NavLink to="/" end className="nav-link">
+              Search
+            </NavLink>
+          </nav>
+        )}
         <ModelStatus />
+        <UserMenu />
       </div>
       <UntrainedModelNotice />
     </header>

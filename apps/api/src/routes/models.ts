@@ -1,0 +1,76 @@
+import { IdParams, ModelVersionDetail, ModelVersionList, RegisterModelBody } from '@cbmir/contract';
+import type { Database, StoredModelVersion } from '@cbmir/db';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AuditTrail } from '../auth/audit-trail.ts';
+import { notFound } from '../errors.ts';
+import type { ModelActivation } from '../services/model-activation.ts';
+import type { ModelRegistry } from '../services/model-registry.ts';
+import { toModelVersionDto } from './dto.ts';
+import { errorResponses } from './error-responses.ts';
+
+export const modelRoutes =
+  (deps: { db: Database; models: ModelRegistry; activation: ModelActivation; audit: AuditTrail }): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    async function detail(version: StoredModelVersion) {
+      const { versionId: _id, ...activation } = await deps.activation.progress(version);
+      return { model: toModelVersionDto(version), metrics: version.metrics, activation };
+    }
+
+    app.get(
+      '/api/v1/models',
+      {
+        config: { access: 'clinician' },
+        schema: { tags: ['models'], summary: 'Model versions, newest first, with their indexing state', response: { 200: ModelVersionList, ...errorResponses(401, 403) } },
+      },
+      async () => ({ models: await Promise.all((await deps.db.modelVersions.list()).map(detail)) }),
+    );
+
+    app.get(
+      '/api/v1/models/:id',
+      {
+        config: { access: 'clinician' },
+        schema: { tags: ['models'], summary: 'One model version with its metrics and indexing progress', params: IdParams, response: { 200: ModelVersionDetail, ...errorResponses(400, 401, 403, 404) } },
+      },
+      async (request) => {
+        const version = await deps.db.modelVersions.findById(request.params.id);
+        if (!version) throw notFound('model version');
+        return detail(version);
+      },
+    );
+
+    app.post(
+      '/api/v1/models',
+      {
+        config: { access: 'admin' },
+        schema: {
+          tags: ['models'],
+          summary: 'Register a trained model directory that is on the server (as `cbmir models register` does)',
+          body: RegisterModelBody,
+          response: { 201: ModelVersionDetail, ...errorResponses(400, 401, 403, 409) },
+        },
+      },
+      async (request, reply) => {
+        const version = await deps.models.register(request.body.path, { name: request.body.name });
+        await deps.audit.record(request, 'model.register', { type: 'model_version', id: version.id }, { name: version.name, architecture: version.architecture });
+        return reply.code(201).send(await detail(version));
+      },
+    );
+
+    app.post(
+      '/api/v1/models/:id/activate',
+      {
+        config: { access: 'admin' },
+        schema: {
+          tags: ['models'],
+          summary: 'Activate a version: re-embeds every image in the background; search switches when complete',
+          params: IdParams,
+          response: { 202: ModelVersionDetail, ...errorResponses(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request, reply) => {
+        const version = await deps.activation.request(request.params.id);
+        await deps.audit.record(request, 'model.activate', { type: 'model_version', id: version.id }, { name: version.name });
+        return reply.code(202).send(await detail(version));
+      },
+    );
+  };

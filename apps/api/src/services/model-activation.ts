@@ -1,0 +1,114 @@
+import type { Database, StoredModelVersion } from '@cbmir/db';
+import { AppError, notFound } from '../errors.ts';
+import type { FileStore } from '../storage/file-store.ts';
+import { embedMissing } from './embed-missing.ts';
+import type { Logger, ModelRuntime } from './model-runtime.ts';
+
+export interface ActivationProgress {
+  versionId: string;
+  state: 'active' | 'indexing' | 'inactive' | 'failed';
+  embedded: number;
+  total: number;
+  error: string | null;
+}
+
+/**
+ * Activating a version re-embeds every stored image under it in the background; the previous version keeps
+ * serving meanwhile, and search switches atomically only when the new index is complete. The request is
+ * stored (activation_requested_at), so a restarted server resumes it.
+ */
+export function modelActivationFactory(deps: { db: Database; files: FileStore; runtime: ModelRuntime; log: Logger }) {
+  const { db, runtime, log } = deps;
+  const running = new Map<string, Promise<void>>();
+  const failures = new Map<string, string>();
+  const stopping = new AbortController();
+
+  async function run(version: StoredModelVersion, onProgress?: (embedded: number, total: number) => void): Promise<void> {
+    failures.delete(version.id);
+    const model = await runtime.load(version);
+    try {
+      const total = await db.images.count();
+      log.info(`activating ${version.name}: embedding ${total} images (the current version serves meanwhile)`);
+      await embedMissing(deps, model, {
+        signal: stopping.signal,
+        onProgress: async () => onProgress?.(await db.embeddings.count(version), await db.images.count()),
+      });
+      // Stopped (server shutdown): the request stays recorded and the next start resumes it.
+      if (stopping.signal.aborted) return void model.embedder.dispose();
+      await db.modelVersions.activate(version.id);
+      await runtime.switchTo(model);
+      // Images ingested between the last pass and the switch were embedded by the old version only.
+      await embedMissing(deps, model);
+      log.info(`activated ${version.name}`);
+    } catch (error) {
+      if (runtime.active !== model) model.embedder.dispose();
+      throw error;
+    }
+  }
+
+  function start(version: StoredModelVersion): Promise<void> {
+    let job = running.get(version.id);
+    if (!job) {
+      job = run(version)
+        .catch((error: Error) => {
+          failures.set(version.id, error.message);
+          log.warn(`activating ${version.name} failed: ${error.message}`);
+        })
+        .finally(() => running.delete(version.id));
+      running.set(version.id, job);
+    }
+    return job;
+  }
+
+  return {
+    /** Asks for a version to go live; returns at once, the indexing runs in the background. */
+    async request(id: string): Promise<StoredModelVersion> {
+      const version = await db.modelVersions.findById(id);
+      if (!version) throw notFound('model version');
+      if (version.active) return version;
+      const pending = await db.modelVersions.requestActivation(id);
+      if (!pending) throw new AppError(409, 'conflict', 'the model version became active meanwhile');
+      void start(pending);
+      return pending;
+    },
+
+    /** Activates in the foreground (the CLI), reporting progress. */
+    async activateNow(id: string, onProgress?: (embedded: number, total: number) => void): Promise<StoredModelVersion> {
+      const version = await db.modelVersions.findById(id);
+      if (!version) throw notFound('model version');
+      if (!version.active) {
+        await db.modelVersions.requestActivation(id);
+        await run(version, onProgress);
+      }
+      return (await db.modelVersions.findById(id))!;
+    },
+
+    /** At start: resume activations that a stopped server left unfinished. */
+    async resumePending(): Promise<void> {
+      for (const version of await db.modelVersions.findPendingActivations()) {
+        log.info(`resuming the activation of ${version.name}`);
+        void start(version);
+      }
+    },
+
+    async progress(version: StoredModelVersion): Promise<ActivationProgress> {
+      const [embedded, total] = await Promise.all([db.embeddings.count(version), db.images.count()]);
+      const fresh = (await db.modelVersions.findById(version.id)) ?? version;
+      const state = fresh.active ? 'active' : failures.has(version.id) ? 'failed' : fresh.activationRequestedAt ? 'indexing' : 'inactive';
+      return { versionId: version.id, state, embedded, total, error: failures.get(version.id) ?? null };
+    },
+
+    /** Waits for background activations to finish (tests). */
+    async settled(): Promise<void> {
+      await Promise.all(running.values());
+    },
+
+    /** Stops background activations after their current batch (shutdown); they resume at the next start. */
+    async stop(): Promise<void> {
+      stopping.abort();
+      await Promise.all(running.values());
+    },
+  };
+}
+
+export type ModelActivation = ReturnType<typeof modelActivationFactory>;
