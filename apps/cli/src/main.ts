@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, openCbmirServices } from '@cbmir/api';
+import { AppError, ConfigError, loadConfig, openCbmirServices, type CbmirServices } from '@cbmir/api';
 import { formatIngestSummary, ingestFolder } from './commands/ingest.ts';
+import { activateModel, listModels, registerModel } from './commands/models.ts';
 import { UsageError } from './usage-error.ts';
 
 const USAGE = `usage: pnpm cbmir <command> [options]
@@ -9,6 +10,12 @@ commands:
   ingest <folder> [--labels labels.csv] [--source name]
       Store and index every JPEG/PNG/TIFF/WebP under <folder>. Labels: CSV with header
       file,grade[,patient_id,eye]. Idempotent: images already stored (same bytes) are skipped.
+  models list
+      Model versions; * marks the active one.
+  models register <dir> [--name name]
+      Register a model directory written by \`cbmir train\` as a new (inactive) version.
+  models activate <id|name>
+      Embed every stored image under the version, then switch search to it atomically.
 
 environment: DATABASE_URL (unset: embedded database in CBMIR_DATA_DIR, default ./data), CBMIR_BACKEND
 exit codes: 0 done, 1 done but some images failed, 2 usage or input error, 3 unexpected error`;
@@ -37,13 +44,29 @@ async function main(argv: string[]): Promise<number> {
       await services.close();
     }
   }
+  if (command === 'models') {
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { name: { type: 'string' } } });
+    const [action, argument] = positionals;
+    let run: (services: CbmirServices) => Promise<string>;
+    if (action === 'list') run = listModels;
+    else if (action === 'register' && argument) run = (services) => registerModel(services, argument, values.name);
+    else if (action === 'activate' && argument) run = (services) => activateModel(services, argument);
+    else throw new UsageError(`models takes list, register <dir> or activate <id|name>\n\n${USAGE}`);
+    const services = await openCbmirServices(loadConfig(), log);
+    try {
+      console.log(await run(services));
+      return 0;
+    } finally {
+      await services.close();
+    }
+  }
   throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
 }
 
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof UsageError || error instanceof ConfigError) {
+  if (error instanceof UsageError || error instanceof ConfigError || error instanceof AppError) {
     console.error(`error: ${error.message}`);
     process.exitCode = 2;
   } else if (error instanceof TypeError && (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {

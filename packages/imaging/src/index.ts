@@ -24,3 +24,4 @@ export {
   type SyntheticFundusGeometry,
   type SyntheticFundusOptions,
 } from './synthetic-fundus.ts';
+export * from './augmentation.ts';

@@ -1,0 +1,47 @@
+import type { CbmirServices } from '@cbmir/api';
+import type { StoredModelVersion } from '@cbmir/db';
+import { createProgress } from '../progress.ts';
+import { UsageError } from '../usage-error.ts';
+
+async function findVersion(services: CbmirServices, idOrName: string): Promise<StoredModelVersion> {
+  const byId = /^[0-9a-f-]{36}$/i.test(idOrName) ? await services.db.modelVersions.findById(idOrName) : null;
+  const version = byId ?? (await services.db.modelVersions.findByName(idOrName));
+  if (!version) throw new UsageError(`no model version with id or name "${idOrName}" (see: pnpm cbmir models list)`);
+  return version;
+}
+
+/** `cbmir models list`: one line per version, the active one marked. */
+export async function listModels(services: CbmirServices): Promise<string> {
+  const rows = await Promise.all(
+    (await services.db.modelVersions.list()).map(async (version) => {
+      const progress = await services.activation.progress(version);
+      const state = progress.state === 'indexing' ? `indexing ${progress.embedded}/${progress.total}` : progress.state;
+      const metrics = version.metrics as { validation?: { map?: number; mrr?: number } } | null;
+      const map = metrics?.validation?.map !== undefined ? `val MAP ${metrics.validation.map.toFixed(3)}` : '';
+      return [version.active ? '*' : ' ', version.name, version.id, `${version.architecture}@${version.inputSize}px`, `${version.embeddingDim}-d`,
+        version.trained ? 'trained' : 'untrained', state, map, version.createdAt.toISOString().slice(0, 16)];
+    }),
+  );
+  const widths = rows.reduce<number[]>((w, row) => row.map((cell, i) => Math.max(w[i] ?? 0, cell.length)), []);
+  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+/** `cbmir models register <dir> [--name]` */
+export async function registerModel(services: CbmirServices, dir: string, name?: string): Promise<string> {
+  const version = await services.models.register(dir, { name });
+  await services.audit.recordSystem({ action: 'model.register', targetType: 'model_version', targetId: version.id, details: { name: version.name, via: 'cli' } });
+  return `registered ${version.name} (${version.id}): ${version.architecture}, ${version.inputSize} px, ${version.embeddingDim}-d\n` +
+    `activate it with: pnpm cbmir models activate ${version.name}`;
+}
+
+/** `cbmir models activate <id|name>`: embeds every image under the version, then switches atomically. */
+export async function activateModel(services: CbmirServices, idOrName: string): Promise<string> {
+  const version = await findVersion(services, idOrName);
+  if (version.active) return `${version.name} is already active`;
+  const total = await services.db.images.count();
+  const progress = createProgress(`indexing ${version.name}`, total);
+  await services.activation.activateNow(version.id, (embedded) => progress.update(embedded, 'the current version serves meanwhile'));
+  progress.stop();
+  await services.audit.recordSystem({ action: 'model.activate', targetType: 'model_version', targetId: version.id, details: { name: version.name, via: 'cli' } });
+  return `${version.name} is active: ${await services.db.embeddings.count(version)} images indexed`;
+}
