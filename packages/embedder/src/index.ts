@@ -23,10 +23,12 @@ export {
   type EmbedOptions,
   type Embedder,
 } from './embedding-model.ts';
-export { MODEL_FILE_NAMES, readModelMetadata, type EmbedderMetadata } from './model-files.ts';
+export { MODEL_FILE_NAMES, loadModelDir, readModelMetadata, saveModelDir, type EmbedderMetadata } from './model-files.ts';
 export { DEFAULT_MARGIN, contrastiveLoss } from './contrastive-loss.ts';
 export { createPairSampler, type Pair, type PairItem, type PairSampler, type PairSamplerOptions } from './pair-sampler.ts';
 export { createSiameseModel, euclideanDistance, type SiameseModel } from './siamese-model.ts';
 export { createSiameseTrainer, type PairBatch, type SiameseTrainer, type SiameseTrainerOptions } from './train-step.ts';
 export { trainSiamese, type TrainSiameseOptions, type TrainingProgress, type TrainingResult } from './training-loop.ts';
 export { registerWasmTrainingKernels } from './wasm-kernels/index.ts';
+export { buildClassifierModel, createSupervisedTrainer, GRADE_CLASSES, SUPERVISED_LAYERS, type SupervisedTrainer } from './supervised-model.ts';
+export { benchmarkEmbed, benchmarkTraining, type ThroughputResult } from './benchmark.ts';
