@@ -160,21 +160,26 @@ async function setUpWasm(loaders: BackendLoaders): Promise<string> {
 
 /**
  * Imports a package that may not be installed. Tries the normal resolution from this package first,
- * then from the current working directory, so a tfjs-node that the user added to their own app (which
- * pnpm does not expose to this package) is still found.
+ * then from the running script's folder and the working directory, so a tfjs-node that the user
+ * added to their app (which pnpm does not expose to this package) is still found.
  */
 async function importOptionalPackage(specifier: string): Promise<unknown> {
   try {
     return await import(/* @vite-ignore */ specifier);
   } catch (error) {
     if (!isModuleNotFound(error, specifier)) throw error;
-    let resolved: string;
-    try {
-      resolved = createRequire(path.join(process.cwd(), 'noop.js')).resolve(specifier);
-    } catch {
-      throw new Error(`${specifier} is not installed`);
+    const script = process.argv[1];
+    const bases = [...(script ? [script] : []), path.join(process.cwd(), 'noop.js')];
+    for (const base of bases) {
+      let resolved: string;
+      try {
+        resolved = createRequire(base).resolve(specifier);
+      } catch {
+        continue;
+      }
+      return import(/* @vite-ignore */ pathToFileURL(resolved).href);
     }
-    return import(/* @vite-ignore */ pathToFileURL(resolved).href);
+    throw new Error(`${specifier} is not installed`);
   }
 }
 

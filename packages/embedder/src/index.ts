@@ -32,3 +32,14 @@ export { trainSiamese, type TrainSiameseOptions, type TrainingProgress, type Tra
 export { registerWasmTrainingKernels } from './wasm-kernels/index.ts';
 export { buildClassifierModel, createSupervisedTrainer, GRADE_CLASSES, SUPERVISED_LAYERS, type SupervisedTrainer } from './supervised-model.ts';
 export { benchmarkEmbed, benchmarkTraining, type ThroughputResult } from './benchmark.ts';
+export { splitByPatient } from './patient-split.ts';
+export {
+  runTraining,
+  type EpochRecord,
+  type ModelKind,
+  type TrainingItem,
+  type TrainingRunOptions,
+  type TrainingRunProgress,
+  type TrainingRunResult,
+  type ValidationMetrics,
+} from './training-run.ts';

@@ -2,6 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { KernelRunner } from './kernel-runner.ts';
 
+// XNNPACK re-packs a new filter on every call (~0.1 us per weight), which our rotated filter always
+// is; the built-in loop costs ~1 ns per multiply-add. Per weight there are batch*height*width
+// multiply-adds, so below this many positions (e.g. ResNet-50's 7x7 stage at batch 1) the built-in
+// is faster.
+const MIN_POSITIONS = 128;
+
 type Args = { inputs: tf.Conv2DBackpropInputInputs; backend: BackendWasm; attrs: tf.Conv2DBackpropInputAttrs };
 
 /**
@@ -9,7 +15,8 @@ type Args = { inputs: tf.Conv2DBackpropInputInputs; backend: BackendWasm; attrs:
  * kernel is a plain loop, about 9x the forward convolution for a ResNet-50 3x3 layer, which makes it
  * the largest cost of a training step. The input gradient is a forward convolution (run by XNNPACK):
  * of dy, spread out by the stride and padded by (filter - 1 - pad), with the filter rotated by 180
- * degrees and its channel axes swapped. Cases this does not cover go to the built-in kernel.
+ * degrees and its channel axes swapped. Cases this does not cover, or where it is slower, go to the
+ * built-in kernel.
  */
 export function conv2dBackpropInputWasmConfig(builtIn: tf.KernelConfig | undefined): tf.KernelConfig {
   return {
@@ -38,7 +45,13 @@ function conv2dBackpropInput(args: Args, builtIn: tf.KernelConfig | undefined): 
   const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
   const padTop = filterHeight - 1 - info.padInfo.top;
   const padLeft = filterWidth - 1 - info.padInfo.left;
-  const supported = dataFormat === 'NHWC' && dy.dtype === 'float32' && filter.dtype === 'float32' && padTop >= 0 && padLeft >= 0;
+  const supported =
+    dataFormat === 'NHWC' &&
+    dy.dtype === 'float32' &&
+    filter.dtype === 'float32' &&
+    padTop >= 0 &&
+    padLeft >= 0 &&
+    batchSize * inHeight * inWidth >= MIN_POSITIONS;
   if (!supported) {
     if (!builtIn) throw new Error('Conv2DBackpropInput on wasm: unsupported arguments and no built-in kernel');
     return builtIn.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
