@@ -23,6 +23,7 @@ beforeAll(async () => {
     HOST: '127.0.0.1',
     CBMIR_DATA_DIR: dataDir,
     CBMIR_DEMO_IMAGES: String(DEMO_IMAGES),
+    CBMIR_DEMO_TRAIN_SECONDS: '0',
     CBMIR_MAX_UPLOAD_MB: '2',
     LOG_LEVEL: 'warn',
     CBMIR_ADMIN_PASSWORD: 'admin-password-for-tests',

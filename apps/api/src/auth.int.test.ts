@@ -30,6 +30,7 @@ beforeAll(async () => {
       HOST: '127.0.0.1',
       CBMIR_DATA_DIR: dataDir,
       CBMIR_DEMO_IMAGES: '4',
+      CBMIR_DEMO_TRAIN_SECONDS: '0',
       CBMIR_ADMIN_PASSWORD: ADMIN_PASSWORD,
       CBMIR_SEARCH_RATE_LIMIT: '8',
       LOG_LEVEL: 'info',

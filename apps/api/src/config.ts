@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archives/archive-limits.ts';
 
 export type BackendPreference = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -12,6 +13,8 @@ export interface Config {
   backend: BackendPreference | undefined;
   /** Synthetic demo images seeded on first start when the database has no image. 0 turns seeding off. */
   demoImages: number;
+  /** Seconds to train the demo model on the demo images at first start (0: keep the untrained model). */
+  demoTrainSeconds: number;
   /** Largest accepted upload, in bytes. */
   maxUploadBytes: number;
   logLevel: string;
@@ -20,6 +23,14 @@ export interface Config {
   sessionHours: number;
   searchRateLimit: number;
   secureCookies: boolean;
+  /** Bounds on uploaded archives (zip bombs, entry floods, oversized entries). */
+  archiveLimits: ArchiveLimits;
+  /** Images per ingest batch (decode, embed and commit together). */
+  ingestBatchSize: number;
+  /** L2 distance under which a new image is flagged as a near-duplicate of a stored one; 0 turns it off. */
+  nearDuplicateDistance: number;
+  /** Seconds a job worker may go silent before another worker takes its job over (PostgreSQL). */
+  jobLeaseSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -49,10 +60,31 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   const port = integer('PORT', 8080, 0, 65535);
   const demoImages = integer('CBMIR_DEMO_IMAGES', 60, 0, 10_000);
+  const demoTrainSeconds = integer('CBMIR_DEMO_TRAIN_SECONDS', 90, 0, 86_400);
   const maxUploadMb = integer('CBMIR_MAX_UPLOAD_MB', 50, 1, 10_000);
 
   const sessionHours = integer('CBMIR_SESSION_HOURS', 12, 1, 24 * 30);
   const searchRateLimit = integer('CBMIR_SEARCH_RATE_LIMIT', 120, 1, 100_000);
+
+  const MB = 1024 * 1024;
+  const d = DEFAULT_ARCHIVE_LIMITS;
+  const archiveLimits: ArchiveLimits = {
+    maxUploadBytes: integer('CBMIR_ARCHIVE_MAX_UPLOAD_MB', d.maxUploadBytes / MB, 1, 10_000_000) * MB,
+    maxEntries: integer('CBMIR_ARCHIVE_MAX_ENTRIES', d.maxEntries, 1, 100_000_000),
+    maxTotalBytes: integer('CBMIR_ARCHIVE_MAX_TOTAL_MB', d.maxTotalBytes / MB, 1, 100_000_000) * MB,
+    maxEntryBytes: integer('CBMIR_ARCHIVE_MAX_ENTRY_MB', d.maxEntryBytes / MB, 1, 10_000) * MB,
+    maxCompressionRatio: integer('CBMIR_ARCHIVE_MAX_RATIO', d.maxCompressionRatio, 2, 100_000),
+  };
+  const ingestBatchSize = integer('CBMIR_INGEST_BATCH_SIZE', 16, 1, 256);
+  const jobLeaseSeconds = integer('CBMIR_JOB_LEASE_SECONDS', 60, 2, 86_400);
+  const nearRaw = env.CBMIR_NEAR_DUPLICATE_DISTANCE;
+  let nearDuplicateDistance = 5;
+  if (nearRaw !== undefined && nearRaw !== '') {
+    nearDuplicateDistance = Number(nearRaw);
+    if (!Number.isFinite(nearDuplicateDistance) || nearDuplicateDistance < 0) {
+      problems.push(`CBMIR_NEAR_DUPLICATE_DISTANCE must be a number >= 0 (0 turns the check off), got "${nearRaw}"`);
+    }
+  }
   const adminPassword = env.CBMIR_ADMIN_PASSWORD || undefined;
   if (adminPassword !== undefined && adminPassword.length < 10) problems.push('CBMIR_ADMIN_PASSWORD needs at least 10 characters');
   const secureRaw = env.CBMIR_SECURE_COOKIES ?? 'false';
@@ -79,11 +111,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: resolve(env.CBMIR_DATA_DIR || './data'),
     backend: backendRaw as BackendPreference | undefined,
     demoImages,
+    demoTrainSeconds,
     maxUploadBytes: maxUploadMb * 1024 * 1024,
     logLevel,
     adminPassword,
     sessionHours,
     searchRateLimit,
     secureCookies: secureRaw === 'true',
+    archiveLimits,
+    ingestBatchSize,
+    nearDuplicateDistance,
+    jobLeaseSeconds,
   };
 }

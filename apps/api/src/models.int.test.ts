@@ -20,6 +20,7 @@ const env = () => ({
   HOST: '127.0.0.1',
   CBMIR_DATA_DIR: dataDir,
   CBMIR_DEMO_IMAGES: '6',
+  CBMIR_DEMO_TRAIN_SECONDS: '0',
   CBMIR_ADMIN_PASSWORD: 'admin-password-for-tests',
   LOG_LEVEL: 'warn',
   ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),

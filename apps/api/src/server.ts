@@ -3,6 +3,7 @@ import { buildApp } from './app.ts';
 import { openCbmirServices } from './cbmir-services.ts';
 import { loadConfig, type Config } from './config.ts';
 import { seedDemoImages } from './services/demo-seed.ts';
+import { trainDemoModel } from './services/demo-model.ts';
 import { embedMissing } from './services/embed-missing.ts';
 
 export interface RunningServer {
@@ -21,7 +22,8 @@ export async function startServer(
 ): Promise<RunningServer> {
   const config = loadConfig(env);
   const log = options.logDestination ? pino({ level: config.logLevel }, options.logDestination) : pino({ level: config.logLevel });
-  const services = await openCbmirServices(config, { info: (m) => log.info(m), warn: (m) => log.warn(m) });
+  const logTo = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m) };
+  const services = await openCbmirServices(config, logTo);
   const { db, ingest, runtime } = services;
   try {
     const firstAdmin = await services.auth.ensureFirstAdmin(config.adminPassword);
@@ -39,7 +41,11 @@ export async function startServer(
     }
     if (config.demoImages > 0 && (await db.images.count()) === 0) {
       log.info(`empty database: seeding ${config.demoImages} synthetic demo images (set CBMIR_DEMO_IMAGES=0 to skip)`);
-      await seedDemoImages(ingest, config.demoImages, { info: (m) => log.info(m), warn: (m) => log.warn(m) });
+      await seedDemoImages(ingest, config.demoImages, logTo);
+      if (config.demoTrainSeconds > 0) {
+        log.info(`training a demo model on the synthetic images for up to ${config.demoTrainSeconds} s (CBMIR_DEMO_TRAIN_SECONDS=0 skips it)`);
+        await trainDemoModel({ ...services, dataDir: config.dataDir, log: logTo }, { seconds: config.demoTrainSeconds });
+      }
     }
     const backfilled = await embedMissing(services, runtime.active!, { onProgress: (n) => log.info(`indexing stored images: ${n} embedded`) });
     if (backfilled > 0) log.info(`indexed ${backfilled} stored images under the active model`);
@@ -47,6 +53,7 @@ export async function startServer(
 
     const app = await buildApp({
       ...services,
+      archiveLimits: config.archiveLimits,
       maxUploadBytes: config.maxUploadBytes,
       searchRateLimit: config.searchRateLimit,
       secureCookies: config.secureCookies,
@@ -55,6 +62,8 @@ export async function startServer(
     const address = await app.listen({ port: config.port, host: config.host });
     const url = address.replace('0.0.0.0', '127.0.0.1');
     log.info(`cbmir is ready: ${url} (API docs ${url}/api/docs)`);
+    // Ingest jobs run in the background; interrupted ones resume where they stopped.
+    await services.jobWorker.start();
     return {
       url,
       config,

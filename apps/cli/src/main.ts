@@ -1,21 +1,34 @@
 import { parseArgs } from 'node:util';
 import { AppError, ConfigError, loadConfig, openCbmirServices, type CbmirServices } from '@cbmir/api';
-import { formatIngestSummary, ingestFolder } from './commands/ingest.ts';
+import { bench, BENCH_USAGE } from './commands/bench.ts';
+import { formatIngestReport, ingestInput } from './commands/ingest.ts';
 import { activateModel, listModels, registerModel } from './commands/models.ts';
+import { parseTrainOptions, train } from './commands/train.ts';
+import { validationMetrics } from './validation-metrics.ts';
 import { UsageError } from './usage-error.ts';
 
 const USAGE = `usage: pnpm cbmir <command> [options]
 
 commands:
-  ingest <folder> [--labels labels.csv] [--source name]
-      Store and index every JPEG/PNG/TIFF/WebP under <folder>. Labels: CSV with header
-      file,grade[,patient_id,eye]. Idempotent: images already stored (same bytes) are skipped.
+  ingest <folder|archive> [--labels labels.csv] [--source name]
+      Store and index every JPEG/PNG/TIFF/WebP in a folder or a .zip/.tar/.tar.gz archive, with the same checks
+      and report as an upload to the server. Labels: a CSV with header image,level (EyePACS), id_code,diagnosis
+      (APTOS) or file,grade[,patient_id,eye]; without --labels, one inside the archive is used. Idempotent:
+      images already stored (same bytes) are skipped. A killed run resumes when run again.
+  train --data <folder> --labels <csv> --out <dir> [--model siamese|supervised] [--arch resnet50|resnet34|resnet18|resnet-tiny]
+        [--image-size 224] [--embedding-dim 128] [--epochs 10] [--batch 16] [--margin 1] [--lr 0.001] [--seed 42]
+        [--positive-fraction 0.5] [--validation-fraction 0.15] [--steps-per-epoch N] [--time-budget minutes]
+        [--patience 3] [--name name] [--resume] [--register] [--activate]
+      Train an embedder on labelled images (pairs of same/different grade for siamese), validating retrieval on
+      held-out patients each epoch; --out holds the best model, --out/checkpoint the last epoch. Ctrl-C stops
+      after the current step and keeps a checkpoint; --resume continues. --register adds it as a model version.
   models list
       Model versions; * marks the active one.
   models register <dir> [--name name]
       Register a model directory written by \`cbmir train\` as a new (inactive) version.
   models activate <id|name>
       Embed every stored image under the version, then switch search to it atomically.
+${BENCH_USAGE}
 
 environment: DATABASE_URL (unset: embedded database in CBMIR_DATA_DIR, default ./data), CBMIR_BACKEND
 exit codes: 0 done, 1 done but some images failed, 2 usage or input error, 3 unexpected error`;
@@ -34,15 +47,54 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: { labels: { type: 'string' }, source: { type: 'string' } },
     });
-    if (positionals.length !== 1) throw new UsageError('ingest takes exactly one folder');
+    if (positionals.length !== 1) throw new UsageError('ingest takes exactly one folder or archive');
     const services = await openCbmirServices(loadConfig(), log);
     try {
-      const summary = await ingestFolder(services, { folder: positionals[0]!, labels: values.labels, source: values.source });
-      console.log(formatIngestSummary(summary, values.labels !== undefined));
-      return summary.failed.length > 0 ? 1 : 0;
+      const report = await ingestInput(services, { input: positionals[0]!, labels: values.labels, source: values.source });
+      console.log(formatIngestReport(report));
+      if (report.job.status !== 'completed') return 2;
+      return report.failed.length > 0 ? 1 : 0;
     } finally {
       await services.close();
     }
+  }
+  if (command === 'bench') return bench(rest, (message) => console.error(message));
+  if (command === 'train') {
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        ...Object.fromEntries(
+          ['data', 'labels', 'out', 'model', 'arch', 'image-size', 'embedding-dim', 'epochs', 'batch', 'margin', 'lr', 'seed',
+            'positive-fraction', 'validation-fraction', 'steps-per-epoch', 'time-budget', 'patience', 'name'].map((name) => [name, { type: 'string' as const }]),
+        ),
+        resume: { type: 'boolean' },
+        register: { type: 'boolean' },
+        activate: { type: 'boolean' },
+      },
+    });
+    const options = parseTrainOptions(values);
+    const config = loadConfig();
+    const controller = new AbortController();
+    process.once('SIGINT', () => {
+      console.error('\nstopping after this step and saving a checkpoint (Ctrl-C again to quit at once)');
+      controller.abort();
+      process.once('SIGINT', () => process.exit(130));
+    });
+    const { result, summary } = await train(
+      { ...options, dataDir: config.dataDir, backend: config.backend, validate: validationMetrics },
+      controller.signal,
+    );
+    console.log(summary);
+    if (values.register || values.activate) {
+      const services = await openCbmirServices(config, log);
+      try {
+        console.log(await registerModel(services, options.out));
+        if (values.activate) console.log(await activateModel(services, (await services.db.modelVersions.list())[0]!.id));
+      } finally {
+        await services.close();
+      }
+    }
+    return result.stoppedBy === 'interrupted' ? 130 : 0;
   }
   if (command === 'models') {
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { name: { type: 'string' } } });

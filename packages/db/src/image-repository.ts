@@ -4,6 +4,8 @@ import type { SqlClient } from './sql-client.ts';
 export type Eye = 'left' | 'right';
 
 export interface NewImage {
+  /** Chosen by the caller when it must know the id before the insert (e.g. to link images of one batch). */
+  id?: string;
   sha256: string;
   originalPath: string;
   thumbnailPath: string;
@@ -17,7 +19,7 @@ export interface NewImage {
   metadata?: Record<string, unknown>;
 }
 
-export interface StoredImage extends Required<NewImage> {
+export interface StoredImage extends Required<Omit<NewImage, 'id'>> {
   id: string;
   createdAt: Date;
 }
@@ -67,7 +69,7 @@ export function imageRepositoryFactory(db: SqlClient) {
          ON CONFLICT (sha256) DO NOTHING
          RETURNING *`,
         [
-          randomUUID(),
+          image.id ?? randomUUID(),
           image.sha256,
           image.originalPath,
           image.thumbnailPath,
@@ -97,6 +99,13 @@ export function imageRepositoryFactory(db: SqlClient) {
       return rows[0] ? toImage(rows[0]) : null;
     },
 
+    /** The stored images among these content hashes, by hash. */
+    async findBySha256Many(hashes: string[]): Promise<Map<string, StoredImage>> {
+      if (hashes.length === 0) return new Map();
+      const rows = await db.query<ImageRow>(`SELECT * FROM images WHERE sha256 = ANY($1::text[])`, [hashes]);
+      return new Map(rows.map((row) => [row.sha256, toImage(row)]));
+    },
+
     async findByIds(ids: string[]): Promise<Map<string, StoredImage>> {
       if (ids.length === 0) return new Map();
       const rows = await db.query<ImageRow>(`SELECT * FROM images WHERE id = ANY($1::uuid[])`, [ids]);
@@ -106,6 +115,15 @@ export function imageRepositoryFactory(db: SqlClient) {
     async count(): Promise<number> {
       const rows = await db.query<{ n: number | string }>(`SELECT count(*)::int AS n FROM images`);
       return Number(rows[0]?.n ?? 0);
+    },
+
+    /** Oldest first; optionally only one source (dataset, archive, 'demo'). */
+    async list(options: { source?: string; limit: number; offset?: number }): Promise<StoredImage[]> {
+      const rows = await db.query<ImageRow>(
+        `SELECT * FROM images WHERE ($1::text IS NULL OR source = $1) ORDER BY created_at, id LIMIT $2 OFFSET $3`,
+        [options.source ?? null, options.limit, options.offset ?? 0],
+      );
+      return rows.map(toImage);
     },
   };
 }

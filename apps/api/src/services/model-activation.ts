@@ -36,6 +36,7 @@ export function modelActivationFactory(deps: { db: Database; files: FileStore; r
       // Stopped (server shutdown): the request stays recorded and the next start resumes it.
       if (stopping.signal.aborted) return void model.embedder.dispose();
       await db.modelVersions.activate(version.id);
+      model.version = (await db.modelVersions.findById(version.id))!; // now with active = true
       await runtime.switchTo(model);
       // Images ingested between the last pass and the switch were embedded by the old version only.
       await embedMissing(deps, model);

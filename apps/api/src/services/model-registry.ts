@@ -34,7 +34,7 @@ export function modelRegistryFactory(deps: { db: Database; dataDir: string }) {
           spec: { ...metadata.spec },
           weightsPath: relative,
           trained: info.trained !== false,
-          metrics: (info.metrics as Record<string, unknown> | undefined) ?? null,
+          metrics: info.metrics || info.training ? { ...(info.metrics as Record<string, unknown> | undefined), ...(info.training ? { training: info.training } : {}) } : null,
         });
       } catch (error) {
         await rm(join(deps.dataDir, relative), { recursive: true, force: true });

@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase } from '@cbmir/db';
+import { generateSyntheticFundus } from '@cbmir/imaging';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from './server.ts';
+import { DEMO_MODEL_NAME } from './services/demo-model.ts';
+
+// A fresh start trains, registers and activates a small Siamese model on the synthetic demo images.
+const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-demo-'));
+let target: Awaited<ReturnType<typeof createTestDatabase>>;
+let server: RunningServer;
+let key: string;
+
+beforeAll(async () => {
+  target = await createTestDatabase();
+  server = await startServer({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    CBMIR_DATA_DIR: dataDir,
+    CBMIR_DEMO_IMAGES: '20',
+    CBMIR_DEMO_TRAIN_SECONDS: '15',
+    CBMIR_ADMIN_PASSWORD: 'admin-password-for-tests',
+    LOG_LEVEL: 'warn',
+    ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
+  });
+  const login = await fetch(`${server.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: 'admin-password-for-tests' }),
+  });
+  const { csrfToken } = (await login.json()) as { csrfToken: string };
+  const created = await fetch(`${server.url}/api/v1/api-keys`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: login.headers.getSetCookie()[0]!.split(';')[0]!, 'x-csrf-token': csrfToken },
+    body: JSON.stringify({ name: 'demo test', role: 'clinician' }),
+  });
+  key = ((await created.json()) as { secret: string }).secret;
+}, 600_000);
+
+afterAll(async () => {
+  await server?.close();
+  await target?.drop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe(`demo model (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
+  it('is trained on the demo images at first start, registered and active', async () => {
+    const ready = await (await fetch(`${server.url}/readyz`)).json();
+    expect(ready.model).toMatchObject({ name: DEMO_MODEL_NAME, trained: true, active: true, architecture: 'resnet-tiny', embeddingDim: 32 });
+    const detail = await (await fetch(`${server.url}/api/v1/models/${ready.model.id}`, { headers: { authorization: `Bearer ${key}` } })).json();
+    expect(detail.activation).toMatchObject({ state: 'active', embedded: 20, total: 20 });
+    const history = detail.metrics.training.history as { meanLoss: number }[];
+    expect(history.length).toBeGreaterThan(1);
+    expect(Math.min(...history.slice(1).map((epoch) => epoch.meanLoss))).toBeLessThan(history[0]!.meanLoss);
+  });
+
+  it('answers searches with the trained model', async () => {
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array(await generateSyntheticFundus({ seed: 1004, grade: 4 }))]), 'q.jpg');
+    const response = await fetch(`${server.url}/api/v1/search?k=5`, { method: 'POST', body: form, headers: { authorization: `Bearer ${key}` } });
+    const body = await response.json();
+    expect(body.model.name).toBe(DEMO_MODEL_NAME);
+    expect(body.results[0].distance).toBeLessThan(1e-3);
+    expect(body.results[0].grade).toBe(4);
+  });
+});
