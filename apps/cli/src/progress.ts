@@ -1,10 +1,10 @@
 import cliProgress from 'cli-progress';
 
 /** A progress bar with rate and ETA on a terminal; plain periodic lines when output is piped (CI, logs). */
-export function createProgress(label: string, total: number) {
+export function createProgress(label: string, total: number, unit = 'img') {
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {value}/{total} | {rate} img/s | ETA {eta_formatted} | {status}`, stream: process.stderr },
+      { format: `${label} [{bar}] {value}/{total} | {rate} ${unit}/s | ETA {eta_formatted} | {status}`, stream: process.stderr },
       cliProgress.Presets.shades_classic,
     );
     const started = Date.now();
@@ -25,7 +25,7 @@ export function createProgress(label: string, total: number) {
       lastPrint = now;
       const rate = done / Math.max(1e-3, (now - started) / 1000);
       const eta = rate > 0 ? Math.round((total - done) / rate) : 0;
-      process.stderr.write(`${label} ${done}/${total} | ${rate.toFixed(1)} img/s | ETA ${eta}s | ${status}\n`);
+      process.stderr.write(`${label} ${done}/${total} | ${rate.toFixed(1)} ${unit}/s | ETA ${eta}s | ${status}\n`);
     },
     stop() {},
   };

@@ -1,5 +1,5 @@
 import type { TrainingItem, ValidationMetrics } from '@cbmir/embedder';
-import { evaluateRetrieval } from '@cbmir/retrieval';
+import { runEvaluation, vectorMatrix } from '@cbmir/retrieval';
 
 /**
  * Retrieval quality of validation embeddings during training: every image queries the others, its own
@@ -7,8 +7,15 @@ import { evaluateRetrieval } from '@cbmir/retrieval';
  * that pick the best epoch.
  */
 export function validationMetrics(embeddings: Float32Array[], items: TrainingItem[]): ValidationMetrics {
-  const report = evaluateRetrieval({
-    queries: embeddings.map((vector, i) => ({ vector, grade: items[i]!.grade, patientId: items[i]!.patientId })),
+  const { overall } = runEvaluation({
+    items: items.map((item) => ({ key: item.id, grade: item.grade, patient: item.patientId })),
+    vectors: vectorMatrix(embeddings),
   });
-  return { map: report.map, macroMap: report.macroMap, mrr: report.mrr, precisionAt10: report.precisionAt10 };
+  return {
+    map: overall.map ?? 0,
+    macroMap: overall.macroMap ?? 0,
+    mrr: overall.mrr ?? 0,
+    precisionAt10: overall.precisionAt10 ?? 0,
+    voteKappa: overall.voteKappa ?? 0,
+  };
 }

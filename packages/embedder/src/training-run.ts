@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildEmbeddingModel } from './embedding-model.ts';
-import { loadModelDir, saveModelDir } from './model-files.ts';
+import { loadModelDir, MODEL_FILE_NAMES, saveModelDir } from './model-files.ts';
 import type { EmbedderSpec } from './model-spec.ts';
 import { createPairSampler, type Pair } from './pair-sampler.ts';
 import { SeededRandom } from './seeded-random.ts';
@@ -59,6 +59,11 @@ export interface TrainingRunOptions {
   /** The model is written here (the best epoch so far); checkpoint/ holds the last epoch and the run state. */
   outDir: string;
   resume: boolean;
+  /**
+   * Runs on a freshly built model (not on resume), before the epoch-0 validation: e.g. ImageNet
+   * initialisation with loadKerasWeights(model, file).
+   */
+  init?(model: tf.LayersModel): Promise<unknown>;
   /** Stop after the epoch in which this much time has passed. */
   timeBudgetMs?: number;
   /** Stop when validation MAP has not improved for this many epochs. */
@@ -100,13 +105,19 @@ async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   await rename(`${file}.partial`, file);
 }
 
-/** Writes a model directory via a temporary sibling, so a kill mid-write never leaves a broken model. */
+/**
+ * Writes a model into `dir` through a temporary sibling and moves its files in one by one (metadata last),
+ * so a kill mid-write never leaves a half-written file, and whatever else `dir` holds (checkpoint/) stays.
+ */
 async function saveAtomic(dir: string, model: tf.LayersModel, spec: EmbedderSpec, info: Record<string, unknown>): Promise<void> {
   const partial = `${dir}.partial`;
   await rm(partial, { recursive: true, force: true });
   await saveModelDir(partial, model, spec, info);
-  await rm(dir, { recursive: true, force: true });
-  await rename(partial, dir);
+  await mkdir(dir, { recursive: true });
+  for (const file of [MODEL_FILE_NAMES.weights, MODEL_FILE_NAMES.topology, MODEL_FILE_NAMES.metadata]) {
+    await rename(path.join(partial, file), path.join(dir, file));
+  }
+  await rm(partial, { recursive: true, force: true });
 }
 
 /**
@@ -128,6 +139,12 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
   } else {
     if (options.resume) throw new Error(`nothing to resume: no ${STATE_FILE} in ${checkpointDir}`);
     model = options.kind === 'siamese' ? buildEmbeddingModel(options.spec) : buildClassifierModel(options.spec);
+    try {
+      await options.init?.(model);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
     state = { kind: options.kind, spec: options.spec, epoch: 0, history: [], best: null, untrained: null };
     if (options.validate) state.untrained = await options.validate(model);
   }
@@ -227,6 +244,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       await writeJsonAtomic(statePath, state);
       options.onEpoch?.(record);
 
+      if (epoch >= options.epochs) break;
       if (options.patience !== undefined && state.best && epoch - state.best.epoch >= options.patience) {
         stoppedBy = 'early-stopping';
         break;

@@ -1,57 +1,118 @@
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
-import type { CbmirServices, IngestItem, IngestOutcome } from '@cbmir/api';
-import { readLabelledFolder } from '../labelled-folder.ts';
+import { randomUUID } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { AppError, type CbmirServices } from '@cbmir/api';
+import type { StoredJob } from '@cbmir/db';
 import { createProgress } from '../progress.ts';
+import { UsageError } from '../usage-error.ts';
 
-const BATCH = 16;
+type Job = ReturnType<CbmirServices['jobs']['toDto']>;
+type JobItem = ReturnType<CbmirServices['jobs']['toItemDto']>;
 
-export interface IngestSummary {
-  added: number;
-  duplicate: number;
-  failed: { fileName: string; reason: string }[];
-  unlabelled: number;
-  labelsWithoutImage: number;
+export interface IngestReport {
+  job: Job;
+  failed: JobItem[];
+  nearDuplicates: JobItem[];
 }
 
-/** `cbmir ingest <folder> [--labels labels.csv] [--source name]`: idempotent by content hash. */
-export async function ingestFolder(
+async function allItems(services: CbmirServices, jobId: string, filter: { status?: 'failed'; nearDuplicate?: boolean }): Promise<JobItem[]> {
+  const items: JobItem[] = [];
+  let after: number | undefined;
+  for (;;) {
+    const page = await services.jobs.items(jobId, { ...filter, after, limit: 500 });
+    items.push(...page.map(services.jobs.toItemDto));
+    if (page.length < 500) return items;
+    after = page[page.length - 1]!.seq;
+  }
+}
+
+/** An ingest of this same input that a killed run left unfinished: it is resumed, not started over. */
+async function unfinishedJobFor(services: CbmirServices, inputPath: string): Promise<StoredJob | null> {
+  for (const status of ['running', 'queued'] as const) {
+    const jobs = await services.db.jobs.list({ status, limit: 100 });
+    const match = jobs.find((job) => (job.params as { input?: { path?: string; owned?: boolean } }).input?.path === inputPath);
+    if (match) return match;
+  }
+  return null;
+}
+
+/**
+ * `cbmir ingest <folder|archive> [--labels file] [--source name]`: the same job service as an upload to
+ * the server (same entry checks, same pipeline, same report), run in the foreground with a progress bar.
+ * Idempotent by content hash; a run that was killed is resumed by running the same command again.
+ */
+export async function ingestInput(
   services: CbmirServices,
-  options: { folder: string; labels?: string | undefined; source?: string | undefined },
-): Promise<IngestSummary> {
-  const { images, labels, labelsWithoutImage } = await readLabelledFolder(options.folder, options.labels);
-  const source = options.source ?? basename(options.folder.replace(/\/+$/, ''));
-
-  const summary: IngestSummary = { added: 0, duplicate: 0, failed: [], unlabelled: 0, labelsWithoutImage: 0 };
-  const progress = createProgress('ingest', images.length);
-  for (let start = 0; start < images.length; start += BATCH) {
-    const items: IngestItem[] = await Promise.all(
-      images.slice(start, start + BATCH).map(async ({ path, fileName, label }) => {
-        if (!label && labels.size > 0) summary.unlabelled++;
-        return { fileName, bytes: await readFile(path), grade: label?.grade ?? null, eye: label?.eye ?? null, patientRef: label?.patientRef ?? null, source };
-      }),
-    );
-    const outcomes: IngestOutcome[] = await services.ingest.ingestBatch(items);
-    for (const outcome of outcomes) {
-      if (outcome.status === 'added') summary.added++;
-      else if (outcome.status === 'duplicate') summary.duplicate++;
-      else summary.failed.push({ fileName: outcome.fileName, reason: outcome.reason });
+  options: { input: string; labels?: string | undefined; source?: string | undefined },
+): Promise<IngestReport> {
+  const inputPath = resolve(options.input);
+  if (!(await stat(inputPath).catch(() => null))) throw new UsageError(`no such folder or archive: ${options.input}`);
+  let job = await unfinishedJobFor(services, inputPath);
+  if (job) {
+    console.error(`resuming the unfinished ingest of ${options.input} (${job.done}/${job.total ?? '?'} done)`);
+  } else {
+    const labels = options.labels
+      ? {
+          text: await readFile(options.labels, 'utf8').catch(() => {
+            throw new UsageError(`cannot read the labels file ${options.labels}`);
+          }),
+          fileName: basename(options.labels),
+        }
+      : null;
+    try {
+      job = await services.jobs.create({
+        id: randomUUID(),
+        inputPath,
+        owned: false,
+        fileName: basename(inputPath),
+        source: options.source ?? null,
+        labels,
+        createdBy: { id: 'cli', name: 'cbmir ingest (CLI)' },
+        claimedBy: services.jobWorker.workerId,
+      });
+    } catch (error) {
+      if (error instanceof AppError) throw new UsageError(error.message);
+      throw error;
     }
-    progress.update(Math.min(start + BATCH, images.length), `added ${summary.added}, skipped ${summary.duplicate}, failed ${summary.failed.length}`);
   }
-  progress.stop();
-  summary.labelsWithoutImage = labelsWithoutImage;
-  return summary;
+
+  const id = job.id;
+  const progress = createProgress('ingest', job.total ?? 0);
+  const status = (j: StoredJob) => `added ${j.added}, skipped ${j.duplicate}, failed ${j.failed}`;
+  progress.update(job.done, status(job));
+  const unsubscribe = services.jobs.onChange(id, () => {
+    void services.db.jobs.findById(id).then((current) => current && progress.update(current.done, status(current)));
+  });
+  let finished: StoredJob;
+  try {
+    finished = await services.jobWorker.runJob(job);
+  } finally {
+    unsubscribe();
+    progress.stop();
+  }
+  return {
+    job: services.jobs.toDto(finished),
+    failed: await allItems(services, id, { status: 'failed' }),
+    nearDuplicates: await allItems(services, id, { nearDuplicate: true }),
+  };
 }
 
-export function formatIngestSummary(summary: IngestSummary, labelled: boolean): string {
-  const lines = [
-    `added ${summary.added}, skipped ${summary.duplicate} (already stored), failed ${summary.failed.length}`,
-  ];
-  if (labelled) {
-    lines.push(`${summary.unlabelled} image(s) had no label (stored with grade unknown); ${summary.labelsWithoutImage} label(s) matched no image`);
+/** The report the API gives (GET /jobs/:id and its items), as text. */
+export function formatIngestReport(report: IngestReport): string {
+  const { job } = report;
+  const lines = [`added ${job.added}, skipped ${job.duplicate} (already stored), failed ${job.failed}` + (job.total !== null ? ` of ${job.total}` : '')];
+  if (job.status === 'failed') lines.push(`the ingest stopped: ${job.error}`);
+  if (job.labels) {
+    lines.push(`labels: ${job.labels.fileName} (${job.labels.layout}, ${job.labels.count} rows); ${job.unlabelled} image(s) had no label (stored with grade unknown)`);
   }
-  for (const failure of summary.failed.slice(0, 50)) lines.push(`  failed ${failure.fileName}: ${failure.reason}`);
-  if (summary.failed.length > 50) lines.push(`  ... and ${summary.failed.length - 50} more`);
+  if (report.nearDuplicates.length > 0) {
+    lines.push(`near-duplicates: ${report.nearDuplicates.length} (stored, and flagged on the image)`);
+    for (const item of report.nearDuplicates.slice(0, 50)) {
+      lines.push(`  ${item.fileName} is close to image ${item.nearDuplicateOf!.imageId} (distance ${item.nearDuplicateOf!.distance.toFixed(3)})`);
+    }
+    if (report.nearDuplicates.length > 50) lines.push(`  ... and ${report.nearDuplicates.length - 50} more`);
+  }
+  for (const failure of report.failed.slice(0, 50)) lines.push(`  failed ${failure.fileName}: ${failure.reason}`);
+  if (report.failed.length > 50) lines.push(`  ... and ${report.failed.length - 50} more (GET /api/v1/jobs/${job.id}/items?status=failed)`);
   return lines.join('\n');
 }

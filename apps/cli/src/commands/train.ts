@@ -149,7 +149,7 @@ export async function train(options: TrainOptions, signal: AbortSignal): Promise
   };
 
   const totalSteps = () => options.epochs * (options.stepsPerEpoch ?? Math.ceil(trainItems.length / options.batch));
-  const bar = createProgress(`training ${options.model} ${options.arch}@${options.imageSize}px`, totalSteps());
+  const bar = createProgress(`training ${options.model} ${options.arch}@${options.imageSize}px`, totalSteps(), 'steps');
   const started = Date.now();
   const result = await runTraining({
     kind: options.model,

@@ -1,0 +1,96 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadEmbedder, readModelMetadata } from '@cbmir/embedder';
+import { generateSyntheticFundus } from '@cbmir/imaging';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validationMetrics } from '../validation-metrics.ts';
+import { parseTrainOptions, train } from './train.ts';
+
+// `cbmir train` end to end on images the test draws itself: checkpoints, Ctrl-C, resume, metadata.
+const root = mkdtempSync(join(tmpdir(), 'cbmir-train-'));
+const data = join(root, 'images');
+const labels = join(root, 'labels.csv');
+
+beforeAll(async () => {
+  const rows = ['file,grade,patient_id,eye'];
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(data);
+  for (let i = 0; i < 30; i++) {
+    const grade = (i % 5) as 0 | 1 | 2 | 3 | 4;
+    writeFileSync(join(data, `img-${i}.jpg`), await generateSyntheticFundus({ seed: 300 + i, grade, size: 128 }));
+    rows.push(`img-${i}.jpg,${grade},p${Math.floor(i / 2)},${i % 2 ? 'right' : 'left'}`);
+  }
+  writeFileSync(labels, rows.join('\n'));
+}, 120_000);
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const options = (out: string, extra: Record<string, string | boolean> = {}) => ({
+  ...parseTrainOptions({
+    data,
+    labels,
+    out,
+    arch: 'resnet-tiny',
+    'image-size': '32',
+    'embedding-dim': '8',
+    epochs: '3',
+    'steps-per-epoch': '2',
+    batch: '4',
+    'validation-fraction': '0.3',
+    ...extra,
+  }),
+  dataDir: join(root, 'data'),
+  backend: undefined,
+  validate: validationMetrics,
+});
+
+describe('cbmir train', () => {
+  it('trains, validates each epoch, and writes the best model with its metadata', async () => {
+    const out = join(root, 'model-a');
+    const { result, summary } = await train(options(out), new AbortController().signal);
+    expect(result.stoppedBy).toBe('completed');
+    expect(result.epochsDone).toBe(3);
+    expect(result.untrained?.map).toBeGreaterThan(0);
+    expect(result.history.every((epoch) => epoch.validation && epoch.validation.map > 0)).toBe(true);
+    expect(summary).toMatch(/validation before training: MAP/);
+    const metadata = await readModelMetadata(out);
+    expect(metadata.spec).toMatchObject({ architecture: 'resnet-tiny', inputSize: 32, embeddingDim: 8 });
+    expect(metadata.info).toMatchObject({ kind: 'siamese', trained: true, preprocessing: { inputSize: 32 } });
+    expect(metadata.info?.dataFingerprint).toMatch(/^[0-9a-f]{16}$/);
+    const embedder = await loadEmbedder(out);
+    expect((await embedder.embed([new Float32Array(32 * 32 * 3)]))[0]).toHaveLength(8);
+    embedder.dispose();
+  }, 300_000);
+
+  it('stops on Ctrl-C with a usable checkpoint and resumes where it stopped', async () => {
+    const out = join(root, 'model-b');
+    const controller = new AbortController();
+    controller.abort(); // interrupted before the first step of the first epoch
+    const first = await train(options(out), controller.signal);
+    expect(first.result.stoppedBy).toBe('interrupted');
+    expect(existsSync(join(out, 'checkpoint', 'training-state.json'))).toBe(true);
+    expect(existsSync(join(out, 'model.json'))).toBe(true);
+
+    const resumed = await train(options(out, { resume: true }), new AbortController().signal);
+    expect(resumed.result.stoppedBy).toBe('completed');
+    expect(resumed.result.epochsDone).toBe(3);
+    const state = JSON.parse(readFileSync(join(out, 'checkpoint', 'training-state.json'), 'utf8'));
+    expect(state.history.map((epoch: { epoch: number }) => epoch.epoch)).toEqual([1, 2, 3]);
+    await expect(train(options(join(root, 'nothing-here'), { resume: true }), new AbortController().signal)).rejects.toThrow(/nothing to resume/);
+  }, 300_000);
+
+  it('refuses bad options with a usage error', () => {
+    expect(() => parseTrainOptions({ data, labels })).toThrow(/--out/);
+    expect(() => parseTrainOptions({ data, labels, out: 'x', model: 'triplet' })).toThrow(/siamese or supervised/);
+    expect(() => parseTrainOptions({ data, labels, out: 'x', epochs: '0' })).toThrow(/--epochs/);
+    expect(() => parseTrainOptions({ data, labels, out: 'x', arch: 'vgg' })).toThrow(/--arch/);
+  });
+
+  it('trains the supervised baseline too', async () => {
+    const out = join(root, 'model-c');
+    const { result } = await train(options(out, { model: 'supervised', epochs: '1' }), new AbortController().signal);
+    expect(result.epochsDone).toBe(1);
+    expect((await readModelMetadata(out)).info).toMatchObject({ kind: 'supervised' });
+  }, 300_000);
+});
