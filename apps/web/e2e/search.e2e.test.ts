@@ -130,6 +130,8 @@ describe('search by fundus photograph', () => {
     const error = page.getByTestId('login-error');
     await error.waitFor();
     expect(await error.getAttribute('role')).toBe('alert');
+    expect((await error.getByTestId('error-message').innerText()).length).toBeGreaterThan(0);
+    expect(page.url()).toContain('/login');
 
     await page.getByLabel('Password').fill(ADMIN.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -265,13 +267,28 @@ describe('search by fundus photograph', () => {
     expect(await notFound.innerText()).toContain('Case not found');
   });
 
-  it('signs out, forgets the search and asks to sign in again', async () => {
+  it('signs out, forgets the patient photograph and its matches, and asks to sign in again', async () => {
     await page.goto(server.url);
+    await page.getByTestId('file-input').setInputFiles(queryImagePath);
+    await expect.poll(() => page.getByTestId('result-card').count(), { timeout: 60_000 }).toBe(10);
+
     await page.getByTestId('logout').click();
-    await page.waitForURL('**/login');
-    await page.goto(server.url);
-    await page.waitForURL('**/login?next=%2F');
+    await page.waitForURL(/\/login(\?|$)/);
+    expect(await page.getByTestId('user-menu').count()).toBe(0);
+
+    // Signing in again in the same tab (no reload) must not bring the previous search back.
+    await page.getByLabel('Username').fill(ADMIN.username);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${server.url}/`);
+    await page.getByTestId('results-empty').waitFor();
     expect(await page.getByTestId('result-card').count()).toBe(0);
+    expect(await page.getByTestId('query-preview').count()).toBe(0);
+
+    await page.getByTestId('logout').click();
+    await page.waitForURL(/\/login(\?|$)/);
+    await page.goto(`${server.url}/cases/00000000-0000-4000-8000-000000000000`);
+    await page.waitForURL('**/login?next=%2Fcases%2F00000000-0000-4000-8000-000000000000');
   });
 
   it('raised no script errors along the way', () => {

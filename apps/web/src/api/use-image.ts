@@ -1,7 +1,8 @@
-import { ApiError, type ImageRecord } from '@cbmir/contract';
+import type { ImageRecord } from '@cbmir/contract';
 import { useQuery } from '@tanstack/react-query';
 import { useApiClient } from './api-client.tsx';
 import { queryKeys } from './query-keys.ts';
+import { retryUnlessClientError } from './retry-policy.ts';
 
 export function useImage(id: string) {
   const client = useApiClient();
@@ -10,10 +11,4 @@ export function useImage(id: string) {
     queryFn: () => client.image(id),
     retry: retryUnlessClientError,
   });
-}
-
-/** A 4xx (unknown or malformed id) will not get better by asking again. */
-export function retryUnlessClientError(failureCount: number, error: Error): boolean {
-  if (error instanceof ApiError && error.status >= 400 && error.status < 500) return false;
-  return failureCount < 2;
 }

@@ -40,8 +40,9 @@ export function useLogout() {
   return useMutation<void, Error>({
     mutationFn: () => client.logout(),
     onSettled: () => {
-      queryClient.clear();
       queryClient.setQueryData(queryKeys.session, null);
+      // Patient data only; not clear(), which would detach mounted observers from the session query.
+      queryClient.removeQueries({ queryKey: queryKeys.images });
     },
   });
 }

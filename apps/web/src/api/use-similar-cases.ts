@@ -1,8 +1,8 @@
 import type { SearchResponse } from '@cbmir/contract';
 import { useQuery } from '@tanstack/react-query';
 import { useApiClient } from './api-client.tsx';
-import { retryUnlessClientError } from './use-image.ts';
 import { queryKeys } from './query-keys.ts';
+import { retryUnlessClientError } from './retry-policy.ts';
 
 /**
  * The k nearest cases to a stored image, itself excluded. The index contains the image, so the

@@ -1,7 +1,6 @@
 import { Link, NavLink } from 'react-router-dom';
 import { useSession } from '../api/use-session.ts';
-import { ModelStatus } from './model-status.tsx';
-import { UntrainedModelNotice } from './untrained-model-notice.tsx';
+import { ModelBar } from './model-bar.tsx';
 import { UserMenu } from './user-menu.tsx';
 
 export function AppHeader() {
@@ -21,10 +20,9 @@ export function AppHeader() {
             </NavLink>
           </nav>
         )}
-        <ModelStatus />
         <UserMenu />
       </div>
-      <UntrainedModelNotice />
+      <ModelBar />
     </header>
   );
 }

@@ -1,10 +1,9 @@
-import { useNavigate } from 'react-router-dom';
 import { useLogout, useSession } from '../api/use-session.ts';
 
+/** Who is signed in, and the way out. Signing out lands on the sign-in page via RequireSession. */
 export function UserMenu() {
   const { data: session } = useSession();
   const logout = useLogout();
-  const navigate = useNavigate();
   if (!session) return null;
   return (
     <div className="user-menu" data-testid="user-menu">
@@ -17,7 +16,7 @@ export function UserMenu() {
         type="button"
         className="button button--quiet"
         disabled={logout.isPending}
-        onClick={() => logout.mutate(undefined, { onSettled: () => navigate('/login', { replace: true }) })}
+        onClick={() => logout.mutate()}
         data-testid="logout"
       >
         Sign out

@@ -1,8 +1,6 @@
 /** International clinical diabetic retinopathy severity scale, as used by the EyePACS / APTOS gradings. */
 export const DR_GRADE_NAMES = ['No DR', 'Mild', 'Moderate', 'Severe', 'Proliferative'] as const;
 
-export type DrGrade = 0 | 1 | 2 | 3 | 4;
-
 /** "2 · Moderate"; "unknown" when the case was never graded. */
 export function drGradeLabel(grade: number | null): string {
   if (grade === null) return 'unknown';
