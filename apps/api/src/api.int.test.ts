@@ -152,6 +152,18 @@ describe(`REST API (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     expect(nearest.results[0]!.distance).toBeLessThan(1e-4);
   });
 
+  it('lists stored cases page by page', async () => {
+    const first = await (await fetch(url('/api/v1/images?limit=4'))).json();
+    expect(first).toMatchObject({ total: DEMO_IMAGES, limit: 4, offset: 0 });
+    expect(first.images).toHaveLength(4);
+    const rest = await (await fetch(url(`/api/v1/images?limit=100&offset=4`))).json();
+    expect(rest.images).toHaveLength(DEMO_IMAGES - 4);
+    const ids = [...first.images, ...rest.images].map((image: { id: string }) => image.id);
+    expect(new Set(ids).size).toBe(DEMO_IMAGES);
+    expect((await (await fetch(url('/api/v1/images?source=elsewhere'))).json()).total).toBe(0);
+    await expectError(await fetch(url('/api/v1/images?limit=0')), 400, 'invalid_request');
+  });
+
   it('refuses unknown ids and bad vectors', async () => {
     await expectError(await fetch(url('/api/v1/images/00000000-0000-4000-8000-000000000000')), 404, 'not_found');
     await expectError(await fetch(url('/api/v1/images/00000000-0000-4000-8000-000000000000/thumbnail')), 404);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { AppError, ConfigError, loadConfig, openCbmirServices, type CbmirServices } from '@cbmir/api';
 import { bench, BENCH_USAGE } from './commands/bench.ts';
+import { EVAL_USAGE, evaluate, parseEvalOptions } from './commands/eval.ts';
 import { formatIngestReport, ingestInput } from './commands/ingest.ts';
 import { activateModel, listModels, registerModel } from './commands/models.ts';
 import { parseTrainOptions, train } from './commands/train.ts';
@@ -18,16 +19,18 @@ commands:
   train --data <folder> --labels <csv> --out <dir> [--model siamese|supervised] [--arch resnet50|resnet34|resnet18|resnet-tiny]
         [--image-size 224] [--embedding-dim 128] [--epochs 10] [--batch 16] [--margin 1] [--lr 0.001] [--seed 42]
         [--positive-fraction 0.5] [--validation-fraction 0.15] [--steps-per-epoch N] [--time-budget minutes]
-        [--patience 3] [--name name] [--resume] [--register] [--activate]
+        [--patience 3] [--name name] [--init resnet50_notop.h5] [--resume] [--register] [--activate]
       Train an embedder on labelled images (pairs of same/different grade for siamese), validating retrieval on
       held-out patients each epoch; --out holds the best model, --out/checkpoint the last epoch. Ctrl-C stops
       after the current step and keeps a checkpoint; --resume continues. --register adds it as a model version.
+      --init starts ResNet-50 from Keras' ImageNet weights (resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5).
   models list
       Model versions; * marks the active one.
   models register <dir> [--name name]
       Register a model directory written by \`cbmir train\` as a new (inactive) version.
   models activate <id|name>
       Embed every stored image under the version, then switch search to it atomically.
+${EVAL_USAGE}
 ${BENCH_USAGE}
 
 environment: DATABASE_URL (unset: embedded database in CBMIR_DATA_DIR, default ./data), CBMIR_BACKEND
@@ -58,6 +61,32 @@ async function main(argv: string[]): Promise<number> {
       await services.close();
     }
   }
+  if (command === 'eval') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        ...Object.fromEntries(
+          ['data', 'labels', 'model', 'arch', 'image-size', 'embedding-dim', 'seed', 'gallery', 'gallery-labels', 'layers', 'map-points', 'out']
+            .map((name) => [name, { type: 'string' as const }]),
+        ),
+        untrained: { type: 'boolean' },
+        'list-layers': { type: 'boolean' },
+        'no-store': { type: 'boolean' },
+        json: { type: 'boolean' },
+      },
+    });
+    if (positionals.length > 0) throw new UsageError(`eval takes no positional arguments (got "${positionals[0]}"); use --data <folder>`);
+    const options = parseEvalOptions(values);
+    const services = await openCbmirServices(loadConfig(), log);
+    try {
+      const outcome = await evaluate(services, options, (message) => console.error(message));
+      console.log(outcome.text);
+      return outcome.reports.some((report) => report.failed.length > 0) ? 1 : 0;
+    } finally {
+      await services.close();
+    }
+  }
   if (command === 'bench') return bench(rest, (message) => console.error(message));
   if (command === 'train') {
     const { values } = parseArgs({
@@ -65,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
       options: {
         ...Object.fromEntries(
           ['data', 'labels', 'out', 'model', 'arch', 'image-size', 'embedding-dim', 'epochs', 'batch', 'margin', 'lr', 'seed',
-            'positive-fraction', 'validation-fraction', 'steps-per-epoch', 'time-budget', 'patience', 'name'].map((name) => [name, { type: 'string' as const }]),
+            'positive-fraction', 'validation-fraction', 'steps-per-epoch', 'time-budget', 'patience', 'name', 'init'].map((name) => [name, { type: 'string' as const }]),
         ),
         resume: { type: 'boolean' },
         register: { type: 'boolean' },

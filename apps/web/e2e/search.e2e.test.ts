@@ -47,6 +47,8 @@ beforeAll(async () => {
     PORT: '0',
     CBMIR_DATA_DIR: dataDir,
     CBMIR_DEMO_IMAGES: String(DEMO_IMAGES),
+    // A short training keeps the test quick and still serves a trained model, as a fresh start does.
+    CBMIR_DEMO_TRAIN_SECONDS: '20',
     CBMIR_ADMIN_PASSWORD: ADMIN.password,
     LOG_LEVEL: 'warn',
   });

@@ -7,11 +7,18 @@ import type {
   CreatedApiKey,
   CreateUserBody,
   EmbeddingResponse,
+  ImageList,
+  ImageListQuery,
   ModelVersionDetail,
   ModelVersionList,
   RegisterModelBody,
   ErrorBody,
   ImageRecord,
+  Job,
+  JobItemPage,
+  JobItemsQuery,
+  JobList,
+  JobListQuery,
   Readiness,
   SearchResponse,
   SessionResponse,
@@ -19,6 +26,7 @@ import type {
   User,
   UserList,
 } from './schemas.ts';
+import type { EvaluationListQuery, EvaluationPage } from './evaluation-schemas.ts';
 
 /** An API error with the server's code and message. */
 export class ApiError extends Error {
@@ -94,6 +102,10 @@ export function createClient(options: ClientOptions = {}) {
       });
     },
     image: (id: string) => request<ImageRecord>(`/api/v1/images/${encodeURIComponent(id)}`),
+    images(query: ImageListQuery = {}) {
+      const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+      return request<ImageList>(`/api/v1/images${params.size ? `?${params}` : ''}`);
+    },
     similar: (id: string, k?: number) =>
       request<SearchResponse>(withK(`/api/v1/images/${encodeURIComponent(id)}/similar`, k)),
     embedding: (id: string) =>
@@ -112,6 +124,11 @@ export function createClient(options: ClientOptions = {}) {
     models: () => request<ModelVersionList>('/api/v1/models'),
     model: (id: string) => request<ModelVersionDetail>(`/api/v1/models/${encodeURIComponent(id)}`),
     registerModel: (body: RegisterModelBody) => request<ModelVersionDetail>('/api/v1/models', json('POST', body)),
+    /** A model version's retrieval evaluations (`cbmir eval`), newest first: metrics, PR curves, 2-D map. */
+    modelEvaluations(id: string, query: EvaluationListQuery = {}) {
+      const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+      return request<EvaluationPage>(`/api/v1/models/${encodeURIComponent(id)}/evaluations${params.size ? `?${params}` : ''}`);
+    },
     activateModel: (id: string) => request<ModelVersionDetail>(`/api/v1/models/${encodeURIComponent(id)}/activate`, { method: 'POST' }),
 
     users: () => request<UserList>('/api/v1/users'),
@@ -124,7 +141,35 @@ export function createClient(options: ClientOptions = {}) {
       const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
       return request<AuditPage>(`/api/v1/audit${params.size ? `?${params}` : ''}`);
     },
+
+    /**
+     * Uploads a .zip, .tar or .tar.gz of fundus images (admin); returns the queued job at once (202).
+     * Labels come from a label file inside the archive, or from `labels` here (EyePACS, APTOS or cbmir CSV).
+     */
+    uploadArchive(archive: Blob, options: { fileName?: string; labels?: Blob; labelsFileName?: string; source?: string } = {}) {
+      const form = new FormData();
+      if (options.source !== undefined) form.append('source', options.source);
+      if (options.labels) form.append('labels', options.labels, options.labelsFileName ?? 'labels.csv');
+      form.append('archive', archive, options.fileName ?? 'archive.zip');
+      return request<Job>('/api/v1/archives', { method: 'POST', body: form });
+    },
+    jobs: (query: JobListQuery = {}) => request<JobList>(`/api/v1/jobs${queryString(query)}`),
+    job: (id: string) => request<Job>(`/api/v1/jobs/${encodeURIComponent(id)}`),
+    jobItems: (id: string, query: JobItemsQuery = {}) =>
+      request<JobItemPage>(`/api/v1/jobs/${encodeURIComponent(id)}/items${queryString(query)}`),
+    cancelJob: (id: string) => request<Job>(`/api/v1/jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
+    /** Server-sent events for `new EventSource(url)`: `progress` events carry a Job, `end` the final one. */
+    jobEventsUrl: (id: string) => `${baseUrl}/api/v1/jobs/${encodeURIComponent(id)}/events`,
   };
+}
+
+function queryString(query: object): string {
+  const params = new URLSearchParams(
+    Object.entries(query)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, String(v)]),
+  );
+  return params.size ? `?${params}` : '';
 }
 
 export type CbmirClient = ReturnType<typeof createClient>;

@@ -233,3 +233,117 @@ export const RegisterModelBody = Type.Object({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
 });
 export type RegisterModelBody = Static<typeof RegisterModelBody>;
+
+// ---- archive upload and ingest jobs ---------------------------------------------------------------
+
+export const JobStatus = Type.Union(
+  [Type.Literal('queued'), Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed'), Type.Literal('cancelled')],
+  { description: 'queued -> running -> completed | failed | cancelled. A running job survives a server restart: it resumes where it stopped.' },
+);
+export type JobStatus = Static<typeof JobStatus>;
+
+export const LabelLayout = Type.Union([Type.Literal('eyepacs'), Type.Literal('aptos'), Type.Literal('cbmir')], {
+  description: 'eyepacs: image,level (Kaggle trainLabels.csv); aptos: id_code,diagnosis (train.csv); cbmir: file,grade[,patient_id,eye]',
+});
+export type LabelLayout = Static<typeof LabelLayout>;
+
+export const Job = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  kind: Type.Union([Type.Literal('archive'), Type.Literal('folder')]),
+  status: JobStatus,
+  format: Type.Union([Type.Literal('zip'), Type.Literal('tar'), Type.Literal('tar.gz'), Type.Literal('folder')]),
+  fileName: Type.Union([Type.String(), Type.Null()], { description: 'The uploaded archive as the client named it' }),
+  source: Type.String({ description: 'Stored as each image’s source' }),
+  labels: Type.Union(
+    [Type.Object({ fileName: Type.String(), layout: LabelLayout, count: Type.Integer({ description: 'Labelled file names in the label file' }) }), Type.Null()],
+    { description: 'The label file used, from the archive or the form; null: every image is stored with grade unknown' },
+  ),
+  total: Type.Union([Type.Integer(), Type.Null()], { description: 'Files in the archive (folders, OS metadata and the label file not counted)' }),
+  done: Type.Integer({ description: 'Files processed: added + duplicate + failed' }),
+  added: Type.Integer(),
+  duplicate: Type.Integer({ description: 'Already stored (same bytes), from an earlier upload or earlier in this archive' }),
+  failed: Type.Integer({ description: 'Refused or skipped, each with its reason: see /jobs/{id}/items?status=failed' }),
+  nearDuplicates: Type.Integer({ description: 'Added images whose embedding lies within CBMIR_NEAR_DUPLICATE_DISTANCE of an existing image' }),
+  unlabelled: Type.Integer({ description: 'Images that had no row in the label file (stored with grade unknown)' }),
+  rate: Type.Union([Type.Number(), Type.Null()], { description: 'Files per second since the job (re)started' }),
+  etaSeconds: Type.Union([Type.Number(), Type.Null()], { description: 'Estimated seconds to completion while running' }),
+  error: Type.Union([Type.String(), Type.Null()], { description: 'Why the job as a whole failed' }),
+  createdBy: Type.Union([Type.String(), Type.Null()], { description: 'User or API key that uploaded it' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+export type Job = Static<typeof Job>;
+
+export const JobListQuery = Type.Object({
+  status: Type.Optional(JobStatus),
+  before: Type.Optional(Type.String({ format: 'uuid', description: 'nextBefore of the previous page' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+});
+export type JobListQuery = Static<typeof JobListQuery>;
+
+export const JobList = Type.Object({
+  jobs: Type.Array(Job),
+  nextBefore: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `before` for the next (older) page; null at the end' }),
+});
+export type JobList = Static<typeof JobList>;
+
+export const JobItemStatus = Type.Union([Type.Literal('added'), Type.Literal('duplicate'), Type.Literal('failed')]);
+export type JobItemStatus = Static<typeof JobItemStatus>;
+
+export const JobItem = Type.Object({
+  seq: Type.Integer({ description: 'Position of the entry in the archive' }),
+  fileName: Type.String({ description: 'Name inside the archive (for display only)' }),
+  status: JobItemStatus,
+  code: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'Why it failed: unsafe_name, link, not_a_file, too_large, compression_ratio, nested_archive, not_an_image, read_error, ' +
+      'unsupported_type, undecodable, too_small, empty, embed_failed',
+  }),
+  reason: Type.Union([Type.String(), Type.Null()], { description: 'Why it failed, for a person' }),
+  imageId: Type.Union([Type.String(), Type.Null()], { description: 'The stored image (added) or the existing one (duplicate)' }),
+  nearDuplicateOf: Type.Union([Type.Object({ imageId: Type.String(), distance: Type.Number() }), Type.Null()]),
+});
+export type JobItem = Static<typeof JobItem>;
+
+export const JobItemsQuery = Type.Object({
+  status: Type.Optional(JobItemStatus),
+  nearDuplicate: Type.Optional(Type.Boolean({ description: 'true: only near-duplicates' })),
+  after: Type.Optional(Type.Integer({ minimum: -1, description: 'nextAfter of the previous page' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+});
+export type JobItemsQuery = Static<typeof JobItemsQuery>;
+
+export const JobItemPage = Type.Object({
+  items: Type.Array(JobItem),
+  nextAfter: Type.Union([Type.Integer(), Type.Null()], { description: 'Pass as `after` for the next page; null at the end' }),
+});
+export type JobItemPage = Static<typeof JobItemPage>;
+
+// ---- browsing stored cases --------------------------------------------------------------------------
+
+export const ImageListQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  source: Type.Optional(Type.String({ maxLength: 200 })),
+});
+export type ImageListQuery = Static<typeof ImageListQuery>;
+
+export const ImageSummary = Type.Object({
+  id: Type.String(),
+  grade: Grade,
+  eye: Eye,
+  source: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  thumbnailUrl: Type.String(),
+});
+export type ImageSummary = Static<typeof ImageSummary>;
+
+export const ImageList = Type.Object({
+  images: Type.Array(ImageSummary),
+  total: Type.Integer(),
+  limit: Type.Integer(),
+  offset: Type.Integer(),
+});
+export type ImageList = Static<typeof ImageList>;

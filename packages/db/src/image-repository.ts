@@ -112,8 +112,10 @@ export function imageRepositoryFactory(db: SqlClient) {
       return new Map(rows.map((row) => [row.id, toImage(row)]));
     },
 
-    async count(): Promise<number> {
-      const rows = await db.query<{ n: number | string }>(`SELECT count(*)::int AS n FROM images`);
+    async count(options: { source?: string } = {}): Promise<number> {
+      const rows = await db.query<{ n: number | string }>(`SELECT count(*)::int AS n FROM images WHERE ($1::text IS NULL OR source = $1)`, [
+        options.source ?? null,
+      ]);
       return Number(rows[0]?.n ?? 0);
     },
 

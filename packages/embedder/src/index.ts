@@ -22,7 +22,24 @@ export {
   loadEmbedder,
   type EmbedOptions,
   type Embedder,
+  type InferenceEmbedder,
 } from './embedding-model.ts';
+export { ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, exportOnnx, type OnnxExportOptions } from './onnx/export-onnx.ts';
+export { loadOnnxEmbedder, onnxRuntimeInstalled, type OnnxEmbedder, type OnnxEmbedderOptions } from './onnx/onnx-embedder.ts';
+export { ONNX_FILE_NAME, exportModelDirToOnnx, onnxFileState, writeOnnxModel, type OnnxExportResult } from './onnx/onnx-model-file.ts';
+export {
+  INFERENCE_ENGINES,
+  createServingEmbedder,
+  loadServingEmbedder,
+  type InferenceEngine,
+  type ServingOptions,
+} from './onnx/serving-embedder.ts';
+export {
+  loadKerasWeights,
+  saveKerasWeights,
+  type LoadKerasWeightsOptions,
+  type LoadKerasWeightsResult,
+} from './keras-weights/load-keras-weights.ts';
 export { MODEL_FILE_NAMES, loadModelDir, readModelMetadata, saveModelDir, type EmbedderMetadata } from './model-files.ts';
 export { DEFAULT_MARGIN, contrastiveLoss } from './contrastive-loss.ts';
 export { createPairSampler, type Pair, type PairItem, type PairSampler, type PairSamplerOptions } from './pair-sampler.ts';

@@ -1,4 +1,4 @@
-import { EmbeddingResponse, ImageIdParams, ImageRecord, KQuery, SearchResponse } from '@cbmir/contract';
+import { EmbeddingResponse, ImageIdParams, ImageList, ImageListQuery, ImageRecord, KQuery, SearchResponse } from '@cbmir/contract';
 import type { Database } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuditTrail } from '../auth/audit-trail.ts';
@@ -22,6 +22,31 @@ export const imageRoutes =
       if (!image) throw notFound('image');
       return image;
     }
+
+    app.get(
+      '/api/v1/images',
+      {
+        config: { access: 'clinician' },
+        schema: { tags: ['images'], summary: 'Stored cases, oldest first, paginated (limit/offset), optionally of one source', querystring: ImageListQuery, response: { 200: ImageList, ...errorResponses(400, 401, 403) } },
+      },
+      async (request) => {
+        const { limit = 50, offset = 0, source } = request.query;
+        const [images, total] = await Promise.all([deps.db.images.list({ source, limit, offset }), deps.db.images.count({ source })]);
+        return {
+          images: images.map((image) => ({
+            id: image.id,
+            grade: image.grade,
+            eye: image.eye,
+            source: image.source,
+            createdAt: image.createdAt.toISOString(),
+            thumbnailUrl: thumbnailUrl(image.id),
+          })),
+          total,
+          limit,
+          offset,
+        };
+      },
+    );
 
     app.get(
       '/api/v1/images/:id',

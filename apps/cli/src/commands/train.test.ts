@@ -85,6 +85,7 @@ describe('cbmir train', () => {
     expect(() => parseTrainOptions({ data, labels, out: 'x', model: 'triplet' })).toThrow(/siamese or supervised/);
     expect(() => parseTrainOptions({ data, labels, out: 'x', epochs: '0' })).toThrow(/--epochs/);
     expect(() => parseTrainOptions({ data, labels, out: 'x', arch: 'vgg' })).toThrow(/--arch/);
+    expect(() => parseTrainOptions({ data, labels, out: 'x', arch: 'resnet-tiny', init: 'w.h5' })).toThrow(/resnet50/);
   });
 
   it('trains the supervised baseline too', async () => {

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import {
   ARCHITECTURES,
   initBackend,
+  loadKerasWeights,
   resolveEmbedderSpec,
   runTraining,
   splitByPatient,
@@ -41,6 +42,8 @@ export interface TrainOptions {
   out: string;
   resume: boolean;
   name: string | undefined;
+  /** Keras ResNet-50 ImageNet weights (HDF5, "notop") to start from, as the paper did. */
+  init: string | undefined;
   dataDir: string;
   backend: string | undefined;
   validate: (embeddings: Float32Array[], items: TrainingItem[]) => ValidationMetrics;
@@ -65,6 +68,7 @@ export function parseTrainOptions(values: Record<string, string | boolean | unde
   if (model !== 'siamese' && model !== 'supervised') throw new UsageError(`--model must be siamese or supervised, got "${model}"`);
   const arch = text('arch') ?? 'resnet50';
   if (!ARCHITECTURES.includes(arch as Architecture)) throw new UsageError(`--arch must be one of ${ARCHITECTURES.join(', ')}, got "${arch}"`);
+  if (text('init') && arch !== 'resnet50') throw new UsageError('--init loads Keras ResNet-50 ImageNet weights: it needs --arch resnet50');
   return {
     data,
     labels,
@@ -85,6 +89,7 @@ export function parseTrainOptions(values: Record<string, string | boolean | unde
     patience: number('patience', 3, positiveInt, 'a positive integer'),
     resume: values.resume === true,
     name: text('name'),
+    init: text('init'),
   };
 }
 
@@ -169,6 +174,12 @@ export async function train(options: TrainOptions, signal: AbortSignal): Promise
     patience: options.patience,
     validate,
     signal,
+    init: options.init
+      ? async (model) => {
+          const report = await loadKerasWeights(model, options.init!);
+          console.error(`--init: loaded ${report.loaded.length} layers from ${options.init}; not in the file (trained from scratch): ${report.missing.join(', ') || 'none'}`);
+        }
+      : undefined,
     onProgress: (p) =>
       bar.update((p.epoch - 1) * p.stepsPerEpoch + p.step, `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.stepsPerEpoch} loss ${p.loss.toFixed(4)} ${p.imagesPerSecond.toFixed(1)} img/s ETA ${formatMs(p.etaMs)}`),
     onEpoch: (record) => {
@@ -185,6 +196,7 @@ export async function train(options: TrainOptions, signal: AbortSignal): Promise
       dataFingerprint,
       trainingData: { images: trainItems.length, validationImages: validation.length, folder: resolve(options.data) },
       backend: backend.name,
+      init: options.init ?? null,
     },
   });
   bar.stop();
