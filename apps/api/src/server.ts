@@ -29,15 +29,17 @@ export async function startServer(
     const firstAdmin = await services.auth.ensureFirstAdmin(config.adminPassword);
     if (firstAdmin.created) {
       await services.audit.recordSystem({ action: 'user.create', targetType: 'user', details: { username: 'admin', role: 'admin', firstStart: true } });
-      if (firstAdmin.generatedPassword) {
-        // Straight to the console, once: never through the logger, so it lands in no log file.
-        process.stderr.write(
-          `\n  First start: created the admin user.\n    username: admin\n    password: ${firstAdmin.generatedPassword}\n` +
-            '  It is shown only this once. Set CBMIR_ADMIN_PASSWORD before the first start to choose it.\n\n',
-        );
-      } else {
-        log.info('first start: created the admin user with the password from CBMIR_ADMIN_PASSWORD');
-      }
+      // A clinician key so REST clients (curl) work at once; revocable on the admin page like any other.
+      const { key, secret } = await services.auth.createApiKey({ name: 'first-start REST key', role: 'clinician', expiresAt: null, createdBy: null });
+      await services.audit.recordSystem({ action: 'api_key.create', targetType: 'api_key', targetId: key.id, details: { name: key.name, role: key.role, firstStart: true } });
+      // Straight to the console, once: never through the logger, so secrets land in no log file.
+      process.stderr.write(
+        '\n  First start: created the admin user and a REST API key. They are shown only this once.\n' +
+          (firstAdmin.generatedPassword
+            ? `    web sign-in:  admin / ${firstAdmin.generatedPassword}   (set CBMIR_ADMIN_PASSWORD before the first start to choose it)\n`
+            : '    web sign-in:  admin / the password in CBMIR_ADMIN_PASSWORD\n') +
+          `    REST API key: ${secret}   (role clinician; send it as "Authorization: Bearer <key>")\n\n`,
+      );
     }
     if (config.demoImages > 0 && (await db.images.count()) === 0) {
       log.info(`empty database: seeding ${config.demoImages} synthetic demo images (set CBMIR_DEMO_IMAGES=0 to skip)`);
