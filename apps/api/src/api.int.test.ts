@@ -82,6 +82,7 @@ describe(`REST API (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   it('searches by an uploaded image: k results ordered by L2 distance with working thumbnails', async () => {
     const response = await searchWith(await generateSyntheticFundus({ seed: 77, grade: 2 }), 'query.jpg', 5);
     expect(response.status).toBe(200);
+    expect(response.headers.get('server-timing')).toMatch(/^decode;dur=[\d.]+, preprocess;dur=[\d.]+, embed;dur=[\d.]+, knn;dur=[\d.]+, batch;desc="\d+"$/);
     const body = (await response.json()) as SearchBody;
     expect(body.model.embeddingDim).toBe(128);
     expect(body.results).toHaveLength(5);

@@ -21,7 +21,13 @@ import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { imageRoutes } from './routes/images.ts';
+import type { ArchiveLimits } from './archives/archive-limits.ts';
+import type { JobWorker } from './jobs/job-worker.ts';
+import { archiveRoutes } from './routes/archives.ts';
+import { jobRoutes } from './routes/jobs.ts';
+import { evaluationRoutes } from './routes/evaluations.ts';
 import { modelRoutes } from './routes/models.ts';
+import type { IngestJobService } from './services/ingest-jobs.ts';
 import { searchRoutes } from './routes/search.ts';
 import { userRoutes } from './routes/users.ts';
 import type { ModelActivation } from './services/model-activation.ts';
@@ -39,6 +45,9 @@ export interface AppDeps {
   audit: AuditTrail;
   models: ModelRegistry;
   activation: ModelActivation;
+  jobs: IngestJobService;
+  jobWorker: JobWorker;
+  archiveLimits: ArchiveLimits;
   maxUploadBytes: number;
   /** Searches per minute per user or API key. */
   searchRateLimit: number;
@@ -110,6 +119,7 @@ export async function buildApp(deps: AppDeps) {
         { name: 'api keys', description: 'API keys for REST clients (admin)' },
         { name: 'audit', description: 'Audit trail (admin)' },
         { name: 'models', description: 'Model versions: register, activate, indexing progress' },
+        { name: 'ingest', description: 'Archive upload and ingest jobs: progress, per-file report, cancel (admin)' },
       ],
       components: {
         securitySchemes: {
@@ -161,6 +171,9 @@ export async function buildApp(deps: AppDeps) {
   await app.register(apiKeyRoutes(deps));
   await app.register(auditRoutes(deps));
   await app.register(modelRoutes(deps));
+  await app.register(evaluationRoutes(deps));
+  await app.register(archiveRoutes(deps));
+  await app.register(jobRoutes(deps));
   await app.register(searchRoutes(deps));
   await app.register(imageRoutes(deps));
 

@@ -3,6 +3,9 @@ import { auditTrailFactory, type AuditTrail } from './auth/audit-trail.ts';
 import { authServiceFactory, type AuthService } from './auth/auth-service.ts';
 import { loginThrottleFactory } from './auth/login-throttle.ts';
 import type { Config } from './config.ts';
+import { jobWorkerFactory, type JobWorker } from './jobs/job-worker.ts';
+import { ingestJobServiceFactory, type IngestJobService } from './services/ingest-jobs.ts';
+import { evaluationServiceFactory, type EvaluationService } from './services/evaluation-service.ts';
 import { ingestServiceFactory, type IngestService } from './services/ingest-service.ts';
 import { modelActivationFactory, type ModelActivation } from './services/model-activation.ts';
 import { modelRegistryFactory, type ModelRegistry } from './services/model-registry.ts';
@@ -20,6 +23,11 @@ export interface CbmirServices {
   audit: AuditTrail;
   models: ModelRegistry;
   activation: ModelActivation;
+  /** Retrieval evaluation of model versions and layers (`cbmir eval`). */
+  evaluations: EvaluationService;
+  /** Archive and folder ingest jobs; the worker runs them (started by the server, used directly by the CLI). */
+  jobs: IngestJobService;
+  jobWorker: JobWorker;
   close(): Promise<void>;
 }
 
@@ -34,7 +42,14 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
       (db.appliedMigrations.length ? `, applied migrations ${db.appliedMigrations.join(', ')}` : ''),
   );
   const files = fileStoreFactory({ dataDir: config.dataDir });
-  const runtime = modelRuntimeFactory({ db, dataDir: config.dataDir, backend: config.backend, log });
+  const runtime = modelRuntimeFactory({
+    db,
+    dataDir: config.dataDir,
+    backend: config.backend,
+    inference: config.inference,
+    batching: { maxBatch: config.embedBatchSize, windowMs: config.embedBatchWindowMs },
+    log,
+  });
   try {
     await runtime.start();
   } catch (error) {
@@ -42,17 +57,24 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
     throw error;
   }
   const activation = modelActivationFactory({ db, files, runtime, log });
+  const ingest = ingestServiceFactory({ db, files, runtime, nearDuplicateDistance: config.nearDuplicateDistance });
+  const jobs = ingestJobServiceFactory({ db, files, ingest, limits: config.archiveLimits, batchSize: config.ingestBatchSize });
+  const jobWorker = jobWorkerFactory({ db, jobs, leaseSeconds: config.jobLeaseSeconds, embedded: !config.databaseUrl, log });
   return {
     db,
     files,
     runtime,
-    models: modelRegistryFactory({ db, dataDir: config.dataDir }),
+    models: modelRegistryFactory({ db, dataDir: config.dataDir, log }),
     activation,
-    ingest: ingestServiceFactory({ db, files, runtime }),
+    ingest,
+    jobs,
+    jobWorker,
     search: searchServiceFactory({ db, runtime }),
+    evaluations: evaluationServiceFactory({ db, runtime, audit: auditTrailFactory({ db }), dataDir: config.dataDir, log }),
     auth: authServiceFactory({ db, throttle: loginThrottleFactory(), sessionHours: config.sessionHours }),
     audit: auditTrailFactory({ db }),
     async close() {
+      await jobWorker.stop();
       await activation.stop();
       await runtime.stop();
       await db.close();

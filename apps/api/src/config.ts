@@ -11,6 +11,12 @@ export interface Config {
   /** Database (embedded mode), originals, thumbnails and models live here. */
   dataDir: string;
   backend: BackendPreference | undefined;
+  /** Which engine serves embeddings: ONNX Runtime where it can, else TF.js ('auto'); or one only. */
+  inference: 'auto' | 'onnxruntime' | 'tfjs';
+  /** Concurrent embed requests are batched: at most this many images per forward pass... */
+  embedBatchSize: number;
+  /** ...after the first request of a batch waited this long (ms) for others. */
+  embedBatchWindowMs: number;
   /** Synthetic demo images seeded on first start when the database has no image. 0 turns seeding off. */
   demoImages: number;
   /** Seconds to train the demo model on the demo images at first start (0: keep the untrained model). */
@@ -100,6 +106,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push(`CBMIR_BACKEND must be one of ${BACKENDS.join(', ')}, got "${backendRaw}"`);
   }
 
+  const inference = env.CBMIR_INFERENCE || 'auto';
+  if (!['auto', 'onnxruntime', 'tfjs'].includes(inference)) problems.push(`CBMIR_INFERENCE must be auto, onnxruntime or tfjs, got "${inference}"`);
+  const embedBatchSize = integer('CBMIR_EMBED_BATCH_SIZE', 16, 1, 256);
+  const embedBatchWindowMs = integer('CBMIR_EMBED_BATCH_WINDOW_MS', 5, 0, 1000);
+
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -110,6 +121,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl,
     dataDir: resolve(env.CBMIR_DATA_DIR || './data'),
     backend: backendRaw as BackendPreference | undefined,
+    inference: inference as Config['inference'],
+    embedBatchSize,
+    embedBatchWindowMs,
     demoImages,
     demoTrainSeconds,
     maxUploadBytes: maxUploadMb * 1024 * 1024,

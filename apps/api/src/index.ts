@@ -7,3 +7,16 @@ export { modelRuntimeFactory, type ModelRuntime } from './services/model-runtime
 export { searchServiceFactory, type SearchService } from './services/search-service.ts';
 export { fileStoreFactory, type FileStore } from './storage/file-store.ts';
 export { AppError } from './errors.ts';
+export {
+  createPreprocessedMemo,
+  evaluationServiceFactory,
+  type EmbeddingSource,
+  type EvaluationData,
+  type EvaluationImage,
+  type EvaluationService,
+  type ModelRef,
+} from './services/evaluation-service.ts';
+export { parseLabelFile, detectLabelLayout, labelKey, LabelFileError, type ImageLabel, type LabelFile, type LabelLayout } from './archives/label-file.ts';
+export { buildTar, buildZip, type ArchiveFileSpec } from './archives/archive-builder.ts';
+export { ingestJobServiceFactory, type IngestJobService } from './services/ingest-jobs.ts';
+export { jobWorkerFactory, type JobWorker } from './jobs/job-worker.ts';

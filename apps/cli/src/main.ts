@@ -3,6 +3,7 @@ import { AppError, ConfigError, loadConfig, openCbmirServices, type CbmirService
 import { bench, BENCH_USAGE } from './commands/bench.ts';
 import { EVAL_USAGE, evaluate, parseEvalOptions } from './commands/eval.ts';
 import { formatIngestReport, ingestInput } from './commands/ingest.ts';
+import { exportOnnxCommand } from './commands/export-onnx.ts';
 import { activateModel, listModels, registerModel } from './commands/models.ts';
 import { parseTrainOptions, train } from './commands/train.ts';
 import { validationMetrics } from './validation-metrics.ts';
@@ -30,6 +31,9 @@ commands:
       Register a model directory written by \`cbmir train\` as a new (inactive) version.
   models activate <id|name>
       Embed every stored image under the version, then switch search to it atomically.
+  models export-onnx <id|name>
+      (Re-)write the version's model.onnx (done at register and at first start anyway) and check it against
+      TF.js on random images. ONNX Runtime serves a version that has one (CBMIR_INFERENCE=auto|onnxruntime|tfjs).
 ${EVAL_USAGE}
 ${BENCH_USAGE}
 
@@ -132,7 +136,8 @@ async function main(argv: string[]): Promise<number> {
     if (action === 'list') run = listModels;
     else if (action === 'register' && argument) run = (services) => registerModel(services, argument, values.name);
     else if (action === 'activate' && argument) run = (services) => activateModel(services, argument);
-    else throw new UsageError(`models takes list, register <dir> or activate <id|name>\n\n${USAGE}`);
+    else if (action === 'export-onnx' && argument) run = (services) => exportOnnxCommand(services, argument);
+    else throw new UsageError(`models takes list, register <dir>, activate <id|name> or export-onnx <id|name>\n\n${USAGE}`);
     const services = await openCbmirServices(loadConfig(), log);
     try {
       console.log(await run(services));

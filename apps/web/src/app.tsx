@@ -1,5 +1,6 @@
 import { Outlet, ScrollRestoration, createBrowserRouter } from 'react-router-dom';
 import { AppHeader } from './components/app-header.tsx';
+import { RequireAdmin } from './components/require-admin.tsx';
 import { RequireSession } from './components/require-session.tsx';
 import { CasePage } from './pages/case-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
@@ -25,6 +26,14 @@ function Layout() {
   );
 }
 
+function AdminOnly() {
+  return (
+    <RequireAdmin>
+      <Outlet />
+    </RequireAdmin>
+  );
+}
+
 function SignedIn() {
   return (
     <RequireSession>
@@ -44,6 +53,19 @@ export function createAppRouter() {
           children: [
             { path: '/', element: <SearchPage /> },
             { path: '/cases/:id', element: <CasePage /> },
+            // Loaded on first visit: most sessions are searches and never need the charts or admin forms.
+            { path: '/evaluation', lazy: async () => ({ Component: (await import('./pages/evaluation-page.tsx')).EvaluationPage }) },
+            { path: '/models', lazy: async () => ({ Component: (await import('./pages/models-page.tsx')).ModelsPage }) },
+            {
+              element: <AdminOnly />,
+              children: [
+                { path: '/admin/users', lazy: async () => ({ Component: (await import('./pages/users-page.tsx')).UsersPage }) },
+                { path: '/admin/audit', lazy: async () => ({ Component: (await import('./pages/audit-page.tsx')).AuditPage }) },
+                { path: '/admin/archives', lazy: async () => ({ Component: (await import('./pages/archives-page.tsx')).ArchivesPage }) },
+                // Any other admin address: the role check first, then "not found".
+                { path: '/admin/*', element: <NotFoundPage /> },
+              ],
+            },
             { path: '*', element: <NotFoundPage /> },
           ],
         },

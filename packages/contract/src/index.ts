@@ -1,2 +1,3 @@
 export * from './schemas.ts';
+export * from './evaluation-schemas.ts';
 export * from './client.ts';

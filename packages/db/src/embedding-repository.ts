@@ -71,6 +71,16 @@ export function embeddingRepositoryFactory(db: SqlClient) {
       return rows[0] ? parseVectorLiteral(rows[0].embedding) : null;
     },
 
+    /** The stored embeddings of these images under a version (those that have one), by image id. */
+    async findMany(space: VectorSpace, imageIds: string[]): Promise<Map<string, number[]>> {
+      if (imageIds.length === 0) return new Map();
+      const rows = await db.query<{ image_id: string; embedding: string }>(
+        `SELECT image_id, embedding::text AS embedding FROM embeddings WHERE model_version_id = $1 AND image_id = ANY($2::uuid[])`,
+        [space.id, imageIds],
+      );
+      return new Map(rows.map((row) => [row.image_id, parseVectorLiteral(row.embedding)]));
+    },
+
     /** Ids of the images that have no embedding under this version yet. */
     async imagesWithout(space: VectorSpace, limit: number): Promise<string[]> {
       const rows = await db.query<{ id: string }>(

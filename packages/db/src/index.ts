@@ -13,3 +13,5 @@ export * from './user-repository.ts';
 export * from './session-repository.ts';
 export * from './api-key-repository.ts';
 export * from './audit-repository.ts';
+export * from './evaluation-repository.ts';
+export * from './job-repository.ts';

@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { apiKeyRepositoryFactory } from './api-key-repository.ts';
 import { auditRepositoryFactory } from './audit-repository.ts';
 import { embeddingRepositoryFactory } from './embedding-repository.ts';
+import { evaluationRepositoryFactory } from './evaluation-repository.ts';
 import { imageRepositoryFactory } from './image-repository.ts';
+import { jobRepositoryFactory } from './job-repository.ts';
 import { migrate } from './migrate.ts';
 import { modelVersionRepositoryFactory } from './model-version-repository.ts';
 import { openPglite } from './pglite-client.ts';
@@ -27,6 +29,8 @@ export interface Database {
   sessions: ReturnType<typeof sessionRepositoryFactory>;
   apiKeys: ReturnType<typeof apiKeyRepositoryFactory>;
   audit: ReturnType<typeof auditRepositoryFactory>;
+  evaluations: ReturnType<typeof evaluationRepositoryFactory>;
+  jobs: ReturnType<typeof jobRepositoryFactory>;
   /** Migrations applied by this open (empty when the schema was already current). */
   appliedMigrations: string[];
   close(): Promise<void>;
@@ -53,6 +57,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     sessions: sessionRepositoryFactory(sql),
     apiKeys: apiKeyRepositoryFactory(sql),
     audit: auditRepositoryFactory(sql),
+    evaluations: evaluationRepositoryFactory(sql),
+    jobs: jobRepositoryFactory(sql),
     appliedMigrations,
     close: () => sql.close(),
   };

@@ -1,4 +1,4 @@
-import type { Embedder } from './embedding-model.ts';
+import type { Embedder, InferenceEmbedder } from './embedding-model.ts';
 import { createSiameseTrainer } from './train-step.ts';
 
 export interface ThroughputResult {
@@ -13,7 +13,7 @@ export interface ThroughputResult {
  * compiles kernels and grows the wasm heap).
  */
 export async function benchmarkEmbed(
-  embedder: Embedder,
+  embedder: InferenceEmbedder,
   options: { batchSize: number; batches?: number },
 ): Promise<ThroughputResult> {
   const { batchSize } = options;

@@ -1,23 +1,31 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from './backend.ts';
+import { assertBatchSize, assertEmbedInputs } from './embed-inputs.ts';
 import { loadModelDir, saveModelDir } from './model-files.ts';
 import { resolveEmbedderSpec, type EmbedderSpec } from './model-spec.ts';
 import { buildResNet } from './resnet.ts';
 import { SeededInitializers } from './seeded-initializers.ts';
 
-export interface Embedder {
+/** What serving needs from an embedder, whichever engine computes it (TF.js or ONNX Runtime). */
+export interface InferenceEmbedder {
   readonly spec: EmbedderSpec;
-  readonly backend: BackendName;
-  /** The underlying TF.js model (image -> embedding); training updates it in place. */
-  readonly model: tf.LayersModel;
+  /** what computes the embeddings: the TF.js backend ('wasm', 'tensorflow', ...) or 'onnxruntime-cpu' / 'onnxruntime-cuda' */
+  readonly engine: string;
   /**
    * images: preprocessed HWC RGB Float32Arrays of inputSize*inputSize*3 (values in [-1, 1]).
    * Returns one embedding (length embeddingDim) per image, in inference mode (no dropout).
    */
   embed(images: Float32Array[], options?: EmbedOptions): Promise<Float32Array[]>;
+  dispose(): void;
+}
+
+/** A TF.js embedder: inference, plus the model that training updates and save() writes. */
+export interface Embedder extends InferenceEmbedder {
+  readonly backend: BackendName;
+  /** The underlying TF.js model (image -> embedding); training updates it in place. */
+  readonly model: tf.LayersModel;
   /** Writes model.json, weights.bin and metadata.json (spec + `info`) to `dir`; see loadEmbedder. */
   save(dir: string, info?: Record<string, unknown>): Promise<void>;
-  dispose(): void;
 }
 
 export interface EmbedOptions {
@@ -69,6 +77,10 @@ export async function loadEmbedder(dir: string, options?: EmbedOptions): Promise
 class LayersEmbedder implements Embedder {
   private disposed = false;
 
+  get engine(): string {
+    return this.backend;
+  }
+
   constructor(
     readonly model: tf.LayersModel,
     readonly spec: EmbedderSpec,
@@ -83,16 +95,7 @@ class LayersEmbedder implements Embedder {
     const batchSize = options?.batchSize ?? this.defaultBatchSize;
     assertBatchSize(batchSize);
     const { inputSize, embeddingDim } = this.spec;
-    const pixels = inputSize * inputSize * 3;
-    images.forEach((image, i) => {
-      if (!(image instanceof Float32Array) || image.length !== pixels) {
-        const got = image instanceof Float32Array ? `${image.length} values` : `a ${describe(image)}`;
-        throw new Error(
-          `embed: image ${i} is ${got}; expected a Float32Array of ${inputSize}*${inputSize}*3 = ${pixels} ` +
-            `values (HWC RGB, preprocessed to ${inputSize} px)`,
-        );
-      }
-    });
+    const pixels = assertEmbedInputs(images, inputSize);
 
     const embeddings: Float32Array[] = [];
     for (let start = 0; start < images.length; start += batchSize) {
@@ -126,16 +129,4 @@ class LayersEmbedder implements Embedder {
   private assertUsable(): void {
     if (this.disposed) throw new Error('This embedder has been disposed');
   }
-}
-
-function assertBatchSize(batchSize: number): void {
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
-  }
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
-  return typeof value;
 }

@@ -1,7 +1,8 @@
-import type { Database, Eye } from '@cbmir/db';
-import { contentHash, decodeImage, ImageValidationError, makeThumbnail } from '@cbmir/imaging';
+import { randomUUID } from 'node:crypto';
+import { embeddingRepositoryFactory, imageRepositoryFactory, type Database, type Eye, type SqlClient } from '@cbmir/db';
+import { contentHash, decodeImage, ImageValidationError, makeThumbnail, type DecodedImage } from '@cbmir/imaging';
 import type { FileStore } from '../storage/file-store.ts';
-import type { ModelRuntime } from './model-runtime.ts';
+import type { LoadedModel, ModelRuntime } from './model-runtime.ts';
 
 export interface IngestItem {
   /** Name shown in reports: the file name in a folder or archive. */
@@ -14,63 +15,195 @@ export interface IngestItem {
   metadata?: Record<string, unknown>;
 }
 
+export interface NearDuplicate {
+  imageId: string;
+  distance: number;
+}
+
 export type IngestOutcome =
-  | { fileName: string; status: 'added'; imageId: string }
+  | { fileName: string; status: 'added'; imageId: string; nearDuplicateOf?: NearDuplicate }
   | { fileName: string; status: 'duplicate'; imageId: string }
-  | { fileName: string; status: 'failed'; reason: string };
+  | { fileName: string; status: 'failed'; reason: string; code?: string };
+
+export interface IngestBatchOptions {
+  /**
+   * Runs inside the transaction that stores the batch's images and embeddings, with the outcomes: a job
+   * records its progress here, so images and progress commit together or not at all. Throwing rolls the
+   * batch back.
+   */
+  commit?: (tx: SqlClient, outcomes: IngestOutcome[]) => Promise<void>;
+  /** Overrides the service's near-duplicate distance for this batch (0: no check). */
+  nearDuplicateDistance?: number;
+}
+
+/** An image that passed validation and waits to be embedded and inserted. */
+interface Fresh {
+  slot: number;
+  id: string;
+  sha256: string;
+  item: IngestItem;
+  decoded: DecodedImage;
+  originalPath: string;
+  thumbnailPath: string;
+  vector?: Float32Array;
+  nearDuplicateOf?: NearDuplicate;
+}
+
+/** How many images are decoded and thumbnailed at once (sharp works on libuv's thread pool). */
+const DECODE_CONCURRENCY = 4;
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+function l2(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += (a[i]! - b[i]!) ** 2;
+  return Math.sqrt(sum);
+}
+
+const failed = (fileName: string, error: unknown): IngestOutcome => ({
+  fileName,
+  status: 'failed',
+  reason: error instanceof Error ? error.message : String(error),
+  code: error instanceof ImageValidationError ? error.code : 'embed_failed',
+});
 
 /**
- * Validates, deduplicates by content hash, stores original and thumbnail, and embeds with the active
- * model version. One bad image fails alone; the batch goes on. Re-ingesting the same bytes adds nothing.
+ * The one ingest pipeline: decode and validate, deduplicate by content hash, store original and thumbnail,
+ * preprocess and embed with the active model (pinned for the batch), flag near-duplicates, and insert
+ * images and embeddings in one transaction. One bad image fails alone; the batch goes on. Re-ingesting the
+ * same bytes adds nothing.
  */
-export function ingestServiceFactory(deps: { db: Database; files: FileStore; runtime: ModelRuntime }) {
+export function ingestServiceFactory(deps: { db: Database; files: FileStore; runtime: ModelRuntime; nearDuplicateDistance?: number }) {
   const { db, files, runtime } = deps;
 
-  async function store(item: IngestItem): Promise<IngestOutcome & { embed?: Uint8Array }> {
+  /** Decodes, stores the files (content-addressed, so a repeat after a crash rewrites the same ones). */
+  async function validateAndStore(slot: number, sha256: string, item: IngestItem): Promise<Fresh | IngestOutcome> {
     try {
-      // Hash first: a re-run over images already stored costs a hash and a lookup each, not a decode.
-      const sha256 = contentHash(item.bytes);
-      const existing = await db.images.findBySha256(sha256);
-      if (existing) return { fileName: item.fileName, status: 'duplicate', imageId: existing.id };
       const decoded = await decodeImage(item.bytes);
       const originalPath = files.originalPath(sha256, decoded.format);
       const thumbnailPath = files.thumbnailPath(sha256);
       await files.put(originalPath, item.bytes);
       await files.put(thumbnailPath, await makeThumbnail(item.bytes));
-      const { image, inserted } = await db.images.insertOrGet({
-        sha256,
-        originalPath,
-        thumbnailPath,
-        format: decoded.format,
-        width: decoded.width,
-        height: decoded.height,
-        eye: item.eye ?? null,
-        grade: item.grade ?? null,
-        patientRef: item.patientRef ?? null,
-        source: item.source,
-        metadata: { fileName: item.fileName, ...item.metadata },
-      });
-      if (!inserted) return { fileName: item.fileName, status: 'duplicate', imageId: image.id };
-      return { fileName: item.fileName, status: 'added', imageId: image.id, embed: item.bytes };
+      return { slot, id: randomUUID(), sha256, item, decoded, originalPath, thumbnailPath };
     } catch (error: unknown) {
-      if (error instanceof ImageValidationError) return { fileName: item.fileName, status: 'failed', reason: error.message };
+      if (error instanceof ImageValidationError) return failed(item.fileName, error);
       throw error;
     }
   }
 
-  return {
-    async ingestBatch(items: IngestItem[]): Promise<IngestOutcome[]> {
-      const outcomes: (IngestOutcome & { embed?: Uint8Array })[] = [];
-      for (const item of items) outcomes.push(await store(item));
-      const toEmbed = outcomes.filter((o): o is IngestOutcome & { status: 'added'; embed: Uint8Array } => o.status === 'added' && !!o.embed);
-      if (toEmbed.length > 0) {
-        // Pin the model: an activation may switch the active one while this batch waits its turn.
-        const model = runtime.active;
-        if (!model) throw new Error('model runtime not started');
-        const vectors = await runtime.embedImages(toEmbed.map((o) => o.embed), model);
-        await db.embeddings.upsertMany(model.version, toEmbed.map((o, i) => ({ imageId: o.imageId, vector: vectors[i]! })));
+  /** Embeds a batch; when that fails, image by image, so one image that breaks preprocessing fails alone. */
+  async function embed(fresh: Fresh[], model: LoadedModel, outcomes: (IngestOutcome | undefined)[]): Promise<Fresh[]> {
+    try {
+      const vectors = await runtime.embedImages(fresh.map((f) => f.item.bytes), model);
+      fresh.forEach((f, i) => (f.vector = vectors[i]!));
+      return fresh;
+    } catch {
+      const embedded: Fresh[] = [];
+      for (const f of fresh) {
+        try {
+          f.vector = (await runtime.embedImages([f.item.bytes], model))[0]!;
+          embedded.push(f);
+        } catch (error) {
+          outcomes[f.slot] = failed(f.item.fileName, error);
+        }
       }
-      return outcomes.map(({ embed: _embed, ...outcome }) => outcome);
+      return embedded;
+    }
+  }
+
+  /** Nearest stored image (through the version's index), and earlier images of this same batch. */
+  async function flagNearDuplicates(fresh: Fresh[], model: LoadedModel, threshold: number): Promise<void> {
+    for (let i = 0; i < fresh.length; i++) {
+      const f = fresh[i]!;
+      let best: NearDuplicate | null = (await db.embeddings.nearest(model.version, f.vector!, 1))[0] ?? null;
+      for (const earlier of fresh.slice(0, i)) {
+        const distance = l2(f.vector!, earlier.vector!);
+        if (!best || distance < best.distance) best = { imageId: earlier.id, distance };
+      }
+      if (best && best.distance <= threshold) f.nearDuplicateOf = best;
+    }
+  }
+
+  return {
+    async ingestBatch(items: IngestItem[], options: IngestBatchOptions = {}): Promise<IngestOutcome[]> {
+      const threshold = options.nearDuplicateDistance ?? deps.nearDuplicateDistance ?? 0;
+      const outcomes: (IngestOutcome | undefined)[] = new Array(items.length);
+      // Hash first: a re-run over images already stored costs a hash and a lookup each, not a decode.
+      const firstSlotBySha = new Map<string, number>();
+      const pending: { slot: number; sha256: string }[] = [];
+      for (const [slot, item] of items.entries()) {
+        const sha256 = contentHash(item.bytes);
+        if (firstSlotBySha.has(sha256)) continue; // a copy of an earlier file of this batch: resolved below
+        firstSlotBySha.set(sha256, slot);
+        const existing = await db.images.findBySha256(sha256);
+        if (existing) outcomes[slot] = { fileName: item.fileName, status: 'duplicate', imageId: existing.id };
+        else pending.push({ slot, sha256 });
+      }
+      const validated = await mapLimited(pending, DECODE_CONCURRENCY, ({ slot, sha256 }) => validateAndStore(slot, sha256, items[slot]!));
+      let fresh: Fresh[] = [];
+      for (const [i, result] of validated.entries()) {
+        if ('status' in result) outcomes[pending[i]!.slot] = result;
+        else fresh.push(result);
+      }
+
+      // Pin the model: an activation may switch the active one while this batch waits its turn.
+      const model = runtime.active;
+      if (fresh.length > 0) {
+        if (!model) throw new Error('model runtime not started');
+        fresh = await embed(fresh, model, outcomes);
+        if (threshold > 0) await flagNearDuplicates(fresh, model, threshold);
+      }
+
+      await db.sql.transaction(async (tx) => {
+        const images = imageRepositoryFactory(tx);
+        const rows: { imageId: string; vector: Float32Array }[] = [];
+        for (const f of fresh) {
+          const { image, inserted } = await images.insertOrGet({
+            id: f.id,
+            sha256: f.sha256,
+            originalPath: f.originalPath,
+            thumbnailPath: f.thumbnailPath,
+            format: f.decoded.format,
+            width: f.decoded.width,
+            height: f.decoded.height,
+            eye: f.item.eye ?? null,
+            grade: f.item.grade ?? null,
+            patientRef: f.item.patientRef ?? null,
+            source: f.item.source,
+            metadata: { fileName: f.item.fileName, ...f.item.metadata, ...(f.nearDuplicateOf ? { nearDuplicateOf: f.nearDuplicateOf } : {}) },
+          });
+          if (inserted) {
+            rows.push({ imageId: image.id, vector: f.vector! });
+            outcomes[f.slot] = { fileName: f.item.fileName, status: 'added', imageId: image.id, ...(f.nearDuplicateOf ? { nearDuplicateOf: f.nearDuplicateOf } : {}) };
+          } else {
+            // Someone else stored the same bytes meanwhile (another upload, another replica).
+            outcomes[f.slot] = { fileName: f.item.fileName, status: 'duplicate', imageId: image.id };
+          }
+        }
+        if (rows.length > 0) await embeddingRepositoryFactory(tx).upsertMany(model!.version, rows);
+        // Copies of a file earlier in this batch share its fate.
+        for (const [slot, item] of items.entries()) {
+          if (outcomes[slot]) continue;
+          const first = outcomes[firstSlotBySha.get(contentHash(item.bytes))!]!;
+          outcomes[slot] =
+            first.status === 'failed'
+              ? { ...first, fileName: item.fileName }
+              : { fileName: item.fileName, status: 'duplicate', imageId: first.imageId };
+        }
+        await options.commit?.(tx, outcomes as IngestOutcome[]);
+      });
+      return outcomes as IngestOutcome[];
     },
   };
 }

@@ -1,17 +1,19 @@
 import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database, StoredModelVersion } from '@cbmir/db';
-import { readModelMetadata } from '@cbmir/embedder';
+import { createEmbedder, exportModelDirToOnnx, readModelMetadata, resolveEmbedderSpec, writeOnnxModel, type OnnxExportResult } from '@cbmir/embedder';
 import { DEFAULT_PREPROCESSING } from '@cbmir/imaging';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors.ts';
+import { versionModelDir, type Logger } from './model-runtime.ts';
 
 /**
  * Registers a saved model directory (model.json, weights.bin, metadata.json as written by
  * `cbmir train`) as a new model version: the files are copied under CBMIR_DATA_DIR/models so the version
- * does not depend on where it was trained.
+ * does not depend on where it was trained. The copy gets a model.onnx (exported from the TF.js files), so
+ * ONNX Runtime can serve the version; a model the exporter cannot translate is served by TF.js.
  */
-export function modelRegistryFactory(deps: { db: Database; dataDir: string }) {
+export function modelRegistryFactory(deps: { db: Database; dataDir: string; log?: Logger | undefined }) {
   return {
     async register(dir: string, options: { name?: string | undefined } = {}): Promise<StoredModelVersion> {
       const metadata = await readModelMetadata(dir).catch((error: Error) => {
@@ -25,6 +27,10 @@ export function modelRegistryFactory(deps: { db: Database; dataDir: string }) {
       const relative = join('models', randomUUID());
       await cp(dir, join(deps.dataDir, relative), { recursive: true });
       try {
+        await exportModelDirToOnnx(join(deps.dataDir, relative)).then(
+          (exported) => deps.log?.info(`exported ${exported.file} (${(exported.bytes / 1e6).toFixed(1)} MB) in ${exported.seconds.toFixed(1)} s`),
+          (error: Error) => deps.log?.warn(`no ONNX export for ${name} (TF.js will serve it): ${error.message}`),
+        );
         return await deps.db.modelVersions.create({
           name,
           architecture: metadata.spec.architecture,
@@ -39,6 +45,22 @@ export function modelRegistryFactory(deps: { db: Database; dataDir: string }) {
       } catch (error) {
         await rm(join(deps.dataDir, relative), { recursive: true, force: true });
         throw error;
+      }
+    },
+
+    /**
+     * (Re-)writes a version's model.onnx from its TF.js files; for the seeded default (no files) from its
+     * spec, into CBMIR_DATA_DIR/models/<version id>/. A running server picks it up at its next load.
+     */
+    async exportOnnx(version: StoredModelVersion): Promise<OnnxExportResult> {
+      const dir = versionModelDir(deps.dataDir, version);
+      if (version.weightsPath) return exportModelDirToOnnx(dir);
+      const spec = resolveEmbedderSpec(version.spec as object);
+      const embedder = await createEmbedder(spec);
+      try {
+        return await writeOnnxModel(dir, embedder, { 'cbmir.source': `seeded weights (seed ${spec.seed}), untrained` });
+      } finally {
+        embedder.dispose();
       }
     },
   };

@@ -1,23 +1,60 @@
 import { join } from 'node:path';
 import type { Database, StoredModelVersion } from '@cbmir/db';
-import { createEmbedder, initBackend, loadEmbedder, resolveEmbedderSpec, type Embedder } from '@cbmir/embedder';
+import {
+  createEmbedder,
+  createServingEmbedder,
+  initBackend,
+  loadEmbedder,
+  loadServingEmbedder,
+  resolveEmbedderSpec,
+  type Embedder,
+  type InferenceEmbedder,
+  type InferenceEngine,
+} from '@cbmir/embedder';
 import { DEFAULT_PREPROCESSING, preprocessFundus, type FundusPreprocessing } from '@cbmir/imaging';
 import type { BackendPreference } from '../config.ts';
+import { createEmbeddingBatcher, type EmbeddingBatcher, type EmbeddingBatcherStats } from './embedding-batcher.ts';
 
 export interface Logger {
   info(message: string): void;
   warn(message: string): void;
 }
 
-/** A model version with its network in memory, ready to embed. */
-export interface LoadedModel {
+/** A model version with its network in memory, ready to embed (ONNX Runtime or TF.js; see load()). */
+export interface LoadedModel<E extends InferenceEmbedder = InferenceEmbedder> {
   version: StoredModelVersion;
-  embedder: Embedder;
+  embedder: E;
   preprocessing: FundusPreprocessing;
 }
 
+/** Where a request's embedding time went (for Server-Timing and benchmarks). */
+export interface EmbedTiming {
+  /** decode + fundus preprocessing of the request's images */
+  preprocessMs: number;
+  /** from handing the images to the batcher to their embeddings: batching wait, queue and forward pass */
+  embedMs: number;
+  /** images in the forward pass this request's images ran in (with other requests') */
+  batchSize?: number;
+}
+
+/** Dynamic batching of concurrent embed calls (see embedding-batcher.ts). */
+export interface BatchingOptions {
+  maxBatch: number;
+  windowMs: number;
+}
+
+export const DEFAULT_BATCHING: BatchingOptions = { maxBatch: 16, windowMs: 5 };
+
 /** The seeded, untrained ResNet-50 that serves until a trained model version is registered. */
 export const DEFAULT_MODEL_NAME = 'resnet50-untrained-seed42';
+
+/**
+ * The directory of a version's model files: its registered copy, or for the seeded default (no saved
+ * weights) CBMIR_DATA_DIR/models/<version id>/, which holds only its ONNX export.
+ */
+export function versionModelDir(dataDir: string, version: StoredModelVersion): string {
+  return join(dataDir, version.weightsPath ?? join('models', version.id));
+}
 
 /** How often search looks whether another process (CLI, second server) activated another version. */
 const ACTIVE_CHECK_MS = 5000;
@@ -27,13 +64,26 @@ const ACTIVE_CHECK_MS = 5000;
  * version's own preprocessing -- the one path shared by ingest, search and re-indexing, so queries and
  * the database are always embedded alike.
  */
-export function modelRuntimeFactory(deps: { db: Database; dataDir: string; backend?: BackendPreference | undefined; log: Logger }) {
+export function modelRuntimeFactory(deps: {
+  db: Database;
+  dataDir: string;
+  backend?: BackendPreference | undefined;
+  /** ONNX Runtime where it can serve, else TF.js ('auto', the default); or one engine only */
+  inference?: InferenceEngine | undefined;
+  batching?: BatchingOptions | undefined;
+  log: Logger;
+}) {
   const { db, log } = deps;
+  const batching = deps.batching ?? DEFAULT_BATCHING;
   let active: LoadedModel | null = null;
   let backendName: string | null = null;
   let lastActiveCheck = 0;
-  // TF.js runs one graph at a time anyway; queueing keeps concurrent requests from piling up tensors.
+  // One forward pass at a time, whichever model: both engines use every core for one pass, and TF.js
+  // would otherwise pile up tensors. The batchers feed this queue.
   let queue: Promise<unknown> = Promise.resolve();
+  const batchers = new WeakMap<InferenceEmbedder, EmbeddingBatcher>();
+  // embedImages calls per network still running: a replaced network is disposed only after its last one.
+  const inFlight = new Map<InferenceEmbedder, Set<Promise<unknown>>>();
 
   async function ensureActiveVersion(): Promise<StoredModelVersion> {
     const current = await db.modelVersions.findActive();
@@ -57,10 +107,25 @@ export function modelRuntimeFactory(deps: { db: Database; dataDir: string; backe
     return (await db.modelVersions.findById(version.id))!;
   }
 
-  async function load(version: StoredModelVersion): Promise<LoadedModel> {
-    const embedder = version.weightsPath
-      ? await loadEmbedder(join(deps.dataDir, version.weightsPath))
-      : await createEmbedder(resolveEmbedderSpec(version.spec as object));
+  /**
+   * Loads a version's network: for serving (the default) ONNX Runtime when it can (see
+   * loadServingEmbedder; a version without model.onnx gets one exported here, the seeded default in
+   * CBMIR_DATA_DIR/models/<version id>/), else TF.js. `{ engine: 'tfjs' }` gives the TF.js model itself
+   * (layer access, training).
+   */
+  function load(version: StoredModelVersion, options: { engine: 'tfjs' }): Promise<LoadedModel<Embedder>>;
+  function load(version: StoredModelVersion, options?: { engine?: InferenceEngine }): Promise<LoadedModel>;
+  async function load(version: StoredModelVersion, options: { engine?: InferenceEngine } = {}): Promise<LoadedModel> {
+    const engine = options.engine ?? deps.inference ?? 'auto';
+    const spec = resolveEmbedderSpec(version.spec as object);
+    const serving = { engine, exportIfMissing: true, log };
+    let embedder: InferenceEmbedder;
+    if (engine === 'tfjs') {
+      embedder = version.weightsPath ? await loadEmbedder(join(deps.dataDir, version.weightsPath)) : await createEmbedder(spec);
+    } else {
+      const dir = versionModelDir(deps.dataDir, version);
+      embedder = version.weightsPath ? await loadServingEmbedder(dir, serving) : await createServingEmbedder(spec, dir, serving);
+    }
     if (embedder.spec.embeddingDim !== version.embeddingDim) {
       embedder.dispose();
       throw new Error(`model version ${version.name} says ${version.embeddingDim} dimensions, its network gives ${embedder.spec.embeddingDim}`);
@@ -79,11 +144,46 @@ export function modelRuntimeFactory(deps: { db: Database; dataDir: string; backe
     return run;
   }
 
+  function batcherFor(embedder: InferenceEmbedder): EmbeddingBatcher {
+    let batcher = batchers.get(embedder);
+    if (!batcher) {
+      batcher = createEmbeddingBatcher({
+        run: (inputs) => enqueue(() => embedder.embed(inputs, { batchSize: batching.maxBatch })),
+        maxBatch: batching.maxBatch,
+        windowMs: batching.windowMs,
+      });
+      batchers.set(embedder, batcher);
+    }
+    return batcher;
+  }
+
+  function track<T>(embedder: InferenceEmbedder, work: Promise<T>): Promise<T> {
+    let calls = inFlight.get(embedder);
+    if (!calls) inFlight.set(embedder, (calls = new Set()));
+    calls.add(work);
+    const done = () => {
+      calls.delete(work);
+      if (calls.size === 0) inFlight.delete(embedder);
+    };
+    work.then(done, done);
+    return work;
+  }
+
+  async function settle(embedder: InferenceEmbedder): Promise<void> {
+    while (inFlight.has(embedder)) await Promise.allSettled([...inFlight.get(embedder)!]);
+  }
+
   async function switchTo(next: LoadedModel): Promise<void> {
     const previous = active;
     active = next;
-    log.info(`model version ${next.version.name} is active: ${next.version.architecture}, ${next.version.embeddingDim}-d, ${next.version.trained ? 'trained' : 'untrained'}`);
-    if (previous && previous !== next) await enqueue(async () => previous.embedder.dispose());
+    log.info(
+      `model version ${next.version.name} is active: ${next.version.architecture}, ${next.version.embeddingDim}-d, ` +
+        `${next.version.trained ? 'trained' : 'untrained'}, served by ${next.embedder.engine}`,
+    );
+    if (previous && previous !== next) {
+      await settle(previous.embedder);
+      await enqueue(async () => previous.embedder.dispose());
+    }
   }
 
   return {
@@ -108,8 +208,14 @@ export function modelRuntimeFactory(deps: { db: Database; dataDir: string; backe
       return active?.version ?? null;
     },
 
+    /** The engine serving the active model ('onnxruntime-cpu', 'onnxruntime-cuda' or the TF.js backend). */
     get backend(): string | null {
-      return backendName;
+      return active?.embedder.engine ?? backendName;
+    },
+
+    /** How the active model's requests were batched so far. */
+    batchStats(): EmbeddingBatcherStats | null {
+      return active ? batcherFor(active.embedder).stats() : null;
     },
 
     /** Follows an activation made by another process (at most one database look every few seconds). */
@@ -120,17 +226,32 @@ export function modelRuntimeFactory(deps: { db: Database; dataDir: string; backe
       if (current && current.id !== active.version.id) await switchTo(await load(current));
     },
 
-    /** Preprocesses and embeds already-validated images with a model (the active one by default), in order. */
-    embedImages(images: Uint8Array[], model?: LoadedModel): Promise<Float32Array[]> {
-      return enqueue(async () => {
-        const target = model ?? active;
-        if (!target) throw new Error('model runtime not started');
-        const inputs = await Promise.all(images.map(async (bytes) => (await preprocessFundus(bytes, target.preprocessing)).data));
-        return target.embedder.embed(inputs);
-      });
+    /**
+     * Preprocesses and embeds already-validated images with a model (the active one by default), in order.
+     * Concurrent calls for the same model are embedded together in batches; `timing` receives where the
+     * time went.
+     */
+    embedImages(images: Uint8Array[], model?: Pick<LoadedModel, 'embedder' | 'preprocessing'>, timing?: EmbedTiming): Promise<Float32Array[]> {
+      const target = model ?? active;
+      if (!target) return Promise.reject(new Error('model runtime not started'));
+      return track(
+        target.embedder,
+        (async () => {
+          const started = performance.now();
+          const inputs = await Promise.all(images.map(async (bytes) => (await preprocessFundus(bytes, target.preprocessing)).data));
+          const preprocessed = performance.now();
+          const embeddings = await batcherFor(target.embedder).embed(inputs, timing);
+          if (timing) {
+            timing.preprocessMs = preprocessed - started;
+            timing.embedMs = performance.now() - preprocessed;
+          }
+          return embeddings;
+        })(),
+      );
     },
 
     async stop(): Promise<void> {
+      if (active) await settle(active.embedder);
       await queue;
       active?.embedder.dispose();
       active = null;

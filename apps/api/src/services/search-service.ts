@@ -1,7 +1,7 @@
 import type { Database, Neighbour, StoredModelVersion } from '@cbmir/db';
 import { decodeImage } from '@cbmir/imaging';
 import { AppError, notFound } from '../errors.ts';
-import type { ModelRuntime } from './model-runtime.ts';
+import type { EmbedTiming, ModelRuntime } from './model-runtime.ts';
 
 export interface SearchHit {
   imageId: string;
@@ -36,13 +36,20 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
   return {
     activeVersion,
 
+    /** `timings` (milliseconds: decode, preprocess, embed, knn) says where the request's time went. */
     async searchByImage(bytes: Uint8Array, k: number) {
+      const started = performance.now();
       await decodeImage(bytes); // throws ImageValidationError (-> 4xx) before any model work
+      const decoded = performance.now();
       await runtime.syncActive();
       const model = runtime.active;
       if (!model) throw new AppError(503, 'model_not_ready', 'the embedding model is not loaded yet');
-      const [vector] = await runtime.embedImages([bytes], model);
-      return { model: model.version, results: await rank(await db.embeddings.nearest(model.version, vector!, k)) };
+      const timing: EmbedTiming = { preprocessMs: 0, embedMs: 0 };
+      const [vector] = await runtime.embedImages([bytes], model, timing);
+      const embedded = performance.now();
+      const results = await rank(await db.embeddings.nearest(model.version, vector!, k));
+      const timings = { decode: decoded - started, preprocess: timing.preprocessMs, embed: timing.embedMs, knn: performance.now() - embedded };
+      return { model: model.version, results, timings, batchSize: timing.batchSize ?? 1 };
     },
 
     async searchByVector(vector: number[], k: number) {

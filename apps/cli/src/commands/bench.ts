@@ -1,10 +1,14 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../usage-error.ts';
+import { benchEmbed, EMBED_BENCH_USAGE, formatEmbedBench, parseModelList } from './bench-embed.ts';
 import { benchIngest, formatIngestBench } from './bench-ingest.ts';
+import { benchSearch, formatSearchBench, SEARCH_BENCH_USAGE } from './bench-search.ts';
 
 export const BENCH_USAGE = `  bench ingest [--images N] [--json]
       Ingest an archive of N synthetic images (default 64) into a throwaway data directory and print
-      images/s beside the bare embedding rate of the same model and batch size.`;
+      images/s beside the bare embedding rate of the same model and batch size.
+${EMBED_BENCH_USAGE}
+${SEARCH_BENCH_USAGE}`;
 
 /** `pnpm bench <what>`: one file per benchmark, dispatched here. */
 export async function bench(args: string[], log: (message: string) => void): Promise<number> {
@@ -17,5 +21,55 @@ export async function bench(args: string[], log: (message: string) => void): Pro
     console.log(values.json ? JSON.stringify(result, null, 2) : formatIngestBench(result));
     return 0;
   }
+  if (what === 'embed') {
+    const { values } = parseArgs({
+      args: rest,
+      options: { models: { type: 'string' }, 'model-dir': { type: 'string' }, 'batch-sizes': { type: 'string' }, batches: { type: 'string' }, json: { type: 'boolean' } },
+    });
+    const result = await benchEmbed({
+      models: parseModelList(values.models ?? 'resnet50@224,resnet-tiny@64'),
+      modelDir: values['model-dir'],
+      batchSizes: integerList(values['batch-sizes'] ?? '1,16', '--batch-sizes', 256),
+      batches: integerList(values.batches ?? '3', '--batches', 1000)[0]!,
+      log,
+    });
+    console.log(values.json ? JSON.stringify(result) : formatEmbedBench(result));
+    return 0;
+  }
+  if (what === 'search') {
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        url: { type: 'string' },
+        'api-key': { type: 'string' },
+        user: { type: 'string' },
+        password: { type: 'string' },
+        concurrency: { type: 'string' },
+        requests: { type: 'string' },
+        'max-seconds': { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    });
+    const result = await benchSearch({
+      url: values.url ?? 'http://127.0.0.1:8080',
+      apiKey: values['api-key'],
+      user: values.user,
+      password: values.password,
+      concurrency: integerList(values.concurrency ?? '1,4,16', '--concurrency', 256),
+      requests: integerList(values.requests ?? '64', '--requests', 100_000)[0]!,
+      maxSeconds: integerList(values['max-seconds'] ?? '60', '--max-seconds', 3600)[0]!,
+      log,
+    });
+    console.log(values.json ? JSON.stringify(result) : formatSearchBench(result));
+    return result.levels.some((l) => l.errors > 0) ? 1 : 0;
+  }
   throw new UsageError(`bench takes a benchmark name:\n${BENCH_USAGE}`);
+}
+
+function integerList(value: string, flag: string, max: number): number[] {
+  const list = value.split(',').map((v) => Number(v.trim()));
+  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1 || n > max)) {
+    throw new UsageError(`${flag} takes integers from 1 to ${max}, comma-separated; got "${value}"`);
+  }
+  return list;
 }

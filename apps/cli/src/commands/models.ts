@@ -3,7 +3,7 @@ import type { StoredModelVersion } from '@cbmir/db';
 import { createProgress } from '../progress.ts';
 import { UsageError } from '../usage-error.ts';
 
-async function findVersion(services: CbmirServices, idOrName: string): Promise<StoredModelVersion> {
+export async function findVersion(services: CbmirServices, idOrName: string): Promise<StoredModelVersion> {
   const byId = /^[0-9a-f-]{36}$/i.test(idOrName) ? await services.db.modelVersions.findById(idOrName) : null;
   const version = byId ?? (await services.db.modelVersions.findByName(idOrName));
   if (!version) throw new UsageError(`no model version with id or name "${idOrName}" (see: pnpm cbmir models list)`);

@@ -1,3 +1,5 @@
+import type { AuditQuery } from '@cbmir/contract';
+
 /** One place for cache keys so invalidation and prefetching agree with the hooks. */
 export const queryKeys = {
   session: ['session'] as const,
@@ -6,4 +8,20 @@ export const queryKeys = {
   images: ['image'] as const,
   image: (id: string) => ['image', id] as const,
   similar: (id: string, k: number) => ['image', id, 'similar', k] as const,
+  /** Every admin-only query (accounts, keys, audit trail, jobs): forgotten on sign-out. */
+  admin: ['admin'] as const,
+  users: ['admin', 'users'] as const,
+  apiKeys: ['admin', 'api-keys'] as const,
+  audit: (filters: AuditFilters) => ['admin', 'audit', filters] as const,
+  jobs: ['admin', 'jobs'] as const,
+  job: (id: string) => ['admin', 'job', id] as const,
+  jobItems: (id: string, status: string) => ['admin', 'job', id, 'items', status] as const,
+  models: ['models'] as const,
+  model: (id: string) => ['models', id] as const,
+  /** Evaluations name cases on their maps: forgotten on sign-out too. */
+  allEvaluations: ['evaluations'] as const,
+  evaluations: (modelId: string) => ['evaluations', modelId] as const,
 };
+
+/** The audit filters the page can set: everything but the cursor and page size. */
+export type AuditFilters = Omit<AuditQuery, 'before' | 'limit'>;

@@ -33,7 +33,7 @@ export function useLogin() {
   });
 }
 
-/** Signs out and drops every cached case, so the next person at this screen sees none of them. */
+/** Signs out and drops every cached case and admin record, so the next person at this screen sees none of them. */
 export function useLogout() {
   const client = useApiClient();
   const queryClient = useQueryClient();
@@ -43,6 +43,8 @@ export function useLogout() {
       queryClient.setQueryData(queryKeys.session, null);
       // Patient data only; not clear(), which would detach mounted observers from the session query.
       queryClient.removeQueries({ queryKey: queryKeys.images });
+      queryClient.removeQueries({ queryKey: queryKeys.admin });
+      queryClient.removeQueries({ queryKey: queryKeys.allEvaluations });
     },
   });
 }

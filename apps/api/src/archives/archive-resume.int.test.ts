@@ -1,0 +1,140 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Job } from '@cbmir/contract';
+import { createTestDatabase, openDatabase } from '@cbmir/db';
+import { generateSyntheticFundus, type FundusGrade } from '@cbmir/imaging';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildZip } from './archive-builder.ts';
+
+// Crash safety for real: the server runs as its own process, is killed with SIGKILL in the middle of an
+// archive, and started again on the same data directory and database. The job must resume where it
+// stopped and, at the end, every image of the archive must be stored exactly once (with its embedding).
+const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
+const ADMIN_PASSWORD = 'admin-password-for-tests';
+const IMAGES = 12;
+const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-resume-'));
+let target: Awaited<ReturnType<typeof createTestDatabase>>;
+let child: ChildProcess | null = null;
+let output = '';
+
+beforeAll(async () => {
+  target = await createTestDatabase();
+});
+
+afterAll(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  await target?.drop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Starts `node --import tsx apps/api/src/main.ts` (the server process itself, so a kill hits it) and waits until it listens. */
+async function startServerProcess(): Promise<string> {
+  const { DATABASE_URL: _inherited, ...env } = process.env;
+  const server = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
+    cwd: REPO,
+    env: {
+      ...env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      CBMIR_DATA_DIR: dataDir,
+      CBMIR_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      CBMIR_DEMO_IMAGES: '0',
+      CBMIR_DEMO_TRAIN_SECONDS: '0',
+      CBMIR_INGEST_BATCH_SIZE: '2',
+      CBMIR_JOB_LEASE_SECONDS: '3',
+      LOG_LEVEL: 'info',
+      ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child = server;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the server did not start:\n${output.slice(-3000)}`)), 240_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const ready = /cbmir is ready: (http:\/\/[\d.:]+)/.exec(output);
+      if (ready) {
+        clearTimeout(timer);
+        output = '';
+        resolve(ready[1]!);
+      }
+    };
+    server.stdout!.on('data', onData);
+    server.stderr!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+    server.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited (${code ?? signal}) before it was ready:\n${output.slice(-3000)}`));
+    });
+  });
+}
+
+function exited(process: ChildProcess): Promise<void> {
+  return process.exitCode !== null || process.signalCode !== null ? Promise.resolve() : new Promise((resolve) => process.once('exit', () => resolve()));
+}
+
+describe(`an archive job survives SIGKILL (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
+  it('resumes after a kill -9 in the middle, and stores every image exactly once', { timeout: 600_000 }, async () => {
+    let base = await startServerProcess();
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
+    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const headers = { cookie, 'x-csrf-token': csrfToken };
+    const job = async (id: string) => (await (await fetch(`${base}/api/v1/jobs/${id}`, { headers })).json()) as Job;
+    async function waitFor(id: string, until: (job: Job) => boolean): Promise<Job> {
+      for (const started = Date.now(); Date.now() - started < 300_000; ) {
+        const current = await job(id);
+        if (until(current)) return current;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`job ${id} did not get there`);
+    }
+
+    const images = await Promise.all(Array.from({ length: IMAGES }, (_, i) => generateSyntheticFundus({ seed: 7000 + i, grade: (i % 5) as FundusGrade })));
+    const archive = buildZip(images.map((data, i) => ({ name: `crash/${String(i).padStart(2, '0')}.jpg`, data })));
+    const form = new FormData();
+    form.append('archive', new Blob([new Uint8Array(archive)]), 'crash.zip');
+    const uploaded = await fetch(`${base}/api/v1/archives`, { method: 'POST', body: form, headers });
+    expect(uploaded.status).toBe(202);
+    const { id } = (await uploaded.json()) as Job;
+
+    // Partial progress, then kill -9: no shutdown handler runs, the batch in flight is lost.
+    const partial = await waitFor(id, (j) => j.done >= 4 || j.status !== 'running');
+    expect(partial.status).toBe('running');
+    child!.kill('SIGKILL');
+    await exited(child!);
+    expect(child!.signalCode).toBe('SIGKILL');
+
+    base = await startServerProcess();
+    const afterRestart = await job(id);
+    expect(afterRestart.done).toBeGreaterThanOrEqual(partial.done);
+    expect(afterRestart.done).toBeLessThan(IMAGES);
+    const done = await waitFor(id, (j) => j.status !== 'running' && j.status !== 'queued');
+    expect(done).toMatchObject({ status: 'completed', total: IMAGES, done: IMAGES, added: IMAGES, duplicate: 0, failed: 0 });
+
+    // Stop it properly and look into the database itself.
+    child!.kill('SIGTERM');
+    await exited(child!);
+    const db = await openDatabase({ databaseUrl: target.databaseUrl, dataDir });
+    try {
+      const [counts] = await db.sql.query<{ images: number; hashes: number; embeddings: number; items: number; seqs: number; attempts: number }>(
+        `SELECT (SELECT count(*)::int FROM images) AS images,
+                (SELECT count(DISTINCT sha256)::int FROM images) AS hashes,
+                (SELECT count(*)::int FROM embeddings e JOIN model_versions m ON m.id = e.model_version_id AND m.active) AS embeddings,
+                (SELECT count(*)::int FROM job_items WHERE job_id = $1) AS items,
+                (SELECT count(DISTINCT seq)::int FROM job_items WHERE job_id = $1 AND status = 'added') AS seqs,
+                (SELECT attempts FROM jobs WHERE id = $1) AS attempts`,
+        [id],
+      );
+      expect(counts).toEqual({ images: IMAGES, hashes: IMAGES, embeddings: IMAGES, items: IMAGES, seqs: IMAGES, attempts: 2 });
+    } finally {
+      await db.close();
+    }
+  });
+});

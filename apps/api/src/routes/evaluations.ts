@@ -1,0 +1,60 @@
+import { EvaluationListQuery, EvaluationPage, IdParams, type Evaluation } from '@cbmir/contract';
+import type { Database, StoredEvaluation } from '@cbmir/db';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { notFound } from '../errors.ts';
+import { errorResponses } from './error-responses.ts';
+
+/** The REST form of a stored evaluation (contract Evaluation). */
+export function toEvaluationDto(evaluation: StoredEvaluation): Evaluation {
+  const details = evaluation.details as Partial<Pick<Evaluation, 'embeddings' | 'timings'>>;
+  return {
+    id: evaluation.id,
+    modelVersionId: evaluation.modelVersionId,
+    layer: evaluation.layer,
+    dimensions: evaluation.dimensions,
+    protocol: evaluation.protocol,
+    data: { name: evaluation.dataName, fingerprint: evaluation.dataFingerprint, images: evaluation.queryCount },
+    gallery:
+      evaluation.galleryName !== null && evaluation.galleryFingerprint !== null
+        ? { name: evaluation.galleryName, fingerprint: evaluation.galleryFingerprint, images: evaluation.galleryCount }
+        : null,
+    metrics: evaluation.metrics as Evaluation['metrics'],
+    prCurve: evaluation.prCurve as Evaluation['prCurve'],
+    map: evaluation.mapPoints as Evaluation['map'],
+    embeddings: details.embeddings ?? { fromDatabase: 0, fromCache: 0, computed: 0 },
+    timings: details.timings ?? { readSeconds: 0, embedSeconds: 0, rankSeconds: 0, mapSeconds: 0, totalSeconds: 0 },
+    createdAt: evaluation.createdAt.toISOString(),
+  };
+}
+
+export const evaluationRoutes =
+  (deps: { db: Database }): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get(
+      '/api/v1/models/:id/evaluations',
+      {
+        config: { access: 'clinician' },
+        schema: {
+          tags: ['models'],
+          summary: 'Retrieval evaluations of a model version (`cbmir eval`), newest first, paginated by `before`',
+          description:
+            'Each evaluation: MAP, macro-MAP, MRR, precision@1/5/10, recall@10 and the 10-NN grade vote (accuracy, quadratic kappa), ' +
+            'each beside its chance level, overall and per grade; precision-recall curves; and the t-SNE map points (imageId, x, y, grade) ' +
+            'for an interactive map. Relevant = same DR grade; a query never matches its own patient.',
+          params: IdParams,
+          querystring: EvaluationListQuery,
+          response: { 200: EvaluationPage, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const version = await deps.db.modelVersions.findById(request.params.id);
+        if (!version) throw notFound('model version');
+        const limit = request.query.limit ?? 10;
+        const evaluations = await deps.db.evaluations.listForModel(version.id, { limit, before: request.query.before });
+        return {
+          evaluations: evaluations.map(toEvaluationDto),
+          nextBefore: evaluations.length === limit ? evaluations[evaluations.length - 1]!.id : null,
+        };
+      },
+    );
+  };

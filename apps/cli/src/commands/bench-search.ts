@@ -1,0 +1,214 @@
+import { createClient } from '@cbmir/contract';
+import { generateSyntheticFundus, type FundusGrade } from '@cbmir/imaging';
+import { UsageError } from '../usage-error.ts';
+
+export const SEARCH_BENCH_USAGE = `  bench search [--url http://127.0.0.1:8080] [--api-key KEY | --user admin --password PW]
+               [--concurrency 1,4,16] [--requests 64] [--max-seconds 60] [--json]
+      End-to-end POST /api/v1/search latency (p50, p99) and throughput at each concurrency against a running
+      server on this machine (loopback addresses only), beside the server's own embedding time per request
+      (its Server-Timing header: batching wait + forward pass). Queries are synthetic fundus photos.
+      Authentication: an API key (--api-key or CBMIR_API_KEY), or admin credentials (--user, default admin;
+      --password or CBMIR_ADMIN_PASSWORD, the password the server was first started with), with which the bench
+      issues itself a temporary clinician key and revokes it at the end.
+      Start the server with a search rate limit above the bench's rate, e.g.
+        CBMIR_SEARCH_RATE_LIMIT=100000 CBMIR_ADMIN_PASSWORD=... pnpm serve`;
+
+export interface SearchBenchOptions {
+  url: string;
+  apiKey?: string | undefined;
+  user?: string | undefined;
+  password?: string | undefined;
+  concurrency: number[];
+  /** timed requests per concurrency level (after a warm-up of one request per client) */
+  requests: number;
+  /** a level stops early after this long */
+  maxSeconds: number;
+  log: (message: string) => void;
+}
+
+interface Summary {
+  p50: number;
+  p99: number;
+  mean: number;
+}
+
+export interface SearchBenchLevel {
+  concurrency: number;
+  requests: number;
+  errors: number;
+  /** requests per second over the level's wall time */
+  throughput: number;
+  /** end-to-end latency seen by the client, ms */
+  latencyMs: Summary;
+  /** the server's embedding time per request (batching wait, queue, forward pass), ms */
+  embedMs: Summary | null;
+  /** the server's preprocessing time per request, ms */
+  preprocessMs: Summary | null;
+  /** nearest-neighbour query + ranking, ms */
+  knnMs: Summary | null;
+  /** mean images per forward pass that the requests' queries ran in (the server's batching) */
+  meanBatch: number | null;
+  firstError?: string;
+}
+
+export interface SearchBenchResult {
+  url: string;
+  backend: string | null;
+  model: string | null;
+  images: number;
+  levels: SearchBenchLevel[];
+}
+
+/** `pnpm bench search`: a bounded closed-loop load (N clients, each sending its next request when the last returns). */
+export async function benchSearch(options: SearchBenchOptions): Promise<SearchBenchResult> {
+  const base = new URL(options.url);
+  if (!isLoopback(base.hostname)) {
+    throw new UsageError(`--url must point at this machine (127.0.0.1, localhost or ::1), got ${base.hostname}`);
+  }
+  const url = base.origin;
+  const readiness = await createClient({ baseUrl: url }).readiness().catch((error: Error) => {
+    throw new UsageError(`no cbmir server answers at ${url} (${error.message}); start one with: pnpm serve`);
+  });
+  const auth = await authenticate(url, options);
+  try {
+    options.log(`server ${url}: ${readiness.model?.name ?? 'no model'} served by ${readiness.backend}, ${readiness.images} images`);
+    const queries = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => generateSyntheticFundus({ seed: 90_000 + i, grade: (i % 5) as FundusGrade, size: 512 })),
+    );
+    const levels: SearchBenchLevel[] = [];
+    for (const concurrency of options.concurrency) {
+      options.log(`concurrency ${concurrency}: ${options.requests} requests`);
+      await runLevel(url, auth.key, queries, concurrency, concurrency, 120); // warm-up
+      const level = await runLevel(url, auth.key, queries, concurrency, options.requests, options.maxSeconds);
+      if (level.errors > 0) options.log(`  ${level.errors} failed: ${level.firstError}`);
+      levels.push(level);
+    }
+    return { url, backend: readiness.backend, model: readiness.model?.name ?? null, images: readiness.images, levels };
+  } finally {
+    await auth.release();
+  }
+}
+
+async function runLevel(url: string, key: string, queries: Buffer[], concurrency: number, requests: number, maxSeconds: number): Promise<SearchBenchLevel> {
+  const latencies: number[] = [];
+  const timings: Record<'embed' | 'preprocess' | 'knn' | 'batch', number[]> = { embed: [], preprocess: [], knn: [], batch: [] };
+  let issued = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  const started = performance.now();
+  const deadline = started + maxSeconds * 1000;
+  const client = async () => {
+    while (issued < requests && performance.now() < deadline) {
+      const query = queries[issued++ % queries.length]!;
+      const form = new FormData();
+      form.append('image', new Blob([new Uint8Array(query)], { type: 'image/jpeg' }), 'query.jpg');
+      const sent = performance.now();
+      try {
+        const response = await fetch(`${url}/api/v1/search?k=10`, { method: 'POST', body: form, headers: { authorization: `Bearer ${key}` } });
+        const body = await response.text();
+        if (!response.ok) throw new Error(`HTTP ${response.status}: ${body.slice(0, 200)}`);
+        latencies.push(performance.now() - sent);
+        const serverTiming = parseServerTiming(response.headers.get('server-timing'));
+        for (const name of ['embed', 'preprocess', 'knn', 'batch'] as const) {
+          if (serverTiming[name] !== undefined) timings[name].push(serverTiming[name]);
+        }
+      } catch (error) {
+        errors += 1;
+        firstError ??= (error as Error).message;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, client));
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    concurrency,
+    requests: latencies.length,
+    errors,
+    throughput: latencies.length / seconds,
+    latencyMs: summarize(latencies) ?? { p50: NaN, p99: NaN, mean: NaN },
+    embedMs: summarize(timings.embed),
+    preprocessMs: summarize(timings.preprocess),
+    knnMs: summarize(timings.knn),
+    meanBatch: summarize(timings.batch)?.mean ?? null,
+    ...(firstError ? { firstError } : {}),
+  };
+}
+
+/** An API key for the run: the one given, or a temporary one issued with admin credentials. */
+async function authenticate(url: string, options: SearchBenchOptions): Promise<{ key: string; release(): Promise<void> }> {
+  const given = options.apiKey ?? process.env.CBMIR_API_KEY;
+  if (given) return { key: given, release: async () => {} };
+  const password = options.password ?? process.env.CBMIR_ADMIN_PASSWORD;
+  if (!password) {
+    throw new UsageError('bench search needs --api-key (or CBMIR_API_KEY), or admin credentials: --password (or CBMIR_ADMIN_PASSWORD) [--user admin]');
+  }
+  // Node's fetch keeps no cookies: carry the session cookie by hand for the typed client.
+  let cookie = '';
+  const cookieFetch: typeof fetch = async (input, init) => {
+    const headers = new Headers(init?.headers);
+    if (cookie) headers.set('cookie', cookie);
+    const response = await fetch(input, { ...init, headers });
+    const set = response.headers.getSetCookie?.() ?? [];
+    if (set.length > 0) cookie = set.map((c) => c.split(';')[0]).join('; ');
+    return response;
+  };
+  const client = createClient({ baseUrl: url, fetch: cookieFetch });
+  await client.login(options.user ?? 'admin', password);
+  const created = await client.createApiKey({ name: `bench-search-${new Date().toISOString()}`, role: 'clinician' });
+  return {
+    key: created.secret,
+    async release() {
+      await client.revokeApiKey(created.apiKey.id).catch(() => undefined);
+      await client.logout().catch(() => undefined);
+    },
+  };
+}
+
+function parseServerTiming(header: string | null): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const entry of header?.split(',') ?? []) {
+    const [name, ...params] = entry.trim().split(';');
+    const value = params.map((p) => p.trim()).find((p) => p.startsWith('dur=') || p.startsWith('desc='));
+    const number = Number(value?.replace(/^(dur|desc)=/, '').replace(/"/g, ''));
+    if (name && value && Number.isFinite(number)) out[name] = number;
+  }
+  return out;
+}
+
+function summarize(values: number[]): Summary | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  return { p50: at(0.5), p99: at(0.99), mean: values.reduce((s, v) => s + v, 0) / values.length };
+}
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+export function formatSearchBench(result: SearchBenchResult): string {
+  const ms = (s: Summary | null, key: 'p50' | 'p99') => (s ? s[key].toFixed(0) : '-');
+  const header = ['concurrency', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'embed p50', 'embed p99', 'preprocess p50', 'knn p50', 'mean batch'];
+  const rows = result.levels.map((l) => [
+    String(l.concurrency),
+    String(l.requests),
+    String(l.errors),
+    l.throughput.toFixed(2),
+    ms(l.latencyMs, 'p50'),
+    ms(l.latencyMs, 'p99'),
+    ms(l.embedMs, 'p50'),
+    ms(l.embedMs, 'p99'),
+    ms(l.preprocessMs, 'p50'),
+    ms(l.knnMs, 'p50'),
+    l.meanBatch === null ? '-' : l.meanBatch.toFixed(1),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const format = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
+  return [
+    `search benchmark: ${result.url}, model ${result.model}, engine ${result.backend}, ${result.images} images indexed`,
+    format(header),
+    ...rows.map(format),
+    '(embed: server-side time from handing the image to the batcher to its embedding, incl. batching wait)',
+  ].join('\n');
+}

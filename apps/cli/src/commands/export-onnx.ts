@@ -1,0 +1,39 @@
+import type { CbmirServices } from '@cbmir/api';
+import { embeddingDifference, loadOnnxEmbedder, onnxRuntimeInstalled } from '@cbmir/embedder';
+import { findVersion } from './models.ts';
+
+/**
+ * `cbmir models export-onnx <id|name>`: (re-)writes the version's model.onnx, then embeds a few random
+ * images with TF.js and with ONNX Runtime and prints how far apart they are.
+ */
+export async function exportOnnxCommand(services: CbmirServices, idOrName: string): Promise<string> {
+  const version = await findVersion(services, idOrName);
+  const exported = await services.models.exportOnnx(version);
+  const lines = [`exported ${version.name} to ${exported.file} (${(exported.bytes / 1e6).toFixed(1)} MB) in ${exported.seconds.toFixed(1)} s`];
+  if (!onnxRuntimeInstalled()) return [...lines, 'onnxruntime-node is not installed: TF.js keeps serving this version'].join('\n');
+
+  const tfjs = await services.runtime.load(version, { engine: 'tfjs' });
+  try {
+    const onnx = await loadOnnxEmbedder(exported.file, tfjs.embedder.spec);
+    try {
+      const images = randomImages(4, tfjs.embedder.spec.inputSize);
+      const difference = embeddingDifference(await tfjs.embedder.embed(images), await onnx.embed(images));
+      lines.push(
+        `parity on ${images.length} random images (${onnx.engine} vs TF.js ${tfjs.embedder.engine}): ` +
+          `max |difference| ${difference.maxAbs.toExponential(2)}, ${difference.maxRelative.toExponential(2)} of the largest component`,
+      );
+    } finally {
+      onnx.dispose();
+    }
+  } finally {
+    tfjs.embedder.dispose();
+  }
+  return lines.join('\n');
+}
+
+/** Uniform values in [-1, 1] from a fixed LCG: the same images every run. */
+function randomImages(count: number, size: number): Float32Array[] {
+  let state = 12345;
+  const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  return Array.from({ length: count }, () => Float32Array.from({ length: size * size * 3 }, next));
+}
