@@ -1,4 +1,6 @@
-import type { Embedder, InferenceEmbedder } from './embedding-model.ts';
+import { buildEmbeddingModel, type InferenceEmbedder } from './embedding-model.ts';
+import type { EmbedderSpec } from './model-spec.ts';
+import { buildClassifierModel, createSupervisedTrainer, GRADE_CLASSES } from './supervised-model.ts';
 import { createSiameseTrainer } from './train-step.ts';
 
 export interface ThroughputResult {
@@ -25,31 +27,55 @@ export async function benchmarkEmbed(
   return result(batchSize * batches, started);
 }
 
-/** Training throughput: Adam steps on `pairs` random pairs per step, after one warm-up step. */
+export interface TrainingBenchmarkResult extends ThroughputResult {
+  /** loss of the last timed step */
+  loss: number;
+  trainableParameters: number;
+}
+
+/**
+ * Training throughput of a freshly built network (seeded weights, synthetic inputs): Adam steps after one
+ * warm-up step. Siamese: `batchSize` pairs a step, two images each through the shared tower; supervised:
+ * `batchSize` images a step through the 5-way classifier. The network is disposed afterwards.
+ */
 export async function benchmarkTraining(
-  embedder: Embedder,
-  options: { pairs: number; steps?: number },
-): Promise<ThroughputResult & { loss: number }> {
+  spec: EmbedderSpec,
+  options: { kind: 'siamese' | 'supervised'; batchSize: number; steps?: number },
+): Promise<TrainingBenchmarkResult> {
   const steps = options.steps ?? 3;
-  const images = syntheticImages(2 * options.pairs, embedder.spec.inputSize);
-  const batch = {
-    a: images.slice(0, options.pairs),
-    b: images.slice(options.pairs),
-    same: images.slice(0, options.pairs).map((_, i) => i % 2 === 0),
-  };
-  // The benchmark must not change the caller's model: work on a copy of its weights.
-  const saved = embedder.model.getWeights().map((w) => w.clone());
-  const trainer = createSiameseTrainer(embedder.model);
+  const { batchSize } = options;
+  const model = options.kind === 'siamese' ? buildEmbeddingModel(spec) : buildClassifierModel(spec);
+  const trainableParameters = model.trainableWeights.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1), 0);
   try {
-    await trainer.step(batch);
-    const started = performance.now();
-    let loss = NaN;
-    for (let i = 0; i < steps; i++) loss = await trainer.step(batch);
-    return { ...result(2 * options.pairs * steps, started), loss };
+    let step: () => Promise<number>;
+    let imagesPerStep: number;
+    let dispose: () => void;
+    if (options.kind === 'siamese') {
+      const images = syntheticImages(2 * batchSize, spec.inputSize);
+      const batch = { a: images.slice(0, batchSize), b: images.slice(batchSize), same: images.slice(0, batchSize).map((_, i) => i % 2 === 0) };
+      const trainer = createSiameseTrainer(model);
+      step = () => trainer.step(batch);
+      imagesPerStep = 2 * batchSize;
+      dispose = () => trainer.dispose();
+    } else {
+      const images = syntheticImages(batchSize, spec.inputSize);
+      const grades = images.map((_, i) => i % GRADE_CLASSES);
+      const trainer = createSupervisedTrainer(model);
+      step = () => trainer.step(images, grades);
+      imagesPerStep = batchSize;
+      dispose = () => trainer.dispose();
+    }
+    try {
+      await step();
+      const started = performance.now();
+      let loss = NaN;
+      for (let i = 0; i < steps; i++) loss = await step();
+      return { ...result(imagesPerStep * steps, started), loss, trainableParameters };
+    } finally {
+      dispose();
+    }
   } finally {
-    trainer.dispose();
-    embedder.model.setWeights(saved);
-    saved.forEach((w) => w.dispose());
+    model.dispose();
   }
 }
 

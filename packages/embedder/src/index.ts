@@ -49,7 +49,7 @@ export { createSiameseTrainer, type PairBatch, type SiameseTrainer, type Siamese
 export { trainSiamese, type TrainSiameseOptions, type TrainingProgress, type TrainingResult } from './training-loop.ts';
 export { registerWasmTrainingKernels } from './wasm-kernels/index.ts';
 export { buildClassifierModel, createSupervisedTrainer, GRADE_CLASSES, SUPERVISED_LAYERS, type SupervisedTrainer } from './supervised-model.ts';
-export { benchmarkEmbed, benchmarkTraining, type ThroughputResult } from './benchmark.ts';
+export { benchmarkEmbed, benchmarkTraining, type ThroughputResult, type TrainingBenchmarkResult } from './benchmark.ts';
 export { splitByPatient } from './patient-split.ts';
 export {
   runTraining,

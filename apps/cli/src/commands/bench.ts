@@ -3,11 +3,13 @@ import { UsageError } from '../usage-error.ts';
 import { benchEmbed, EMBED_BENCH_USAGE, formatEmbedBench, parseModelList } from './bench-embed.ts';
 import { benchIngest, formatIngestBench } from './bench-ingest.ts';
 import { benchSearch, formatSearchBench, SEARCH_BENCH_USAGE } from './bench-search.ts';
+import { benchTrain, formatTrainBench, parseKinds, TRAIN_BENCH_USAGE } from './bench-train.ts';
 
 export const BENCH_USAGE = `  bench ingest [--images N] [--json]
       Ingest an archive of N synthetic images (default 64) into a throwaway data directory and print
       images/s beside the bare embedding rate of the same model and batch size.
 ${EMBED_BENCH_USAGE}
+${TRAIN_BENCH_USAGE}
 ${SEARCH_BENCH_USAGE}`;
 
 /** `pnpm bench <what>`: one file per benchmark, dispatched here. */
@@ -34,6 +36,22 @@ export async function bench(args: string[], log: (message: string) => void): Pro
       log,
     });
     console.log(values.json ? JSON.stringify(result) : formatEmbedBench(result));
+    return 0;
+  }
+  if (what === 'train') {
+    const { values } = parseArgs({
+      args: rest,
+      options: { models: { type: 'string' }, kinds: { type: 'string' }, batch: { type: 'string' }, steps: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' } },
+    });
+    const result = await benchTrain({
+      models: parseModelList(values.models ?? 'resnet-tiny@64,resnet18@64'),
+      kinds: parseKinds(values.kinds ?? 'siamese,supervised'),
+      batchSize: integerList(values.batch ?? '8', '--batch', 256)[0]!,
+      steps: integerList(values.steps ?? '3', '--steps', 1000)[0]!,
+      backend: values.backend,
+      log,
+    });
+    console.log(values.json ? JSON.stringify(result) : formatTrainBench(result));
     return 0;
   }
   if (what === 'search') {
