@@ -158,6 +158,26 @@ describe(`users, roles and keys (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () 
     await login('dr.ana', 'a-new-password-1');
   });
 
+  it('the only enabled admin cannot be demoted or disabled (409); with a second admin they can', async () => {
+    const usersNow = async () => (await (await call('GET', '/api/v1/users', { session: admin })).json()).users as { id: string; username: string; role: string; disabled: boolean }[];
+    const adminId = (await usersNow()).find((u) => u.username === 'admin')!.id;
+    for (const change of [{ role: 'clinician' }, { disabled: true }]) {
+      const refused = await call('PATCH', `/api/v1/users/${adminId}`, { session: admin, json: change });
+      expect(refused.status).toBe(409);
+      expect((await refused.json()).error).toBe('last_admin');
+    }
+    expect((await usersNow()).find((u) => u.id === adminId)).toMatchObject({ role: 'admin', disabled: false });
+    expect((await call('GET', '/api/v1/auth/session', { session: admin })).status).toBe(200);
+
+    const second = await call('POST', '/api/v1/users', { session: admin, json: { username: 'second.admin', password: 'second-admin-password', role: 'admin' } });
+    expect(second.status).toBe(201);
+    const secondId = ((await second.json()) as { id: string }).id;
+    const disabled = await call('PATCH', `/api/v1/users/${secondId}`, { session: admin, json: { disabled: true } });
+    expect(disabled.status).toBe(200);
+    // the second admin is disabled again, so the first is once more the last one
+    expect((await call('PATCH', `/api/v1/users/${adminId}`, { session: admin, json: { role: 'clinician' } })).status).toBe(409);
+  });
+
   it('API keys: shown once, work at once, revocation and expiry take effect at once', async () => {
     const { apiKey, secret } = await createKey('clinician', { expiresAt: new Date(Date.now() + 1500).toISOString() });
     expect(secret.startsWith(apiKey.prefix)).toBe(true);

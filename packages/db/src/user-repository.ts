@@ -30,6 +30,8 @@ const toUser = (row: UserRow): StoredUser => ({
   createdAt: new Date(row.created_at),
 });
 
+export type UserUpdateResult = { status: 'updated'; user: StoredUser } | { status: 'not-found' } | { status: 'last-admin' };
+
 export function userRepositoryFactory(db: SqlClient) {
   return {
     async create(user: { username: string; passwordHash: string; role: Role }): Promise<StoredUser | null> {
@@ -55,14 +57,23 @@ export function userRepositoryFactory(db: SqlClient) {
       const rows = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM users`);
       return Number(rows[0]?.n ?? 0);
     },
-    async update(id: string, changes: { passwordHash?: string; role?: Role; disabled?: boolean }): Promise<StoredUser | null> {
-      const rows = await db.query<UserRow>(
-        `UPDATE users SET password_hash = COALESCE($2, password_hash), role = COALESCE($3, role),
-                          disabled = COALESCE($4, disabled), updated_at = now()
-         WHERE id = $1 RETURNING *`,
-        [id, changes.passwordHash ?? null, changes.role ?? null, changes.disabled ?? null],
-      );
-      return rows[0] ? toUser(rows[0]) : null;
+    /**
+     * Applies the changes unless they would leave no enabled admin (demoting or disabling the last one):
+     * the enabled admins are locked first, so two admins demoting each other at once cannot both succeed.
+     */
+    async update(id: string, changes: { passwordHash?: string; role?: Role; disabled?: boolean }): Promise<UserUpdateResult> {
+      return db.transaction(async (tx) => {
+        const admins = await tx.query<{ id: string }>(`SELECT id FROM users WHERE role = 'admin' AND NOT disabled FOR UPDATE`);
+        const losesAdmin = (changes.role !== undefined && changes.role !== 'admin') || changes.disabled === true;
+        if (losesAdmin && admins.length === 1 && admins[0]!.id === id) return { status: 'last-admin' as const };
+        const rows = await tx.query<UserRow>(
+          `UPDATE users SET password_hash = COALESCE($2, password_hash), role = COALESCE($3, role),
+                            disabled = COALESCE($4, disabled), updated_at = now()
+           WHERE id = $1 RETURNING *`,
+          [id, changes.passwordHash ?? null, changes.role ?? null, changes.disabled ?? null],
+        );
+        return rows[0] ? { status: 'updated' as const, user: toUser(rows[0]) } : { status: 'not-found' as const };
+      });
     },
   };
 }

@@ -45,7 +45,7 @@ export async function benchmarkTraining(
   const steps = options.steps ?? 3;
   const { batchSize } = options;
   const model = options.kind === 'siamese' ? buildEmbeddingModel(spec) : buildClassifierModel(spec);
-  const trainableParameters = model.trainableWeights.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1), 0);
+  const trainableParameters = model.trainableWeights.reduce((sum, w) => sum + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
   try {
     let step: () => Promise<number>;
     let imagesPerStep: number;

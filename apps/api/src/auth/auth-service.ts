@@ -77,14 +77,17 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
     /** Changes a user; a new password, a role change or disabling ends the user's sessions. */
     async updateUser(id: string, changes: { password?: string | undefined; role?: Role | undefined; disabled?: boolean | undefined }): Promise<StoredUser> {
       if (changes.password !== undefined) checkPassword(changes.password);
-      const user = await db.users.update(id, {
+      const result = await db.users.update(id, {
         ...(changes.password !== undefined ? { passwordHash: await hashPassword(changes.password) } : {}),
         ...(changes.role !== undefined ? { role: changes.role } : {}),
         ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
       });
-      if (!user) throw new AppError(404, 'not_found', 'user not found');
+      if (result.status === 'not-found') throw new AppError(404, 'not_found', 'user not found');
+      if (result.status === 'last-admin') {
+        throw new AppError(409, 'last_admin', 'this is the only enabled admin: make another user admin before demoting or disabling this one');
+      }
       await db.sessions.deleteForUser(id);
-      return user;
+      return result.user;
     },
 
     /** A new key; the secret is returned once and only its digest is kept. */

@@ -45,7 +45,7 @@ export const userRoutes =
           summary: "Reset a user's password, change the role, or disable the user (ends their sessions)",
           params: IdParams,
           body: UpdateUserBody,
-          response: { 200: User, ...errorResponses(400, 401, 403, 404) },
+          response: { 200: User, ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
       async (request) => {
