@@ -5,7 +5,8 @@ import { createTestDatabase } from '@cbmir/db';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from './server.ts';
+import type { RunningServer } from './server.ts';
+import { issueTestApiKey, startTestServer } from './test-server.ts';
 
 // The real API in-process: real database (PGlite or PostgreSQL + pgvector, per vitest project), the real
 // ResNet-50 embedder, real HTTP. Only the demo images are synthetic.
@@ -18,30 +19,14 @@ let apiKey: string;
 
 beforeAll(async () => {
   target = await createTestDatabase();
-  server = await startServer({
-    PORT: '0',
-    HOST: '127.0.0.1',
+  server = await startTestServer({
     CBMIR_DATA_DIR: dataDir,
     CBMIR_DEMO_IMAGES: String(DEMO_IMAGES),
     CBMIR_DEMO_TRAIN_SECONDS: '0',
     CBMIR_MAX_UPLOAD_MB: '2',
-    LOG_LEVEL: 'warn',
-    CBMIR_ADMIN_PASSWORD: 'admin-password-for-tests',
     ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
   });
-  const login = await globalThis.fetch(`${server.url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: 'admin-password-for-tests' }),
-  });
-  const { csrfToken } = (await login.json()) as { csrfToken: string };
-  const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
-  const created = await globalThis.fetch(`${server.url}/api/v1/api-keys`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
-    body: JSON.stringify({ name: 'api integration test', role: 'clinician' }),
-  });
-  apiKey = ((await created.json()) as { secret: string }).secret;
+  apiKey = await issueTestApiKey(server.url, 'clinician');
 });
 
 afterAll(async () => {

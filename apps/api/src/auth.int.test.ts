@@ -5,10 +5,10 @@ import { PassThrough } from 'node:stream';
 import { createTestDatabase } from '@cbmir/db';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from './server.ts';
+import type { RunningServer } from './server.ts';
+import { startTestServer, TEST_ADMIN_PASSWORD } from './test-server.ts';
 
 // Users, roles, keys, CSRF, audit and abuse limits against the real server and database.
-const ADMIN_PASSWORD = 'admin-password-for-tests';
 const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-auth-'));
 const logs: string[] = [];
 let target: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -24,21 +24,18 @@ beforeAll(async () => {
   target = await createTestDatabase();
   const logDestination = new PassThrough();
   logDestination.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
-  server = await startServer(
+  server = await startTestServer(
     {
-      PORT: '0',
-      HOST: '127.0.0.1',
       CBMIR_DATA_DIR: dataDir,
       CBMIR_DEMO_IMAGES: '4',
       CBMIR_DEMO_TRAIN_SECONDS: '0',
-      CBMIR_ADMIN_PASSWORD: ADMIN_PASSWORD,
       CBMIR_SEARCH_RATE_LIMIT: '8',
       LOG_LEVEL: 'info',
       ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
     },
     { logDestination },
   );
-  admin = await login('admin', ADMIN_PASSWORD);
+  admin = await login('admin', TEST_ADMIN_PASSWORD);
 });
 
 afterAll(async () => {
@@ -228,7 +225,7 @@ describe(`users, roles and keys (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () 
 
   it('throttles failed sign-ins and rate-limits searches per key', async () => {
     for (let i = 0; i < 5; i++) await call('POST', '/api/v1/auth/login', { json: { username: 'admin', password: `guess-${i}` } });
-    const blocked = await call('POST', '/api/v1/auth/login', { json: { username: 'admin', password: ADMIN_PASSWORD } });
+    const blocked = await call('POST', '/api/v1/auth/login', { json: { username: 'admin', password: TEST_ADMIN_PASSWORD } });
     expect(blocked.status).toBe(429);
 
     const busy = await createKey('clinician');
@@ -251,6 +248,6 @@ describe(`users, roles and keys (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () 
     expect(text.length).toBeGreaterThan(0);
     expect(text).not.toMatch(/demo-patient-\d/);
     expect(text).not.toMatch(/demo-\d{4}\.jpg/);
-    expect(text).not.toContain(ADMIN_PASSWORD);
+    expect(text).not.toContain(TEST_ADMIN_PASSWORD);
   });
 });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { createTestDatabase } from '@cbmir/db';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from './server.ts';
+import type { RunningServer } from './server.ts';
+import { issueTestApiKey, startTestServer } from './test-server.ts';
 import { DEMO_MODEL_NAME } from './services/demo-model.ts';
 
 // A fresh start trains, registers and activates a small Siamese model on the synthetic demo images.
@@ -15,28 +16,13 @@ let key: string;
 
 beforeAll(async () => {
   target = await createTestDatabase();
-  server = await startServer({
-    PORT: '0',
-    HOST: '127.0.0.1',
+  server = await startTestServer({
     CBMIR_DATA_DIR: dataDir,
     CBMIR_DEMO_IMAGES: '20',
     CBMIR_DEMO_TRAIN_SECONDS: '15',
-    CBMIR_ADMIN_PASSWORD: 'admin-password-for-tests',
-    LOG_LEVEL: 'warn',
     ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
   });
-  const login = await fetch(`${server.url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: 'admin-password-for-tests' }),
-  });
-  const { csrfToken } = (await login.json()) as { csrfToken: string };
-  const created = await fetch(`${server.url}/api/v1/api-keys`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie: login.headers.getSetCookie()[0]!.split(';')[0]!, 'x-csrf-token': csrfToken },
-    body: JSON.stringify({ name: 'demo test', role: 'clinician' }),
-  });
-  key = ((await created.json()) as { secret: string }).secret;
+  key = await issueTestApiKey(server.url, 'clinician');
 }, 600_000);
 
 afterAll(async () => {

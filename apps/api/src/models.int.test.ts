@@ -5,7 +5,8 @@ import { createTestDatabase } from '@cbmir/db';
 import { createEmbedder } from '@cbmir/embedder';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from './server.ts';
+import type { RunningServer } from './server.ts';
+import { issueTestApiKey, startTestServer } from './test-server.ts';
 
 // Registering and activating a model version against the real server: re-indexing in the background,
 // the old version serving meanwhile, an atomic switch, and a resumed activation after a restart.
@@ -16,13 +17,9 @@ let server: RunningServer;
 let key: string;
 
 const env = () => ({
-  PORT: '0',
-  HOST: '127.0.0.1',
   CBMIR_DATA_DIR: dataDir,
   CBMIR_DEMO_IMAGES: '6',
   CBMIR_DEMO_TRAIN_SECONDS: '0',
-  CBMIR_ADMIN_PASSWORD: 'admin-password-for-tests',
-  LOG_LEVEL: 'warn',
   ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
 });
 
@@ -32,21 +29,6 @@ async function call(method: string, path: string, json?: unknown) {
     headers: { authorization: `Bearer ${key}`, ...(json !== undefined ? { 'content-type': 'application/json' } : {}) },
     ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
   });
-}
-
-async function adminKey(): Promise<string> {
-  const login = await fetch(`${server.url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: 'admin-password-for-tests' }),
-  });
-  const { csrfToken } = (await login.json()) as { csrfToken: string };
-  const created = await fetch(`${server.url}/api/v1/api-keys`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie: login.headers.getSetCookie()[0]!.split(';')[0]!, 'x-csrf-token': csrfToken },
-    body: JSON.stringify({ name: 'models test', role: 'admin' }),
-  });
-  return ((await created.json()) as { secret: string }).secret;
 }
 
 async function waitForState(id: string, state: string) {
@@ -64,8 +46,8 @@ beforeAll(async () => {
   const tiny = await createEmbedder({ architecture: 'resnet-tiny', inputSize: 64, embeddingDim: 16, seed: 7 });
   await tiny.save(modelDir, { name: 'tiny-test', trained: true, metrics: { validation: { map: 0.5 } } });
   tiny.dispose();
-  server = await startServer(env());
-  key = await adminKey();
+  server = await startTestServer(env());
+  key = await issueTestApiKey(server.url, 'admin');
 });
 
 afterAll(async () => {
@@ -124,7 +106,7 @@ describe(`model versions (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     );
     expect((await call('POST', `/api/v1/models/${untrained.model.id}/activate`)).status).toBe(202);
     await server.close(); // stops the indexing after its current batch; the request stays recorded
-    server = await startServer(env());
+    server = await startTestServer(env());
     const detail = await waitForState(untrained.model.id, 'active');
     expect(detail.activation).toMatchObject({ embedded: 6, total: 6 });
     expect((await (await call('GET', '/readyz')).json()).model.name).toBe('resnet50-untrained-seed42');

@@ -1,27 +1,19 @@
 // End to end: the real API, started in-process on a fresh data directory with synthetic demo images,
 // serving the built web app, driven in Chromium the way a clinician would use it.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startServer } from '@cbmir/api';
 import { createClient, type ImageRecord, type Readiness } from '@cbmir/contract';
 import { generateSyntheticFundus } from '@cbmir/imaging';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN, buildWebApp, collectPageErrors, launchBrowser, startE2eServer, type E2eServer } from './harness.ts';
 
-const WEB_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DEMO_IMAGES = 12;
-const ADMIN = { username: 'admin', password: 'e2e-admin-password' };
 const SCREENSHOT = process.env.CBMIR_SCREENSHOT ?? '/tmp/cbmir-search.png';
 /** A grade badge reads "DR grade 2 Moderate", or "DR grade unknown" for an ungraded case. */
 const GRADE_TEXT = /^DR grade (?:[0-4] (No DR|Mild|Moderate|Severe|Proliferative)|(unknown))$/;
 
-let server: { url: string; close(): Promise<void> };
-let dataDir: string;
+let server: E2eServer;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -30,55 +22,27 @@ let queryImagePath: string;
 let textFilePath: string;
 const pageErrors: string[] = [];
 
-/** The server serves apps/web/dist, so test what the source says now, not a stale build. */
-function buildWebApp(): void {
-  if (process.env.CBMIR_E2E_SKIP_BUILD === '1' && existsSync(path.join(WEB_ROOT, 'dist/index.html'))) return;
-  const viteBin = path.join(
-    path.dirname(createRequire(path.join(WEB_ROOT, 'package.json')).resolve('vite/package.json')),
-    'bin/vite.js',
-  );
-  execFileSync(process.execPath, [viteBin, 'build', '--logLevel', 'warn'], { cwd: WEB_ROOT, stdio: 'pipe' });
-}
-
 beforeAll(async () => {
-  buildWebApp();
-  dataDir = await mkdtemp(path.join(tmpdir(), 'cbmir-e2e-'));
-  server = await startServer({
-    PORT: '0',
-    CBMIR_DATA_DIR: dataDir,
-    CBMIR_DEMO_IMAGES: String(DEMO_IMAGES),
-    // A short training keeps the test quick and still serves a trained model, as a fresh start does.
-    CBMIR_DEMO_TRAIN_SECONDS: '20',
-    CBMIR_ADMIN_PASSWORD: ADMIN.password,
-    LOG_LEVEL: 'warn',
-  });
+  await buildWebApp();
+  // A short training keeps the test quick and still serves a trained model, as a fresh start does.
+  server = await startE2eServer({ demoImages: DEMO_IMAGES, trainSeconds: 20 });
   readiness = await createClient({ baseUrl: server.url }).readiness();
 
-  queryImagePath = path.join(dataDir, 'query-fundus.jpg');
+  queryImagePath = path.join(server.dataDir, 'query-fundus.jpg');
   await writeFile(queryImagePath, await generateSyntheticFundus({ seed: 4242, grade: 2 }));
-  textFilePath = path.join(dataDir, 'referral-letter.txt');
+  textFilePath = path.join(server.dataDir, 'referral-letter.txt');
   await writeFile(textFilePath, 'Referral: please review right fundus photograph.\n');
 
-  browser = await chromium.launch({
-    executablePath: process.env.CBMIR_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => {
-    // Chromium logs every 4xx response as a console error; the tests provoke some on purpose.
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-      pageErrors.push(message.text());
-    }
-  });
+  collectPageErrors(page, pageErrors);
 }, 600_000);
 
 afterAll(async () => {
   await context?.close();
   await browser?.close();
   await server?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 /** Distances as the server sent them, from each card's data attribute, in rank order. */

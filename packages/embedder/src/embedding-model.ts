@@ -5,6 +5,7 @@ import { loadModelDir, saveModelDir } from './model-files.ts';
 import { resolveEmbedderSpec, type EmbedderSpec } from './model-spec.ts';
 import { buildResNet } from './resnet.ts';
 import { SeededInitializers } from './seeded-initializers.ts';
+import { GRADE_CLASSES, SUPERVISED_LAYERS } from './supervised-model.ts';
 
 /** What serving needs from an embedder, whichever engine computes it (TF.js or ONNX Runtime). */
 export interface InferenceEmbedder {
@@ -24,6 +25,12 @@ export interface Embedder extends InferenceEmbedder {
   readonly backend: BackendName;
   /** The underlying TF.js model (image -> embedding); training updates it in place. */
   readonly model: tf.LayersModel;
+  /**
+   * The whole saved network, for reading other layers (cbmir eval --layers). The same as `model`, except
+   * for the supervised baseline: its network ends in the 5-way softmax and `model` stops at the layer
+   * before it (spec.embeddingDim wide), which is what it embeds and serves.
+   */
+  readonly network: tf.LayersModel;
   /** Writes model.json, weights.bin and metadata.json (spec + `info`) to `dir`; see loadEmbedder. */
   save(dir: string, info?: Record<string, unknown>): Promise<void>;
 }
@@ -57,21 +64,51 @@ export async function createEmbedder(spec?: Partial<EmbedderSpec>, options?: Emb
   return new LayersEmbedder(buildEmbeddingModel(resolved), resolved, name, options?.batchSize);
 }
 
-/** Restores an embedder written by Embedder.save. */
+/**
+ * Restores an embedder written by Embedder.save, or a supervised baseline written by `cbmir train --model
+ * supervised` (its second-to-last layer becomes the embedding, as the paper's best CNN layer).
+ */
 export async function loadEmbedder(dir: string, options?: EmbedOptions): Promise<Embedder> {
   const { name } = await initBackend();
-  const { model, metadata } = await loadModelDir(dir);
+  const { model: network, metadata } = await loadModelDir(dir);
   const { spec } = metadata;
-  const [, height, width, channels] = model.inputs[0]?.shape ?? [];
-  const outDim = model.outputs[0]?.shape[1];
-  if (height !== spec.inputSize || width !== spec.inputSize || channels !== 3 || outDim !== spec.embeddingDim) {
-    model.dispose();
+  const [, height, width, channels] = network.inputs[0]?.shape ?? [];
+  const model = embeddingPart(network, spec.embeddingDim);
+  if (height !== spec.inputSize || width !== spec.inputSize || channels !== 3 || !model) {
+    network.dispose();
     throw new Error(
-      `Model in ${dir} takes [${height}, ${width}, ${channels}] -> ${outDim}, ` +
+      `Model in ${dir} takes [${height}, ${width}, ${channels}] -> ${network.outputs[0]?.shape[1]}, ` +
         `but its metadata says ${spec.inputSize} px -> ${spec.embeddingDim}`,
     );
   }
-  return new LayersEmbedder(model, spec, name, options?.batchSize);
+  return new LayersEmbedder(model, spec, name, options?.batchSize, network);
+}
+
+/** The network itself when its output is the embedding; the classifier's embedding layer when it is the baseline. */
+function embeddingPart(network: tf.LayersModel, embeddingDim: number): tf.LayersModel | null {
+  const outputWidth = network.outputs[0]?.shape[1];
+  if (outputWidth === embeddingDim && network.outputs[0]?.shape.length === 2) return network;
+  const isClassifier = outputWidth === GRADE_CLASSES && network.layers.at(-1)?.name === SUPERVISED_LAYERS.softmax;
+  const hidden = isClassifier ? network.layers.find((layer) => layer.name === SUPERVISED_LAYERS.penultimate) : undefined;
+  const hiddenOutput = hidden?.output as tf.SymbolicTensor | undefined;
+  if (!hiddenOutput || hiddenOutput.shape[1] !== embeddingDim) return null;
+  return tf.model({ inputs: network.inputs, outputs: hiddenOutput, name: 'baseline_embedding' });
+}
+
+/**
+ * An embedder that reads `output` (a tensor of base.network, e.g. an inner layer, pooled) instead of base's
+ * embedding: a truncated graph sharing base's weights. Disposing it disposes base.
+ */
+export function embedderForOutput(base: Embedder, output: tf.SymbolicTensor, name: string): Embedder {
+  const width = output.shape[1];
+  if (output.shape.length !== 2 || typeof width !== 'number') throw new Error(`${name}: expected a [batch, width] output, got [${output.shape.join(', ')}]`);
+  const model = tf.model({ inputs: base.network.inputs, outputs: output, name });
+  const view = new LayersEmbedder(model, { ...base.spec, embeddingDim: width }, base.backend, DEFAULT_EMBED_BATCH_SIZE, base.network, () => base.dispose());
+  return Object.assign(view, {
+    save: async () => {
+      throw new Error('a view of one layer is not saved; save the model itself');
+    },
+  });
 }
 
 class LayersEmbedder implements Embedder {
@@ -86,6 +123,9 @@ class LayersEmbedder implements Embedder {
     readonly spec: EmbedderSpec,
     readonly backend: BackendName,
     private readonly defaultBatchSize = DEFAULT_EMBED_BATCH_SIZE,
+    readonly network: tf.LayersModel = model,
+    /** frees the weights: the network owns every layer, a truncated `model` shares them */
+    private readonly release: () => void = () => network.dispose(),
   ) {
     assertBatchSize(defaultBatchSize);
   }
@@ -117,13 +157,13 @@ class LayersEmbedder implements Embedder {
 
   async save(dir: string, info?: Record<string, unknown>): Promise<void> {
     this.assertUsable();
-    await saveModelDir(dir, this.model, this.spec, info);
+    await saveModelDir(dir, this.network, this.spec, info);
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.model.dispose();
+    this.release();
   }
 
   private assertUsable(): void {

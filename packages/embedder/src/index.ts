@@ -19,6 +19,7 @@ export {
   DEFAULT_EMBED_BATCH_SIZE,
   buildEmbeddingModel,
   createEmbedder,
+  embedderForOutput,
   loadEmbedder,
   type EmbedOptions,
   type Embedder,

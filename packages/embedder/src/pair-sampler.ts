@@ -1,4 +1,4 @@
-import { SeededRandom } from './seeded-random.ts';
+import { createRandom } from '@cbmir/seeded-random';
 
 /** An image the sampler may pair: its grade and, when known, the patient it belongs to. */
 export interface PairItem {
@@ -61,7 +61,7 @@ export function createPairSampler(items: readonly PairItem[], options: PairSampl
     throw new Error(`positiveFraction must be in [0, 1], got ${positiveFraction}`);
   }
   const balanceLabels = options.balanceLabels ?? true;
-  const random = new SeededRandom(options.seed ?? 1);
+  const random = createRandom(options.seed ?? 1);
 
   const groups = groupByLabel(items);
   const all = groups.flatMap((g) => g.items.map((entry) => ({ entry, group: g })));

@@ -1,4 +1,4 @@
-import { SeededRandom } from './seeded-random.ts';
+import { createRandom } from '@cbmir/seeded-random';
 
 /**
  * Splits items into training and validation by patient, never across one: both eyes of a patient land
@@ -20,7 +20,7 @@ export function splitByPatient<T extends { patientId: string; grade: number }>(
     const grade = Math.max(...own.map((i) => i.grade));
     byGrade.set(grade, [...(byGrade.get(grade) ?? []), patient]);
   }
-  const random = new SeededRandom(seed);
+  const random = createRandom(seed);
   const validationPatients = new Set<string>();
   for (const grade of [...byGrade.keys()].sort()) {
     const group = random.shuffle([...byGrade.get(grade)!].sort());

@@ -1,6 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './backend.ts';
+import { loadEmbedder } from './embedding-model.ts';
+import { saveModelDir } from './model-files.ts';
 import { resolveEmbedderSpec } from './model-spec.ts';
 import { buildClassifierModel, createSupervisedTrainer, SUPERVISED_LAYERS } from './supervised-model.ts';
 
@@ -54,4 +59,37 @@ describe('supervised baseline', () => {
     trainer.dispose();
     model.dispose();
   }, 180_000);
+});
+
+describe('a saved supervised baseline', () => {
+  it('loads as an embedder of its second-to-last layer, with the whole classifier kept for other layers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cbmir-supervised-'));
+    try {
+      const classifier = buildClassifierModel(spec);
+      await saveModelDir(dir, classifier, spec, { kind: 'supervised' });
+      const { images } = batch(3, 9);
+      const expected = tf.tidy(() => {
+        const hidden = tf.model({ inputs: classifier.inputs, outputs: classifier.getLayer(SUPERVISED_LAYERS.penultimate).output });
+        return hidden.predict(tf.tensor4d(Float32Array.from(images.flatMap((image) => [...image])), [3, 16, 16, 3])) as tf.Tensor;
+      });
+      const expectedRows = (await expected.array()) as number[][];
+      expected.dispose();
+      classifier.dispose();
+
+      const embedder = await loadEmbedder(dir);
+      expect(embedder.spec.embeddingDim).toBe(8);
+      expect(embedder.network.outputs[0]!.shape).toEqual([null, 5]);
+      const embeddings = await embedder.embed(images);
+      embeddings.forEach((embedding, i) => expect(Array.from(embedding).map((v, j) => v - expectedRows[i]![j]!).every((d) => Math.abs(d) < 1e-5)).toBe(true));
+
+      // saving it again keeps the classifier, so a reload still has the softmax
+      await embedder.save(join(dir, 'again'), { kind: 'supervised' });
+      embedder.dispose();
+      const reloaded = await loadEmbedder(join(dir, 'again'));
+      expect(reloaded.network.layers.at(-1)!.name).toBe(SUPERVISED_LAYERS.softmax);
+      reloaded.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -5,12 +5,12 @@ import { createEmbedder } from './embedding-model.ts';
 import type { PairItem } from './pair-sampler.ts';
 import { createSiameseTrainer } from './train-step.ts';
 import { trainSiamese } from './training-loop.ts';
-import { SeededRandom } from './seeded-random.ts';
+import { createRandom, type Random } from '@cbmir/seeded-random';
 
 const SIZE = 32;
 
 /** Two classes that differ only in orientation: horizontal vs vertical stripes, random frequency, phase and noise. */
-function stripes(label: number, random: SeededRandom): Float32Array {
+function stripes(label: number, random: Random): Float32Array {
   const image = new Float32Array(SIZE * SIZE * 3);
   const frequency = (2 + random.next() * 2) * ((2 * Math.PI) / SIZE);
   const phase = random.next() * 2 * Math.PI;
@@ -43,7 +43,7 @@ describe('Siamese training', () => {
   });
 
   it('learns to separate two synthetic classes on wasm: the loss falls and same-class distances shrink', { timeout: 180_000 }, async () => {
-    const random = new SeededRandom(11);
+    const random = createRandom(11);
     const items: PairItem[] = [];
     const images = new Map<string, Float32Array>();
     for (let i = 0; i < 24; i++) {

@@ -6,7 +6,7 @@ import { buildEmbeddingModel } from './embedding-model.ts';
 import { loadModelDir, MODEL_FILE_NAMES, saveModelDir } from './model-files.ts';
 import type { EmbedderSpec } from './model-spec.ts';
 import { createPairSampler, type Pair } from './pair-sampler.ts';
-import { SeededRandom } from './seeded-random.ts';
+import { createRandom } from '@cbmir/seeded-random';
 import { buildClassifierModel, createSupervisedTrainer } from './supervised-model.ts';
 import { createSiameseTrainer } from './train-step.ts';
 
@@ -177,7 +177,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
     while (state.epoch < options.epochs) {
       const epoch = state.epoch + 1;
       // Each epoch draws from its own seeded stream, so a resumed run does not replay earlier pairs.
-      const random = new SeededRandom(options.seed * 1000 + epoch);
+      const random = createRandom(options.seed * 1000 + epoch);
       const sampler = siameseTrainer
         ? createPairSampler(options.items.map((i) => ({ id: i.id, label: i.grade, patientId: i.patientId })), {
             seed: options.seed * 1000 + epoch,

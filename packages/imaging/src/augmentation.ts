@@ -1,4 +1,4 @@
-import { createRandom, mixSeed, type Random } from './seeded-random.ts';
+import { createRandom, mixSeed, type Random } from '@cbmir/seeded-random';
 
 /** The paper's augmentations, applied to a preprocessed image (HWC RGB floats, neutral grey = 0). */
 export interface AugmentationOptions {
@@ -84,7 +84,7 @@ export function applyAugmentation(image: Float32Array, size: number, draw: Augme
 
 /** A reproducible augmentation of one image: the same (seed, image index, epoch) always gives the same result. */
 export function augmentPreprocessed(image: Float32Array, size: number, seed: number, options: AugmentationOptions = DEFAULT_AUGMENTATION): Float32Array {
-  return applyAugmentation(image, size, drawAugmentation(createRandom(mixSeed(seed)), size, options));
+  return applyAugmentation(image, size, drawAugmentation(createRandom(mixSeed(mixSeed(seed))), size, options));
 }
 
 function gaussianBlur(image: Float32Array, size: number, sigma: number): Float32Array {

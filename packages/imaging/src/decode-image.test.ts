@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeImage, DEFAULT_IMAGE_LIMITS } from './decode-image.ts';
 import { ImageValidationError, type ImageErrorCode } from './image-error.ts';
 import { DEFAULT_IMAGE_LIMITS as LIMITS } from './image-limits.ts';
-import { createRandom } from './seeded-random.ts';
+import { createRandom } from '@cbmir/seeded-random';
 import { noiseImage, pngHeaderOnly } from './test-fixtures.ts';
 
 async function expectRejected(bytes: Uint8Array, code: ImageErrorCode, limits = LIMITS): Promise<ImageValidationError> {

@@ -15,7 +15,6 @@ export {
   type PreprocessedImage,
 } from './fundus-preprocess.ts';
 export type { RawRgbImage } from './raw-image.ts';
-export { createRandom, mixSeed, type Random } from './seeded-random.ts';
 export {
   DEFAULT_SYNTHETIC_SIZE,
   generateSyntheticFundus,

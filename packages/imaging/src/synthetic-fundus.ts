@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { RgbCanvas, strokeSegment, type Rgb } from './rgb-canvas.ts';
-import { createRandom, mixSeed, type Random } from './seeded-random.ts';
+import { createRandom, mixSeed, type Random } from '@cbmir/seeded-random';
 import { lesionsForGrade, type Lesion } from './synthetic-lesions.ts';
 import { createRetinaLayout, type RetinaLayout } from './synthetic-retina-layout.ts';
 import { growRetinalVessels } from './synthetic-vessels.ts';
@@ -50,7 +50,7 @@ export function syntheticFundusGeometry(options: SyntheticFundusOptions): Synthe
     throw new RangeError(`Synthetic fundus grade must be 0-4, got ${options.grade}`);
   }
   const radius = DISC_RADIUS_FRACTION * Math.min(width, height);
-  const rng = createRandom(mixSeed(options.seed, 0x9e0));
+  const rng = createRandom(mixSeed(mixSeed(options.seed, 0x9e0)));
   const cx = width / 2 + (rng.next() - 0.5) * 0.5 * (width - 2 * radius);
   const cy = height / 2 + (rng.next() - 0.5) * 0.5 * (height - 2 * radius);
   return { width, height, cx, cy, radius };
@@ -73,7 +73,7 @@ export async function generateSyntheticFundus(options: SyntheticFundusOptions): 
   const sx = paintWidth / geometry.width;
   const sy = paintHeight / geometry.height;
 
-  const anatomy = createRandom(mixSeed(options.seed, 0));
+  const anatomy = createRandom(mixSeed(mixSeed(options.seed, 0)));
   const layout = createRetinaLayout(anatomy, geometry.cx * sx, geometry.cy * sy, geometry.radius * (sx + sy) / 2);
   const canvas = new RgbCanvas(paintWidth, paintHeight);
   paintRetina(canvas, layout, anatomy);

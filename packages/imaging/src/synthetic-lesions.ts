@@ -1,4 +1,4 @@
-import { createRandom, mixSeed, type Random } from './seeded-random.ts';
+import { createRandom, mixSeed, type Random } from '@cbmir/seeded-random';
 import { randomRetinaPoint, type RetinaLayout } from './synthetic-retina-layout.ts';
 import { growVessel, type VesselSegment } from './synthetic-vessels.ts';
 
@@ -19,7 +19,7 @@ export type Lesion =
 export function lesionsForGrade(seed: number, grade: number, layout: RetinaLayout): Lesion[] {
   const lesions: Lesion[] = [];
   for (let level = 1; level <= grade; level++) {
-    addLevel(level, createRandom(mixSeed(seed, 0x1e5, level)), layout, lesions);
+    addLevel(level, createRandom(mixSeed(mixSeed(seed, 0x1e5, level))), layout, lesions);
   }
   return lesions;
 }

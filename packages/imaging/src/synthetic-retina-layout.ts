@@ -1,4 +1,4 @@
-import type { Random } from './seeded-random.ts';
+import type { Random } from '@cbmir/seeded-random';
 
 /** Where the anatomy of a synthetic retina sits, in canvas pixels. */
 export interface RetinaLayout {

@@ -1,6 +1,6 @@
 import type { VectorMatrix } from './exact-knn.ts';
 import { pcaProject } from './pca.ts';
-import { seededRandom } from './seeded-random.ts';
+import { createRandom } from '@cbmir/seeded-random';
 import { tsneProject, type TsneOptions } from './tsne.ts';
 
 export interface MapPoint {
@@ -47,7 +47,7 @@ export function embeddingMap(vectors: VectorMatrix, grades: ArrayLike<number>, o
 export function stratifiedSample(grades: ArrayLike<number>, maxPoints: number, seed: number): number[] {
   const all = Array.from({ length: grades.length }, (_, i) => i);
   if (grades.length <= maxPoints) return all;
-  const random = seededRandom(seed);
+  const random = createRandom(seed).next;
   const byGrade = new Map<number, number[]>();
   for (const i of all) {
     const members = byGrade.get(grades[i]!);

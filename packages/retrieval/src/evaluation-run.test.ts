@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chanceRanking } from './chance-levels.ts';
 import { vectorMatrix } from './exact-knn.ts';
 import { runEvaluation, type LabelledItem } from './evaluation-run.ts';
-import { seededRandom } from './seeded-random.ts';
+import { createRandom } from '@cbmir/seeded-random';
 
 const item = (key: string, grade: number, patient: string | null): LabelledItem => ({ key, grade, patient });
 
@@ -18,7 +18,7 @@ describe('chance levels', () => {
   });
 
   it('agree with what random embeddings score', () => {
-    const random = seededRandom(3);
+    const random = createRandom(3).next;
     const items = Array.from({ length: 600 }, (_, i) => item(`img${i}`, random() < 0.7 ? 0 : random() < 0.5 ? 2 : 4, `p${i}`));
     const vectors = vectorMatrix(items.map(() => Array.from({ length: 8 }, () => random())));
     const result = runEvaluation({ items, vectors });
@@ -75,7 +75,7 @@ describe('evaluation runs', () => {
   });
 
   it('score a degenerate embedding (every vector the same) exactly at chance', () => {
-    const random = seededRandom(5);
+    const random = createRandom(5).next;
     const items = Array.from({ length: 40 }, (_, i) => item(`img${i}`, random() < 0.6 ? 0 : Math.floor(random() * 5), `p${i >> 1}`));
     const result = runEvaluation({ items, vectors: vectorMatrix(items.map(() => [1, 2, 3])) });
     for (const key of ['map', 'mrr', 'precisionAt1', 'precisionAt10', 'recallAt10', 'macroMap'] as const) {
@@ -99,7 +99,7 @@ describe('evaluation runs', () => {
 describe('exact distances', () => {
   it('are the same whether computed four queries at a time or one by one', async () => {
     const { squaredDistances } = await import('./exact-knn.ts');
-    const random = seededRandom(11);
+    const random = createRandom(11).next;
     const set = vectorMatrix(Array.from({ length: 7 }, () => Array.from({ length: 5 }, () => random())));
     const all = new Float64Array(7 * 7);
     squaredDistances(set, set, 0, 7, all);

@@ -8,7 +8,7 @@ import { confusionMatrix, quadraticWeightedKappa } from './quadratic-kappa.ts';
 import type { Ranking } from './ranking.ts';
 import { recallAtK } from './recall-at-k.ts';
 import { reciprocalRank } from './reciprocal-rank.ts';
-import { seededRandom } from './seeded-random.ts';
+import { createRandom } from '@cbmir/seeded-random';
 
 export const GRADES = [0, 1, 2, 3, 4] as const;
 export const PRECISION_KS = [1, 5, 10] as const;
@@ -132,7 +132,7 @@ export function runEvaluation(queries: EvaluationSet, options: EvaluationOptions
   const curveSum = GRADES.map(() => new Float64Array(RECALL_LEVELS.length));
   const curveCount = GRADES.map(() => 0);
 
-  const random = seededRandom(options.seed ?? 42);
+  const random = createRandom(options.seed ?? 42).next;
   const chanceOf = chanceRankingCache();
   const stamp = new Int32Array(n).fill(-1);
   const candidates = new Uint32Array(n);

@@ -33,4 +33,3 @@ export { describeProtocol, formatEvaluation, formatLayerTable, METRIC_ROWS } fro
 export { prCurveSvg } from './pr-curve-svg.ts';
 export { embeddingMapSvg } from './embedding-map-svg.ts';
 export { renderReportHtml } from './report-html.ts';
-export { seededRandom } from './seeded-random.ts';

@@ -5,10 +5,10 @@ import { vectorMatrix } from './exact-knn.ts';
 import type { EvaluationReport } from './evaluation-report.ts';
 import { runEvaluation } from './evaluation-run.ts';
 import { renderReportHtml } from './report-html.ts';
-import { seededRandom } from './seeded-random.ts';
+import { createRandom } from '@cbmir/seeded-random';
 import { formatEvaluation, formatLayerTable } from './text-report.ts';
 
-const random = seededRandom(9);
+const random = createRandom(9).next;
 const items = Array.from({ length: 60 }, (_, i) => ({ key: `k${i}`, grade: i % 5, patient: `p${i >> 1}` }));
 const vectors = vectorMatrix(items.map((item) => Array.from({ length: 60 }, (_, d) => (d === item.grade ? 3 : 0) + random())));
 

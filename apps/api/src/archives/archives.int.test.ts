@@ -6,13 +6,13 @@ import { createTestDatabase } from '@cbmir/db';
 import { generateSyntheticFundus, type FundusGrade } from '@cbmir/imaging';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../server.ts';
+import type { RunningServer } from '../server.ts';
+import { issueTestApiKey, startTestServer } from '../test-server.ts';
 import { buildTar, buildZip, type ArchiveFileSpec } from './archive-builder.ts';
 
 // Archive upload against the real server and database: every label layout, every hostile archive we know
 // of, near-duplicates, re-uploads, job listing, cancel and the event stream. Archives are built here from
 // synthetic fundus images; limits are set low so bombs stay small.
-const ADMIN_PASSWORD = 'admin-password-for-tests';
 const MB = 1024 * 1024;
 const root = mkdtempSync(join(tmpdir(), 'cbmir-archives-'));
 const dataDir = join(root, 'data');
@@ -23,13 +23,10 @@ let clinicianKey: string;
 
 beforeAll(async () => {
   target = await createTestDatabase();
-  server = await startServer({
-    PORT: '0',
-    HOST: '127.0.0.1',
+  server = await startTestServer({
     CBMIR_DATA_DIR: dataDir,
     CBMIR_DEMO_IMAGES: '0',
     CBMIR_DEMO_TRAIN_SECONDS: '0',
-    CBMIR_ADMIN_PASSWORD: ADMIN_PASSWORD,
     CBMIR_ARCHIVE_MAX_UPLOAD_MB: '4',
     CBMIR_ARCHIVE_MAX_ENTRIES: '40',
     CBMIR_ARCHIVE_MAX_TOTAL_MB: '40',
@@ -37,26 +34,10 @@ beforeAll(async () => {
     CBMIR_ARCHIVE_MAX_RATIO: '50',
     CBMIR_INGEST_BATCH_SIZE: '4',
     CBMIR_NEAR_DUPLICATE_DISTANCE: '5',
-    LOG_LEVEL: 'warn',
     ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
   });
-  const login = await fetch(url('/api/v1/auth/login'), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-  });
-  const { csrfToken } = (await login.json()) as { csrfToken: string };
-  const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
-  const key = async (role: string) => {
-    const created = await fetch(url('/api/v1/api-keys'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
-      body: JSON.stringify({ name: `archives test ${role}`, role }),
-    });
-    return ((await created.json()) as { secret: string }).secret;
-  };
-  adminKey = await key('admin');
-  clinicianKey = await key('clinician');
+  adminKey = await issueTestApiKey(server.url, 'admin');
+  clinicianKey = await issueTestApiKey(server.url, 'clinician');
 });
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Embedder } from '@cbmir/embedder';
+import { embedderForOutput, type Embedder } from '@cbmir/embedder';
 
 /**
  * The layers a distinct representation can be read from, in graph order: every layer but the input,
@@ -50,8 +50,7 @@ export function layerWidth(layer: tf.layers.Layer): number {
 
 /**
  * An embedder that reads `layer` of `base` instead of its output: a truncated graph sharing base's weights,
- * with conv feature maps ([h, w, c]) global-average-pooled to c values. Disposing it disposes base: the
- * truncated graph's layers are base's own, so they must not be freed twice.
+ * with conv feature maps ([h, w, c]) global-average-pooled to c values. Disposing it disposes base.
  */
 export function layerEmbedder(base: Embedder, layer: tf.layers.Layer): Embedder {
   const output = layer.output as tf.SymbolicTensor;
@@ -59,38 +58,5 @@ export function layerEmbedder(base: Embedder, layer: tf.layers.Layer): Embedder 
   if (rank !== 2 && rank !== 4) throw new Error(`layer ${layer.name} outputs rank ${rank}; expected a vector or a conv feature map`);
   const pooled =
     rank === 4 ? (tf.layers.globalAveragePooling2d({ name: `eval_pool_${layer.name}` }).apply(output) as tf.SymbolicTensor) : output;
-  const model = tf.model({ inputs: base.model.inputs, outputs: pooled, name: `eval_${layer.name}` });
-  const width = layerWidth(layer);
-  const spec = { ...base.spec, embeddingDim: width };
-  const pixels = spec.inputSize * spec.inputSize * 3;
-  return {
-    spec,
-    backend: base.backend,
-    engine: base.engine,
-    model,
-    async embed(images, options) {
-      const batchSize = options?.batchSize ?? 16;
-      const out: Float32Array[] = [];
-      for (let start = 0; start < images.length; start += batchSize) {
-        const batch = images.slice(start, start + batchSize);
-        const input = new Float32Array(batch.length * pixels);
-        batch.forEach((image, j) => {
-          if (image.length !== pixels) throw new Error(`image ${start + j} has ${image.length} values, expected ${pixels}`);
-          input.set(image, j * pixels);
-        });
-        const result = tf.tidy(() => model.predict(tf.tensor4d(input, [batch.length, spec.inputSize, spec.inputSize, 3])) as tf.Tensor);
-        try {
-          const values = (await result.data()) as Float32Array;
-          for (let j = 0; j < batch.length; j++) out.push(values.slice(j * width, (j + 1) * width));
-        } finally {
-          result.dispose();
-        }
-      }
-      return out;
-    },
-    async save() {
-      throw new Error('a layer view of a model is not saved; save the model itself');
-    },
-    dispose: () => base.dispose(),
-  };
+  return embedderForOutput(base, pooled, `eval_${layer.name}`);
 }

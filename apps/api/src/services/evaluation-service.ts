@@ -257,7 +257,7 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
     async listLayers(model: ModelRef): Promise<{ position: number; name: string; type: string; width: number | null }[]> {
       const { embedder } = await loadNetwork(model);
       try {
-        const layers = representationLayers(embedder.model);
+        const layers = representationLayers(embedder.network);
         return layers.map((layer, i) => {
           let width: number | null = null;
           try {
@@ -279,7 +279,7 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
       let layer: string | null = null;
       try {
         if (layerSpec !== null) {
-          const found = resolveLayer(embedder.model, layerSpec);
+          const found = resolveLayer(embedder.network, layerSpec);
           const isOutput = embedder.model.outputs[0] === found.output;
           if (!isOutput) {
             embedder = layerEmbedder(embedder, found);

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, type RunningServer } from '@cbmir/api';
+import type { RunningServer } from '@cbmir/api';
+import { issueTestApiKey, startTestServer, TEST_ADMIN_PASSWORD } from '@cbmir/api/test-server';
 import { createTestDatabase } from '@cbmir/db';
 import { contentHash, generateSyntheticFundus, type FundusGrade } from '@cbmir/imaging';
 import { dataFingerprint } from '@cbmir/retrieval';
@@ -24,7 +25,7 @@ const env = () => ({
   ...process.env,
   CBMIR_DATA_DIR: dataDir,
   CBMIR_DEMO_IMAGES: '0',
-  CBMIR_ADMIN_PASSWORD: 'admin-password-for-tests',
+  CBMIR_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
   LOG_LEVEL: 'warn',
   DATABASE_URL: target.databaseUrl ?? '',
 });
@@ -108,6 +109,31 @@ describe(`cbmir eval (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     expect(run.stdout).toMatch(new RegExp(`^MAP\\s+${report.result.overall.map.toFixed(4)}\\s`, 'm'));
   });
 
+  it('reproduces Table 1: a supervised baseline trained by cbmir train, its three layers beside a Siamese model', async () => {
+    const trained: Record<string, string> = {};
+    for (const kind of ['supervised', 'siamese']) {
+      trained[kind] = join(work, `trained-${kind}`);
+      // 20 images: after the patient split each grade keeps one training patient, so only "different" pairs exist
+      const run = await cbmir(['train', '--model', kind, '--data', images, '--labels', labels, '--out', trained[kind]!, '--arch', 'resnet-tiny',
+        '--image-size', '32', '--embedding-dim', '8', '--epochs', '1', '--steps-per-epoch', '2', '--batch', '4', '--validation-fraction', '0.3',
+        ...(kind === 'siamese' ? ['--positive-fraction', '0'] : [])]);
+      expect(run.code, run.stderr).toBe(0);
+    }
+    const sup = trained.supervised!;
+    const run = await cbmir(['eval', '--data', images, '--labels', labels, '--no-store', '--json', '--map-points', '0',
+      '--layers', `${sup}:third-last,${sup}:second-last,${sup}:softmax,${trained.siamese}:output`]);
+    expect(run.code, run.stderr).toBe(0);
+    const { runs } = JSON.parse(run.stdout) as { runs: { source: { modelName: string; layer: string | null; dimensions: number }; result: { overall: { map: number } } }[] };
+    expect(runs.map((r) => [r.source.modelName, r.source.layer, r.source.dimensions])).toEqual([
+      ['trained-supervised', 'avg_pool', 64],
+      // the baseline's embedding is its second-to-last layer: what it serves when registered
+      ['trained-supervised', null, 8],
+      ['trained-supervised', 'grade_softmax', 5],
+      ['trained-siamese', null, 8],
+    ]);
+    for (const r of runs) expect(r.result.overall.map).toBeGreaterThan(0);
+  });
+
   it('uses the version’s stored embeddings for images already in the database', async () => {
     expect((await cbmir(['models', 'activate', 'resnet-tiny-32px-8d-untrained-seed42'])).code).toBe(0);
     const ingest = await cbmir(['ingest', images, '--labels', labels]);
@@ -129,19 +155,8 @@ describe(`cbmir eval (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   });
 
   it('serves the stored evaluations of the model version, newest first, paginated', async () => {
-    server = await startServer({ ...env(), PORT: '0', HOST: '127.0.0.1' });
-    const login = await fetch(`${server.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: 'admin-password-for-tests' }),
-    });
-    const { csrfToken } = (await login.json()) as { csrfToken: string };
-    const created = await fetch(`${server.url}/api/v1/api-keys`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: login.headers.getSetCookie()[0]!.split(';')[0]!, 'x-csrf-token': csrfToken },
-      body: JSON.stringify({ name: 'eval test', role: 'clinician' }),
-    });
-    const key = ((await created.json()) as { secret: string }).secret;
+    server = await startTestServer(env());
+    const key = await issueTestApiKey(server.url, 'clinician');
     const get = (path: string, auth = true) => fetch(`${server!.url}${path}`, { headers: auth ? { authorization: `Bearer ${key}` } : {} });
     const versionId = report.source.modelVersionId as string;
 

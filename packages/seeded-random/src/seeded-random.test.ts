@@ -45,3 +45,16 @@ describe('mixSeed', () => {
     expect(mixSeed(7, 1)).toBe(mixSeed(7, 1));
   });
 });
+
+describe('pick and shuffle', () => {
+  it('shuffles into a permutation, reproducibly, and picks only from the list', () => {
+    const shuffled = createRandom(5).shuffle([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect([...shuffled].sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(shuffled).toEqual(createRandom(5).shuffle([1, 2, 3, 4, 5, 6, 7, 8]));
+    expect(shuffled).not.toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const rng = createRandom(9);
+    const picked = new Set(Array.from({ length: 200 }, () => rng.pick(['a', 'b', 'c'])));
+    expect([...picked].sort()).toEqual(['a', 'b', 'c']);
+    expect(() => rng.pick([])).toThrow(/empty/);
+  });
+});

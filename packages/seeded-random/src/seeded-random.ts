@@ -1,6 +1,6 @@
 /**
- * A small seeded PRNG (mulberry32) so synthetic images are reproducible: the same seed gives the same
- * picture on every machine, which Math.random cannot promise.
+ * The project's one seeded PRNG (mulberry32): synthetic images, augmentation, pair sampling, patient splits,
+ * chance baselines and map samples come out the same on every machine, which Math.random cannot promise.
  */
 export interface Random {
   /** Uniform in [0, 1). */
@@ -11,10 +11,18 @@ export interface Random {
   int(min: number, max: number): number;
   /** Standard normal (Box-Muller). */
   normal(): number;
+  /** One element, uniformly; throws on an empty list. */
+  pick<T>(values: readonly T[]): T;
+  /** Shuffles in place (Fisher-Yates) and returns the same array. */
+  shuffle<T>(values: T[]): T[];
 }
 
+/**
+ * A stream from a 32-bit seed. Related seeds give related streams: pass mixSeed(...) where that matters.
+ * (The synthetic images mix twice, mixSeed(mixSeed(...)): that keeps them identical to earlier releases.)
+ */
 export function createRandom(seed: number): Random {
-  let state = mixSeed(seed);
+  let state = seed | 0;
   const next = (): number => {
     state = (state + 0x6d2b79f5) | 0;
     let t = state;
@@ -22,13 +30,25 @@ export function createRandom(seed: number): Random {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+  const below = (n: number) => Math.floor(next() * n);
   return {
     next,
     range: (min, max) => min + (max - min) * next(),
-    int: (min, max) => min + Math.floor((max - min + 1) * next()),
+    int: (min, max) => min + below(max - min + 1),
     normal: () => {
       const u = 1 - next(); // (0, 1], so the log is finite
       return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
+    },
+    pick<T>(values: readonly T[]): T {
+      if (values.length === 0) throw new Error('pick from an empty list');
+      return values[below(values.length)] as T;
+    },
+    shuffle<T>(values: T[]): T[] {
+      for (let i = values.length - 1; i > 0; i--) {
+        const j = below(i + 1);
+        [values[i], values[j]] = [values[j] as T, values[i] as T];
+      }
+      return values;
     },
   };
 }

@@ -1,0 +1,1 @@
+export { createRandom, mixSeed, type Random } from './seeded-random.ts';
