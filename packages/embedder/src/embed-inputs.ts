@@ -1,16 +1,21 @@
-/** Checks embed() arguments the same way for every engine; returns the values per image. */
-export function assertEmbedInputs(images: Float32Array[], inputSize: number): number {
+/**
+ * Checks preprocessed images (HWC RGB Float32Arrays of inputSize*inputSize*3) and packs them back to back
+ * into one NHWC batch, the input of every engine and of training. `what` names them in the error.
+ */
+export function packImages(images: Float32Array[], inputSize: number, what = (i: number) => `embed: image ${i}`): Float32Array<ArrayBuffer> {
   const pixels = inputSize * inputSize * 3;
+  const data = new Float32Array(images.length * pixels);
   images.forEach((image, i) => {
     if (!(image instanceof Float32Array) || image.length !== pixels) {
       const got = image instanceof Float32Array ? `${image.length} values` : `a ${describe(image)}`;
       throw new Error(
-        `embed: image ${i} is ${got}; expected a Float32Array of ${inputSize}*${inputSize}*3 = ${pixels} ` +
+        `${what(i)} is ${got}; expected a Float32Array of ${inputSize}*${inputSize}*3 = ${pixels} ` +
           `values (HWC RGB, preprocessed to ${inputSize} px)`,
       );
     }
+    data.set(image, i * pixels);
   });
-  return pixels;
+  return data;
 }
 
 export function assertBatchSize(batchSize: number): void {
@@ -23,4 +28,30 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
   return typeof value;
+}
+
+/**
+ * embed() for every engine: checks the arguments, packs each batch of images into one NHWC Float32Array,
+ * runs it (`run` returns the batch's vectors back to back) and splits the result into one vector per image.
+ */
+export async function embedInBatches(
+  images: Float32Array[],
+  shape: { inputSize: number; embeddingDim: number },
+  batchSize: number,
+  run: (data: Float32Array<ArrayBuffer>, count: number) => Promise<Float32Array>,
+): Promise<Float32Array[]> {
+  assertBatchSize(batchSize);
+  const { inputSize, embeddingDim } = shape;
+  packImages(images, inputSize, (i) => `embed: image ${i}`); // every image checked before the first batch runs
+  const embeddings: Float32Array[] = [];
+  for (let start = 0; start < images.length; start += batchSize) {
+    const batch = images.slice(start, start + batchSize);
+    const data = packImages(batch, inputSize);
+    const values = await run(data, batch.length);
+    if (values.length !== batch.length * embeddingDim) {
+      throw new Error(`the model returned ${values.length} values for ${batch.length} images of ${embeddingDim} dimensions`);
+    }
+    for (let j = 0; j < batch.length; j++) embeddings.push(values.slice(j * embeddingDim, (j + 1) * embeddingDim));
+  }
+  return embeddings;
 }

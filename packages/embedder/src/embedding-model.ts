@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from './backend.ts';
-import { assertBatchSize, assertEmbedInputs } from './embed-inputs.ts';
+import { assertBatchSize, embedInBatches } from './embed-inputs.ts';
 import { loadModelDir, saveModelDir } from './model-files.ts';
 import { resolveEmbedderSpec, type EmbedderSpec } from './model-spec.ts';
 import { buildResNet } from './resnet.ts';
@@ -111,6 +111,21 @@ export function embedderForOutput(base: Embedder, output: tf.SymbolicTensor, nam
   });
 }
 
+/** Runs a TF.js model (image -> vector) over preprocessed images in batches, in inference mode. */
+export function embedWithModel(model: tf.LayersModel, images: Float32Array[], batchSize: number): Promise<Float32Array[]> {
+  const [, inputSize] = model.inputs[0]?.shape ?? [];
+  const embeddingDim = model.outputs[0]?.shape[1];
+  if (typeof inputSize !== 'number' || typeof embeddingDim !== 'number') throw new Error(`model ${model.name} must take [size, size, 3] images to [batch, width] vectors`);
+  return embedInBatches(images, { inputSize, embeddingDim }, batchSize, async (data, count) => {
+    const output = tf.tidy(() => model.predict(tf.tensor4d(data, [count, inputSize, inputSize, 3]), { batchSize: count }) as tf.Tensor);
+    try {
+      return (await output.data()) as Float32Array;
+    } finally {
+      output.dispose();
+    }
+  });
+}
+
 class LayersEmbedder implements Embedder {
   private disposed = false;
 
@@ -132,27 +147,7 @@ class LayersEmbedder implements Embedder {
 
   async embed(images: Float32Array[], options?: EmbedOptions): Promise<Float32Array[]> {
     this.assertUsable();
-    const batchSize = options?.batchSize ?? this.defaultBatchSize;
-    assertBatchSize(batchSize);
-    const { inputSize, embeddingDim } = this.spec;
-    const pixels = assertEmbedInputs(images, inputSize);
-
-    const embeddings: Float32Array[] = [];
-    for (let start = 0; start < images.length; start += batchSize) {
-      const batch = images.slice(start, start + batchSize);
-      const input = new Float32Array(batch.length * pixels);
-      batch.forEach((image, j) => input.set(image, j * pixels));
-      const output = tf.tidy(
-        () => this.model.predict(tf.tensor4d(input, [batch.length, inputSize, inputSize, 3]), { batchSize }) as tf.Tensor,
-      );
-      try {
-        const values = (await output.data()) as Float32Array;
-        for (let j = 0; j < batch.length; j++) embeddings.push(values.slice(j * embeddingDim, (j + 1) * embeddingDim));
-      } finally {
-        output.dispose();
-      }
-    }
-    return embeddings;
+    return embedWithModel(this.model, images, options?.batchSize ?? this.defaultBatchSize);
   }
 
   async save(dir: string, info?: Record<string, unknown>): Promise<void> {

@@ -20,6 +20,7 @@ export {
   buildEmbeddingModel,
   createEmbedder,
   embedderForOutput,
+  embedWithModel,
   loadEmbedder,
   type EmbedOptions,
   type Embedder,

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { packImages } from './embed-inputs.ts';
 import type { EmbedderSpec } from './model-spec.ts';
 import { buildResNet } from './resnet.ts';
 import { SeededInitializers } from './seeded-initializers.ts';
@@ -45,17 +46,11 @@ export function createSupervisedTrainer(model: tf.LayersModel, options: { learni
   const [, size] = model.inputs[0]?.shape ?? [];
   const classes = model.outputs[0]?.shape[1];
   if (!size || !classes) throw new Error('the classifier must take [size, size, 3] images and output class scores');
-  const pixels = size * size * 3;
   return {
     optimizer,
     async step(images, grades) {
       if (images.length === 0 || images.length !== grades.length) throw new Error(`${images.length} images for ${grades.length} grades`);
-      const data = new Float32Array(images.length * pixels);
-      images.forEach((image, i) => {
-        if (image.length !== pixels) throw new Error(`image ${i} has ${image.length} values, expected ${pixels}`);
-        data.set(image, i * pixels);
-      });
-      const x = tf.tensor4d(data, [images.length, size, size, 3]);
+      const x = tf.tensor4d(packImages(images, size, (i) => `training image ${i}`), [images.length, size, size, 3]);
       const y = tf.oneHot(tf.tensor1d(grades, 'int32'), classes);
       try {
         const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);

@@ -118,7 +118,7 @@ describe('Siamese training', () => {
       const trainer = createSiameseTrainer(embedder.model);
       await expect(trainer.step({ a: [image], b: [image], same: [] })).rejects.toThrow(/Empty batch/);
       await expect(trainer.step({ a: [image], b: [new Float32Array(5)], same: [true] })).rejects.toThrow(
-        /Pair 0, right image: 5 values, expected 16\*16\*3 = 768/,
+        /Pair 0, right image is 5 values; expected a Float32Array of 16\*16\*3 = 768/,
       );
       const { distances } = await trainer.evaluate({ a: [image], b: [image], same: [true] });
       expect(distances[0]).toBeCloseTo(0, 5);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { contrastiveLoss, DEFAULT_MARGIN } from './contrastive-loss.ts';
+import { packImages } from './embed-inputs.ts';
 import { createSiameseModel, type SiameseModel } from './siamese-model.ts';
 
 /** Pairs as parallel arrays: a[i] and b[i] are preprocessed HWC RGB images, same[i] their y. */
@@ -36,10 +37,8 @@ export function createSiameseTrainer(tower: tf.LayersModel, options: SiameseTrai
   const siamese = createSiameseModel(tower);
   const optimizer = tf.train.adam(learningRate);
   const [, inputHeight, inputWidth, channels] = tower.inputs[0]?.shape ?? [];
-  if (!inputHeight || !inputWidth || channels !== 3) throw new Error('The tower must take [size, size, 3] images');
-  const height: number = inputHeight;
-  const width: number = inputWidth;
-  const pixels = height * width * 3;
+  if (!inputHeight || inputWidth !== inputHeight || channels !== 3) throw new Error('The tower must take [size, size, 3] images');
+  const size: number = inputHeight;
 
   function toTensors(batch: PairBatch): { a: tf.Tensor4D; b: tf.Tensor4D; y: tf.Tensor1D } {
     const n = batch.same.length;
@@ -47,16 +46,8 @@ export function createSiameseTrainer(tower: tf.LayersModel, options: SiameseTrai
     if (batch.a.length !== n || batch.b.length !== n) {
       throw new Error(`Batch has ${batch.a.length} left images, ${batch.b.length} right images and ${n} labels`);
     }
-    const stack = (images: Float32Array[], side: string): tf.Tensor4D => {
-      const data = new Float32Array(n * pixels);
-      images.forEach((image, i) => {
-        if (image.length !== pixels) {
-          throw new Error(`Pair ${i}, ${side} image: ${image.length} values, expected ${height}*${width}*3 = ${pixels}`);
-        }
-        data.set(image, i * pixels);
-      });
-      return tf.tensor4d(data, [n, height, width, 3]);
-    };
+    const stack = (images: Float32Array[], side: string): tf.Tensor4D =>
+      tf.tensor4d(packImages(images, size, (i) => `Pair ${i}, ${side} image`), [n, size, size, 3]);
     const a = stack(batch.a, 'left');
     try {
       const b = stack(batch.b, 'right');

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import {
   ARCHITECTURES,
+  embedWithModel,
   initBackend,
   loadKerasWeights,
   resolveEmbedderSpec,
@@ -138,18 +139,7 @@ export async function train(options: TrainOptions, signal: AbortSignal): Promise
   const validate = async (model: tf.LayersModel): Promise<ValidationMetrics> => {
     // Siamese: the embedding itself; supervised: its second-to-last layer, the paper's best CNN layer.
     const embedder = options.model === 'supervised' ? tf.model({ inputs: model.inputs, outputs: model.getLayer(SUPERVISED_LAYERS.penultimate).output }) : model;
-    const embeddings: Float32Array[] = [];
-    const size = options.imageSize;
-    for (let start = 0; start < validation.length; start += 32) {
-      const batch = validation.slice(start, start + 32);
-      const input = new Float32Array(batch.length * size * size * 3);
-      batch.forEach((item, j) => input.set(pixels.get(item.id)!, j * size * size * 3));
-      const output = tf.tidy(() => embedder.predict(tf.tensor4d(input, [batch.length, size, size, 3])) as tf.Tensor);
-      const values = (await output.data()) as Float32Array;
-      const dim = output.shape[1]!;
-      output.dispose();
-      for (let j = 0; j < batch.length; j++) embeddings.push(values.slice(j * dim, (j + 1) * dim));
-    }
+    const embeddings = await embedWithModel(embedder, validation.map((item) => pixels.get(item.id)!), 32);
     return options.validate(embeddings, validation);
   };
 

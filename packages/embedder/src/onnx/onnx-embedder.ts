@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { assertBatchSize, assertEmbedInputs } from '../embed-inputs.ts';
+import { assertBatchSize, embedInBatches } from '../embed-inputs.ts';
 import { DEFAULT_EMBED_BATCH_SIZE, type EmbedOptions, type InferenceEmbedder } from '../embedding-model.ts';
 import type { EmbedderSpec } from '../model-spec.ts';
 import { ONNX_INPUT_NAME, ONNX_OUTPUT_NAME } from './export-onnx.ts';
@@ -113,23 +113,12 @@ class WorkerOnnxEmbedder implements OnnxEmbedder {
 
   async embed(images: Float32Array[], options?: EmbedOptions): Promise<Float32Array[]> {
     this.assertUsable();
-    const batchSize = options?.batchSize ?? this.defaultBatchSize;
-    assertBatchSize(batchSize);
-    const { inputSize, embeddingDim } = this.spec;
-    const pixels = assertEmbedInputs(images, inputSize);
-    const embeddings: Float32Array[] = [];
-    for (let start = 0; start < images.length; start += batchSize) {
-      const batch = images.slice(start, start + batchSize);
-      const data = new Float32Array(batch.length * pixels);
-      batch.forEach((image, j) => data.set(image, j * pixels));
-      const reply = await this.request({ type: 'run', data, dims: [batch.length, inputSize, inputSize, 3], inputName: ONNX_INPUT_NAME, outputName: ONNX_OUTPUT_NAME }, [data.buffer]);
+    const { inputSize } = this.spec;
+    return embedInBatches(images, this.spec, options?.batchSize ?? this.defaultBatchSize, async (data, count) => {
+      const reply = await this.request({ type: 'run', data, dims: [count, inputSize, inputSize, 3], inputName: ONNX_INPUT_NAME, outputName: ONNX_OUTPUT_NAME }, [data.buffer]);
       if (reply.type !== 'result') throw new Error(`ONNX Runtime: unexpected ${reply.type} reply`);
-      if (reply.data.length !== batch.length * embeddingDim) {
-        throw new Error(`ONNX Runtime returned ${reply.data.length} values for ${batch.length} images of ${embeddingDim} dimensions`);
-      }
-      for (let j = 0; j < batch.length; j++) embeddings.push(reply.data.slice(j * embeddingDim, (j + 1) * embeddingDim));
-    }
-    return embeddings;
+      return reply.data;
+    });
   }
 
   dispose(): void {
