@@ -17,7 +17,7 @@ import type { AuditTrail } from '../auth/audit-trail.ts';
 import { AppError } from '../errors.ts';
 import { openEmbeddingCache } from './embedding-cache.ts';
 import { layerEmbedder, layerWidth, representationLayers, resolveLayer } from './embedding-source.ts';
-import { DEFAULT_MODEL_NAME, type Logger, type ModelRuntime } from './model-runtime.ts';
+import { DEFAULT_MODEL_NAME, untrainedVersionRecord, type Logger, type ModelRuntime } from './model-runtime.ts';
 
 /** One labelled image to evaluate; bytes are read only when its embedding has to be computed. */
 export interface EvaluationImage {
@@ -241,16 +241,7 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
         }
         return existing;
       }
-      return db.modelVersions.create({
-        name,
-        architecture: spec.architecture,
-        embeddingDim: spec.embeddingDim,
-        inputSize: spec.inputSize,
-        preprocessing: { ...DEFAULT_PREPROCESSING, inputSize: spec.inputSize },
-        spec: { ...spec },
-        weightsPath: null,
-        trained: false,
-      });
+      return db.modelVersions.create(untrainedVersionRecord(name, spec));
     },
 
     /** The representation layers of a model, -1 being its output, for `eval --list-layers`. */

@@ -8,6 +8,7 @@ import {
   loadServingEmbedder,
   resolveEmbedderSpec,
   type Embedder,
+  type EmbedderSpec,
   type InferenceEmbedder,
   type InferenceEngine,
 } from '@cbmir/embedder';
@@ -59,6 +60,20 @@ export function versionModelDir(dataDir: string, version: StoredModelVersion): s
 /** How often search looks whether another process (CLI, second server) activated another version. */
 const ACTIVE_CHECK_MS = 5000;
 
+/** The model version of an untrained, seeded network: no weight files, rebuilt from its spec when loaded. */
+export function untrainedVersionRecord(name: string, spec: EmbedderSpec) {
+  return {
+    name,
+    architecture: spec.architecture,
+    embeddingDim: spec.embeddingDim,
+    inputSize: spec.inputSize,
+    preprocessing: { ...DEFAULT_PREPROCESSING, inputSize: spec.inputSize },
+    spec: { ...spec },
+    weightsPath: null,
+    trained: false,
+  };
+}
+
 /**
  * Holds the active model version and its loaded network, and turns image bytes into embeddings with a
  * version's own preprocessing -- the one path shared by ingest, search and re-indexing, so queries and
@@ -92,16 +107,7 @@ export function modelRuntimeFactory(deps: {
     const spec = resolveEmbedderSpec({ architecture: 'resnet50', inputSize: 224, embeddingDim: 128, seed: 42 });
     const version =
       existing ??
-      (await db.modelVersions.create({
-        name: DEFAULT_MODEL_NAME,
-        architecture: spec.architecture,
-        embeddingDim: spec.embeddingDim,
-        inputSize: spec.inputSize,
-        preprocessing: { ...DEFAULT_PREPROCESSING, inputSize: spec.inputSize },
-        spec: { ...spec },
-        weightsPath: null,
-        trained: false,
-      }));
+      (await db.modelVersions.create(untrainedVersionRecord(DEFAULT_MODEL_NAME, spec)));
     await db.modelVersions.activate(version.id);
     log.warn(`no model version was active: activated ${version.name} (untrained, seeded weights; rankings are not meaningful yet)`);
     return (await db.modelVersions.findById(version.id))!;
