@@ -5,6 +5,7 @@ import path from 'node:path';
 import { buildEmbeddingModel } from './embedding-model.ts';
 import { loadModelDir, MODEL_FILE_NAMES, saveModelDir } from './model-files.ts';
 import type { EmbedderSpec } from './model-spec.ts';
+import { loadOptimizerState, saveOptimizerState } from './optimizer-state.ts';
 import { createPairSampler, type Pair } from './pair-sampler.ts';
 import { createRandom } from '@cbmir/seeded-random';
 import { buildClassifierModel, createSupervisedTrainer } from './supervised-model.ts';
@@ -132,7 +133,8 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
 
   let model: tf.LayersModel;
   let state: RunState;
-  if (options.resume && existsSync(statePath)) {
+  const resuming = options.resume && existsSync(statePath);
+  if (resuming) {
     state = JSON.parse(await readFile(statePath, 'utf8')) as RunState;
     if (state.kind !== options.kind) throw new Error(`the checkpoint in ${checkpointDir} is a ${state.kind} model, not ${options.kind}`);
     ({ model } = await loadModelDir(path.join(checkpointDir, 'model')));
@@ -169,6 +171,14 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
 
   const siameseTrainer = options.kind === 'siamese' ? createSiameseTrainer(model, { learningRate: options.learningRate, margin: options.margin }) : null;
   const supervisedTrainer = options.kind === 'supervised' ? createSupervisedTrainer(model, { learningRate: options.learningRate }) : null;
+  const optimizer = (siameseTrainer ?? supervisedTrainer)!.optimizer;
+  // Adam's moments and step count continue from the checkpoint (absent in checkpoints of older releases).
+  if (resuming) await loadOptimizerState(checkpointDir, optimizer);
+  const saveCheckpoint = async (metrics: Record<string, unknown>) => {
+    await saveAtomic(path.join(checkpointDir, 'model'), model, spec, info(metrics));
+    await saveOptimizerState(checkpointDir, optimizer);
+    await writeJsonAtomic(statePath, state);
+  };
   const started = performance.now();
   let stepsRun = 0;
   let stoppedBy: TrainingRunResult['stoppedBy'] = 'completed';
@@ -240,8 +250,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
         state.best = record;
         await saveAtomic(options.outDir, model, spec, info({ validation, untrainedValidation: state.untrained, bestEpoch: epoch }));
       }
-      await saveAtomic(path.join(checkpointDir, 'model'), model, spec, info({ validation }));
-      await writeJsonAtomic(statePath, state);
+      await saveCheckpoint({ validation });
       options.onEpoch?.(record);
 
       if (epoch >= options.epochs) break;
@@ -257,8 +266,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
 
     if (stoppedBy === 'interrupted') {
       // Keep what the interrupted epoch learnt as the checkpoint; the best model stays as validated.
-      await saveAtomic(path.join(checkpointDir, 'model'), model, spec, info({ interruptedInEpoch: state.epoch + 1 }));
-      await writeJsonAtomic(statePath, state);
+      await saveCheckpoint({ interruptedInEpoch: state.epoch + 1 });
       if (!state.best) await saveAtomic(options.outDir, model, spec, info({ validation: null, untrainedValidation: state.untrained }));
     }
   } finally {

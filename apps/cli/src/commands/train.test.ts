@@ -77,6 +77,11 @@ describe('cbmir train', () => {
     expect(resumed.result.epochsDone).toBe(3);
     const state = JSON.parse(readFileSync(join(out, 'checkpoint', 'training-state.json'), 'utf8'));
     expect(state.history.map((epoch: { epoch: number }) => epoch.epoch)).toEqual([1, 2, 3]);
+    // Adam's state travels with the checkpoint: its step count is every step of the three epochs (2 each)
+    const optimizer = JSON.parse(readFileSync(join(out, 'checkpoint', 'optimizer.json'), 'utf8'));
+    expect(optimizer.optimizer).toBe('Adam');
+    expect(optimizer.weights[0].name).toBe('iter');
+    expect(new Float32Array(new Uint8Array(readFileSync(join(out, 'checkpoint', 'optimizer.bin'))).buffer)[0]).toBe(6);
     await expect(train(options(join(root, 'nothing-here'), { resume: true }), new AbortController().signal)).rejects.toThrow(/nothing to resume/);
   }, 300_000);
 
