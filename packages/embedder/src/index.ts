@@ -13,8 +13,9 @@ export {
   resolveEmbedderSpec,
   type Architecture,
   type EmbedderSpec,
+  type InputConvention,
 } from './model-spec.ts';
-export { backboneFeatureDim, buildResNet, type ResNetOptions } from './resnet.ts';
+export { CAFFE_MEAN_BGR, backboneFeatureDim, buildResNet, type ResNetOptions } from './resnet.ts';
 export {
   DEFAULT_EMBED_BATCH_SIZE,
   buildEmbeddingModel,

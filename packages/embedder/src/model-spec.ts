@@ -4,6 +4,13 @@ export type Architecture = 'resnet50' | 'resnet34' | 'resnet18' | 'resnet-tiny';
 
 export const ARCHITECTURES: readonly Architecture[] = ['resnet50', 'resnet34', 'resnet18', 'resnet-tiny'];
 
+/**
+ * How the network reads its input. 'unit': the preprocessed image as it is (HWC RGB in [-1, 1]). 'caffe':
+ * a fixed first layer turns that into the convention Keras' ImageNet ResNet-50 weights were trained with
+ * (BGR, 0-255 minus the ImageNet channel means), so an `--init` network sees the values its filters expect.
+ */
+export type InputConvention = 'unit' | 'caffe';
+
 /** Everything needed to rebuild an embedding model's graph and initial weights. */
 export interface EmbedderSpec {
   architecture: Architecture;
@@ -15,6 +22,7 @@ export interface EmbedderSpec {
   seed: number;
   /** dropout rate between the pooled features and the projection head (training only) */
   dropout: number;
+  inputConvention: InputConvention;
 }
 
 /** The paper: ResNet-50 at 224 px, 25% dropout. */
@@ -24,6 +32,7 @@ export const DEFAULT_EMBEDDER_SPEC: EmbedderSpec = Object.freeze({
   embeddingDim: 128,
   seed: 42,
   dropout: 0.25,
+  inputConvention: 'unit',
 });
 
 /** Fills defaults and rejects values that would only fail later, deep inside TF.js. */
@@ -48,6 +57,9 @@ export function resolveEmbedderSpec(partial: Partial<EmbedderSpec> = {}): Embedd
   }
   if (!(spec.dropout >= 0 && spec.dropout < 1)) {
     throw new Error(`dropout must be in [0, 1), got ${spec.dropout}`);
+  }
+  if (spec.inputConvention !== 'unit' && spec.inputConvention !== 'caffe') {
+    throw new Error(`inputConvention must be unit or caffe, got "${String(spec.inputConvention)}"`);
   }
   return spec;
 }

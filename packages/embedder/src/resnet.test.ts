@@ -61,6 +61,24 @@ describe('buildResNet', () => {
     });
   });
 
+  it("reads Keras' caffe input through a fixed first layer: 0-255, BGR, minus the ImageNet means", async () => {
+    const model = buildResNet({ architecture: 'resnet-tiny', inputSize: 16, seed: 1, inputConvention: 'caffe' });
+    try {
+      const adapter = model.getLayer('input_caffe');
+      expect(adapter.trainable).toBe(false);
+      expect(model.trainableWeights.some((w) => w.originalName.startsWith('input_caffe'))).toBe(false);
+      const view = tf.model({ inputs: model.inputs, outputs: adapter.output as tf.SymbolicTensor });
+      // every pixel RGB (1, 0, -1), i.e. (255, 127.5, 0) before scaling
+      const input = tf.tile(tf.tensor4d([1, 0, -1], [1, 1, 1, 3]), [1, 16, 16, 1]);
+      const out = view.predict(input) as tf.Tensor;
+      const pixel = Array.from((await out.data()).slice(0, 3));
+      [0 - 103.939, 127.5 - 116.779, 255 - 123.68].forEach((expected, c) => expect(pixel[c]).toBeCloseTo(expected, 3));
+      tf.dispose([input, out]);
+    } finally {
+      model.dispose();
+    }
+  });
+
   it('builds the basic-block networks', () => {
     const r18 = buildResNet({ architecture: 'resnet18', inputSize: 64, seed: 1 });
     const blocks = r18.layers.filter((l) => /_block\d+_add$/.test(l.name)).length;

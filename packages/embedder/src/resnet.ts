@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Architecture } from './model-spec.ts';
+import type { Architecture, InputConvention } from './model-spec.ts';
 import { SeededInitializers } from './seeded-initializers.ts';
 
 type SymbolicTensor = tf.SymbolicTensor;
@@ -65,6 +65,24 @@ export interface ResNetOptions {
   architecture: Architecture;
   inputSize: number;
   seed: number;
+  /** default 'unit' */
+  inputConvention?: InputConvention;
+}
+
+/** The ImageNet channel means Keras' 'caffe' preprocessing subtracts, in its BGR order. */
+export const CAFFE_MEAN_BGR = [103.939, 116.779, 123.68] as const;
+
+/**
+ * A fixed (non-trainable) 1x1 convolution from the preprocessed image (RGB, v / 127.5 - 1) to Keras' caffe
+ * input: channel c' = 127.5 * x[2 - c'] + 127.5 - mean[c'], i.e. back to 0-255, RGB -> BGR, minus the mean.
+ */
+function caffeInput(input: SymbolicTensor): SymbolicTensor {
+  const layer = tf.layers.conv2d({ name: 'input_caffe', filters: 3, kernelSize: 1, useBias: true, trainable: false });
+  const output = layer.apply(input) as SymbolicTensor;
+  const kernel = new Float32Array(9);
+  for (let out = 0; out < 3; out++) kernel[(2 - out) * 3 + out] = 127.5; // HWIO: [0][0][in][out]
+  tf.tidy(() => layer.setWeights([tf.tensor4d(kernel, [1, 1, 3, 3]), tf.tensor1d(CAFFE_MEAN_BGR.map((mean) => 127.5 - mean))]));
+  return output;
 }
 
 /** Width of the pooled feature vector the backbone outputs (2048 for ResNet-50). */
@@ -88,7 +106,8 @@ export function buildResNet(options: ResNetOptions): tf.LayersModel {
   const input = tf.input({ shape: [options.inputSize, options.inputSize, 3], name: 'input_image' });
   const { filters, kernel, stride, maxPool } = config.stem;
   const stemPad = (kernel - 1) / 2;
-  let x = tf.layers.zeroPadding2d({ padding: stemPad, name: 'conv1_pad' }).apply(input) as SymbolicTensor;
+  const image = options.inputConvention === 'caffe' ? caffeInput(input) : input;
+  let x = tf.layers.zeroPadding2d({ padding: stemPad, name: 'conv1_pad' }).apply(image) as SymbolicTensor;
   x = layers.conv('conv1_conv', filters, kernel, stride, 'valid').apply(x) as SymbolicTensor;
   x = layers.batchNorm('conv1_bn').apply(x) as SymbolicTensor;
   x = layers.relu('conv1_relu').apply(x) as SymbolicTensor;

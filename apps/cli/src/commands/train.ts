@@ -135,7 +135,14 @@ export async function train(options: TrainOptions, signal: AbortSignal): Promise
       `grades in training: ${[0, 1, 2, 3, 4].map((g) => `${g}:${trainItems.filter((i) => i.grade === g).length}`).join(' ')}`,
   );
 
-  const spec = resolveEmbedderSpec({ architecture: options.arch, inputSize: options.imageSize, embeddingDim: options.embeddingDim, seed: options.seed });
+  // ImageNet weights expect Keras' caffe input (BGR, 0-255 minus the channel means): a fixed first layer converts.
+  const spec = resolveEmbedderSpec({
+    architecture: options.arch,
+    inputSize: options.imageSize,
+    embeddingDim: options.embeddingDim,
+    seed: options.seed,
+    inputConvention: options.init ? 'caffe' : 'unit',
+  });
   const validate = async (model: tf.LayersModel): Promise<ValidationMetrics> => {
     // Siamese: the embedding itself; supervised: its second-to-last layer, the paper's best CNN layer.
     const embedder = options.model === 'supervised' ? tf.model({ inputs: model.inputs, outputs: model.getLayer(SUPERVISED_LAYERS.penultimate).output }) : model;

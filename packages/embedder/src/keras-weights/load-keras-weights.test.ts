@@ -104,6 +104,22 @@ describe('loadKerasWeights', () => {
     }
   });
 
+  it("leaves a caffe-input network's fixed first layer alone: it holds no ImageNet weights", async () => {
+    const source = buildEmbeddingModel({ ...TINY, seed: 7 });
+    const target = buildEmbeddingModel({ ...TINY, inputConvention: 'caffe' });
+    try {
+      const backbone = tf.model({ inputs: source.inputs, outputs: source.getLayer('avg_pool').output as tf.SymbolicTensor });
+      await saveKerasWeights(backbone, file('notop-for-caffe.h5'));
+      const adapter = weightsOf(target, 'input_caffe');
+      const result = await loadKerasWeights(target, file('notop-for-caffe.h5'));
+      expect(result.missing).toEqual(['embedding']);
+      expect(weightsOf(target, 'input_caffe')).toEqual(adapter);
+    } finally {
+      source.dispose();
+      target.dispose();
+    }
+  });
+
   it('ignores, and reports, layers the model does not have', async () => {
     const classifier = buildClassifierModel({ ...TINY, seed: 3 });
     const target = buildEmbeddingModel(TINY);

@@ -130,7 +130,8 @@ function flatLayers(model: tf.LayersModel): tf.layers.Layer[] {
 function weightedLayers(model: tf.LayersModel): Map<string, tf.layers.Layer> {
   const layers = new Map<string, tf.layers.Layer>();
   for (const layer of flatLayers(model)) {
-    if (layer.weights.length === 0) continue;
+    // fixed layers (the caffe input conversion) hold no ImageNet weights
+    if (layer.weights.length === 0 || !layer.trainable) continue;
     if (layers.has(layer.name)) throw new Error(`model ${model.name} has two layers named ${layer.name}; weights cannot be matched by name`);
     layers.set(layer.name, layer);
   }

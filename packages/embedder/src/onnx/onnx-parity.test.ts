@@ -29,6 +29,8 @@ describe.each([
   // ResNet-50 through TF.js wasm is ~2 images/s here: keep its gallery small.
   { spec: { architecture: 'resnet50', inputSize: 224, embeddingDim: 128, seed: 42 }, fundus: 10, random: 4 },
   { spec: { architecture: 'resnet-tiny', inputSize: 64, embeddingDim: 32, seed: 9 }, fundus: 24, random: 12 },
+  // the fixed caffe input layer of an --init network
+  { spec: { architecture: 'resnet-tiny', inputSize: 32, embeddingDim: 16, seed: 5, inputConvention: 'caffe' }, fundus: 8, random: 4 },
 ] as const)('ONNX export of $spec.architecture at $spec.inputSize px', ({ spec, fundus, random }) => {
   let tfjs: Embedder;
   let onnx: OnnxEmbedder;
@@ -37,7 +39,7 @@ describe.each([
   beforeAll(async () => {
     tfjs = await createEmbedder(spec);
     perturbBatchNorms(tfjs.model, spec.seed);
-    const { file } = await writeOnnxModel(path.join(dir, spec.architecture), tfjs);
+    const { file } = await writeOnnxModel(path.join(dir, `${spec.architecture}-${spec.inputSize}`), tfjs);
     onnx = await loadOnnxEmbedder(file, tfjs.spec, { provider: 'cpu' });
     gallery = [...(await fundusImages(fundus, spec.inputSize)), ...randomImages(random, spec.inputSize, spec.seed)];
   }, 300_000);
