@@ -24,35 +24,24 @@ interface ResNetConfig {
 const BN_EPSILON = 1.001e-5;
 const KERAS_BN_MOMENTUM = 0.99;
 
-const stages = (filters: number[], blocks: number[]): Stage[] =>
-  filters.map((f, i) => ({ filters: f, blocks: blocks[i] ?? 1 }));
+/** The ImageNet ResNets: 64-filter 7x7 stride-2 stem with max pooling, four stages of 64-512 filters. */
+const imagenetResNet = (block: ResNetConfig['block'], blocks: number[], convBias: boolean): ResNetConfig => ({
+  block,
+  stages: [64, 128, 256, 512].map((filters, i) => ({ filters, blocks: blocks[i] ?? 1 })),
+  stem: { filters: 64, kernel: 7, stride: 2, maxPool: true },
+  convBias,
+  bnMomentum: KERAS_BN_MOMENTUM,
+});
 
 const RESNET_CONFIGS: Record<Architecture, ResNetConfig> = {
-  resnet50: {
-    block: 'bottleneck',
-    stages: stages([64, 128, 256, 512], [3, 4, 6, 3]),
-    stem: { filters: 64, kernel: 7, stride: 2, maxPool: true },
-    convBias: true,
-    bnMomentum: KERAS_BN_MOMENTUM,
-  },
-  resnet34: {
-    block: 'basic',
-    stages: stages([64, 128, 256, 512], [3, 4, 6, 3]),
-    stem: { filters: 64, kernel: 7, stride: 2, maxPool: true },
-    convBias: false,
-    bnMomentum: KERAS_BN_MOMENTUM,
-  },
-  resnet18: {
-    block: 'basic',
-    stages: stages([64, 128, 256, 512], [2, 2, 2, 2]),
-    stem: { filters: 64, kernel: 7, stride: 2, maxPool: true },
-    convBias: false,
-    bnMomentum: KERAS_BN_MOMENTUM,
-  },
+  // Keras' ResNet50 convolutions carry biases: its ImageNet weights include them.
+  resnet50: imagenetResNet('bottleneck', [3, 4, 6, 3], true),
+  resnet34: imagenetResNet('basic', [3, 4, 6, 3], false),
+  resnet18: imagenetResNet('basic', [2, 2, 2, 2], false),
   // Small enough to train on two CPU cores: at 32 px the feature maps are 16, 8 and 4 px wide.
   'resnet-tiny': {
     block: 'basic',
-    stages: stages([16, 32, 64], [1, 1, 1]),
+    stages: [16, 32, 64].map((filters) => ({ filters, blocks: 1 })),
     stem: { filters: 16, kernel: 3, stride: 2, maxPool: false },
     convBias: false,
     // Short runs (tests, CPU) take few steps: with 0.99 the inference statistics would still be
