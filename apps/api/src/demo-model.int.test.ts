@@ -19,7 +19,7 @@ beforeAll(async () => {
   server = await startTestServer({
     CBMIR_DATA_DIR: dataDir,
     CBMIR_DEMO_IMAGES: '20',
-    CBMIR_DEMO_TRAIN_SECONDS: '15',
+    CBMIR_DEMO_TRAIN_SECONDS: '30',
     ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
   });
   key = await issueTestApiKey(server.url, 'clinician');
@@ -40,6 +40,10 @@ describe(`demo model (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     const history = detail.metrics.training.history as { meanLoss: number }[];
     expect(history.length).toBeGreaterThan(1);
     expect(Math.min(...history.slice(1).map((epoch) => epoch.meanLoss))).toBeLessThan(history[0]!.meanLoss);
+    // held-out demo patients give it validation metrics beside those of its untrained start
+    expect(detail.metrics.validation.map).toBeGreaterThan(0);
+    expect(detail.metrics.untrainedValidation.map).toBeGreaterThan(0);
+    expect(detail.metrics.bestEpoch).toBeGreaterThanOrEqual(1);
   });
 
   it('answers searches with the trained model', async () => {

@@ -6,7 +6,7 @@ import { formatIngestReport, ingestInput } from './commands/ingest.ts';
 import { exportOnnxCommand } from './commands/export-onnx.ts';
 import { activateModel, listModels, registerModel } from './commands/models.ts';
 import { parseTrainOptions, train } from './commands/train.ts';
-import { validationMetrics } from './validation-metrics.ts';
+import { validationMetrics } from '@cbmir/retrieval';
 import { UsageError } from './usage-error.ts';
 
 const USAGE = `usage: pnpm cbmir <command> [options]

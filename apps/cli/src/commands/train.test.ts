@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadEmbedder, readModelMetadata } from '@cbmir/embedder';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validationMetrics } from '../validation-metrics.ts';
+import { validationMetrics } from '@cbmir/retrieval';
 import { parseTrainOptions, train } from './train.ts';
 
 // `cbmir train` end to end on images the test draws itself: checkpoints, Ctrl-C, resume, metadata.
