@@ -10,8 +10,8 @@ import {
   ADMIN,
   adminApi,
   buildWebApp,
-  collectPageErrors,
   launchBrowser,
+  openDesktopPage,
   screenshotPath,
   signIn,
   startE2eServer,
@@ -70,13 +70,9 @@ beforeAll(async () => {
   await writeFile(labelsPath, `${labels.join('\n')}\n`);
 
   browser = await launchBrowser();
-  clinicianContext = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-  clinicianPage = await clinicianContext.newPage();
-  collectPageErrors(clinicianPage, pageErrors);
-  adminContext = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  ({ context: clinicianContext, page: clinicianPage } = await openDesktopPage(browser, pageErrors));
+  ({ context: adminContext, page } = await openDesktopPage(browser, pageErrors));
   await adminContext.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
-  page = await adminContext.newPage();
-  collectPageErrors(page, pageErrors);
 }, 600_000);
 
 afterAll(async () => {

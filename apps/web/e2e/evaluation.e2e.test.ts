@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { EvaluationPage, ImageList } from '@cbmir/contract';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminApi, buildWebApp, collectPageErrors, launchBrowser, screenshotPath, signIn, startE2eServer, type E2eServer } from './harness.ts';
+import { adminApi, buildWebApp, launchBrowser, openDesktopPage, screenshotPath, signIn, startE2eServer, type E2eServer } from './harness.ts';
 import { seedEvaluation } from './seed-evaluation.ts';
 
 const DEMO_IMAGES = 12;
@@ -31,9 +31,7 @@ beforeAll(async () => {
   await api.dispose();
 
   browser = await launchBrowser();
-  context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-  page = await context.newPage();
-  collectPageErrors(page, pageErrors);
+  ({ context, page } = await openDesktopPage(browser, pageErrors));
 }, 600_000);
 
 afterAll(async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '@cbmir/api';
-import { chromium, request, type APIRequestContext, type Browser, type Page } from 'playwright-core';
+import { chromium, request, type APIRequestContext, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const WEB_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const ADMIN = { username: 'admin', password: 'e2e-admin-password' };
@@ -101,8 +101,16 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** A desktop-sized context with one page whose uncaught exceptions and console errors go to `errors`. */
+export async function openDesktopPage(browser: Browser, errors: string[]): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  collectPageErrors(page, errors);
+  return { context, page };
+}
+
 /** Uncaught exceptions and console errors; Chromium's own lines for 4xx responses are expected. */
-export function collectPageErrors(page: Page, into: string[]): void {
+function collectPageErrors(page: Page, into: string[]): void {
   page.on('pageerror', (error) => into.push(error.message));
   page.on('console', (message) => {
     if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) into.push(message.text());

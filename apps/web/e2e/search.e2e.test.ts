@@ -6,7 +6,7 @@ import { createClient, type ImageRecord, type Readiness } from '@cbmir/contract'
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, buildWebApp, collectPageErrors, launchBrowser, startE2eServer, type E2eServer } from './harness.ts';
+import { ADMIN, buildWebApp, launchBrowser, openDesktopPage, startE2eServer, type E2eServer } from './harness.ts';
 
 const DEMO_IMAGES = 12;
 const SCREENSHOT = process.env.CBMIR_SCREENSHOT ?? '/tmp/cbmir-search.png';
@@ -34,9 +34,7 @@ beforeAll(async () => {
   await writeFile(textFilePath, 'Referral: please review right fundus photograph.\n');
 
   browser = await launchBrowser();
-  context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-  page = await context.newPage();
-  collectPageErrors(page, pageErrors);
+  ({ context, page } = await openDesktopPage(browser, pageErrors));
 }, 600_000);
 
 afterAll(async () => {
