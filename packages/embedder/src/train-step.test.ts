@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createRandom, type Random } from '@cbmir/seeded-random';
 import { initBackend } from './backend.ts';
 import { createEmbedder } from './embedding-model.ts';
 import type { PairItem } from './pair-sampler.ts';
 import { createSiameseTrainer } from './train-step.ts';
 import { trainSiamese } from './training-loop.ts';
-import { createRandom, type Random } from '@cbmir/seeded-random';
 
 const SIZE = 32;
 

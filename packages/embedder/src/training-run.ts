@@ -2,12 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createRandom } from '@cbmir/seeded-random';
 import { buildEmbeddingModel } from './embedding-model.ts';
 import { loadModelDir, MODEL_FILE_NAMES, saveModelDir } from './model-files.ts';
 import type { EmbedderSpec } from './model-spec.ts';
 import { loadOptimizerState, saveOptimizerState } from './optimizer-state.ts';
 import { createPairSampler, type Pair } from './pair-sampler.ts';
-import { createRandom } from '@cbmir/seeded-random';
 import { buildClassifierModel, createSupervisedTrainer } from './supervised-model.ts';
 import { createSiameseTrainer } from './train-step.ts';
 

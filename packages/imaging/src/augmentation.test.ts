@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyAugmentation, augmentPreprocessed, DEFAULT_AUGMENTATION, drawAugmentation, type AugmentationDraw } from './augmentation.ts';
 import { createRandom } from '@cbmir/seeded-random';
+import { applyAugmentation, augmentPreprocessed, DEFAULT_AUGMENTATION, drawAugmentation, type AugmentationDraw } from './augmentation.ts';
 
 const SIZE = 16;
 const identity: AugmentationDraw = { angle: 0, scale: 1, dx: 0, dy: 0, flipX: false, flipY: false, blurSigma: 0 };

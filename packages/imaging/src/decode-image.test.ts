@@ -1,9 +1,9 @@
 import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { createRandom } from '@cbmir/seeded-random';
 import { decodeImage, DEFAULT_IMAGE_LIMITS } from './decode-image.ts';
 import { ImageValidationError, type ImageErrorCode } from './image-error.ts';
 import { DEFAULT_IMAGE_LIMITS as LIMITS } from './image-limits.ts';
-import { createRandom } from '@cbmir/seeded-random';
 import { noiseImage, pngHeaderOnly } from './test-fixtures.ts';
 
 async function expectRejected(bytes: Uint8Array, code: ImageErrorCode, limits = LIMITS): Promise<ImageValidationError> {

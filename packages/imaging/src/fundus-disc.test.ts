@@ -1,9 +1,9 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { createRandom } from '@cbmir/seeded-random';
 import { findFundusDisc, locateFundusDisc, type FundusDisc } from './fundus-disc.ts';
 import { ImageValidationError } from './image-error.ts';
 import { toRawRgb } from './raw-image.ts';
-import { createRandom } from '@cbmir/seeded-random';
 import { generateSyntheticFundus, syntheticFundusGeometry, type SyntheticFundusOptions } from './synthetic-fundus.ts';
 import { discPng, gradientPng } from './test-fixtures.ts';
 

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
-import { RgbCanvas, strokeSegment, type Rgb } from './rgb-canvas.ts';
 import { createRandom, mixSeed, type Random } from '@cbmir/seeded-random';
+import { RgbCanvas, strokeSegment, type Rgb } from './rgb-canvas.ts';
 import { lesionsForGrade, type Lesion } from './synthetic-lesions.ts';
 import { createRetinaLayout, type RetinaLayout } from './synthetic-retina-layout.ts';
 import { growRetinalVessels } from './synthetic-vessels.ts';

@@ -1,5 +1,5 @@
-import type { RetinaLayout } from './synthetic-retina-layout.ts';
 import type { Random } from '@cbmir/seeded-random';
+import type { RetinaLayout } from './synthetic-retina-layout.ts';
 
 /** One straight piece of a vessel, in canvas pixels. */
 export interface VesselSegment {

@@ -1,6 +1,6 @@
+import { createRandom } from '@cbmir/seeded-random';
 import type { VectorMatrix } from './exact-knn.ts';
 import { pcaProject } from './pca.ts';
-import { createRandom } from '@cbmir/seeded-random';
 import { tsneProject, type TsneOptions } from './tsne.ts';
 
 export interface MapPoint {

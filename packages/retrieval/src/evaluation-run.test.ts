@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { createRandom } from '@cbmir/seeded-random';
 import { chanceRanking } from './chance-levels.ts';
 import { vectorMatrix } from './exact-knn.ts';
 import { runEvaluation, type LabelledItem } from './evaluation-run.ts';
-import { createRandom } from '@cbmir/seeded-random';
 
 const item = (key: string, grade: number, patient: string | null): LabelledItem => ({ key, grade, patient });
 

@@ -1,3 +1,4 @@
+import { createRandom } from '@cbmir/seeded-random';
 import { averagePrecision } from './average-precision.ts';
 import { chanceRankingCache } from './chance-levels.ts';
 import { nearestK, squaredDistances, type VectorMatrix } from './exact-knn.ts';
@@ -8,7 +9,6 @@ import { confusionMatrix, quadraticWeightedKappa } from './quadratic-kappa.ts';
 import type { Ranking } from './ranking.ts';
 import { recallAtK } from './recall-at-k.ts';
 import { reciprocalRank } from './reciprocal-rank.ts';
-import { createRandom } from '@cbmir/seeded-random';
 
 export const GRADES = [0, 1, 2, 3, 4] as const;
 export const PRECISION_KS = [1, 5, 10] as const;

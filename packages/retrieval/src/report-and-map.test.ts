@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { createRandom } from '@cbmir/seeded-random';
 import { dataFingerprint } from './data-fingerprint.ts';
 import { embeddingMap, stratifiedSample } from './embedding-map.ts';
 import { vectorMatrix } from './exact-knn.ts';
 import type { EvaluationReport } from './evaluation-report.ts';
 import { runEvaluation } from './evaluation-run.ts';
 import { renderReportHtml } from './report-html.ts';
-import { createRandom } from '@cbmir/seeded-random';
 import { formatEvaluation, formatLayerTable } from './text-report.ts';
 
 const random = createRandom(9).next;
