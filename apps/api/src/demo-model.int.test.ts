@@ -19,7 +19,7 @@ beforeAll(async () => {
   server = await startTestServer({
     CBMIR_DATA_DIR: dataDir,
     CBMIR_DEMO_IMAGES: '20',
-    CBMIR_DEMO_TRAIN_SECONDS: '30',
+    CBMIR_DEMO_TRAIN_SECONDS: '20',
     ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
   });
   key = await issueTestApiKey(server.url, 'clinician');

@@ -29,7 +29,7 @@ describe('embedder', () => {
   it('embeds 224 px images with the paper ResNet-50 into 128 values each', async () => {
     const embedder = await createEmbedder();
     try {
-      expect(embedder.spec).toEqual({ architecture: 'resnet50', inputSize: 224, embeddingDim: 128, seed: 42, dropout: 0.25 });
+      expect(embedder.spec).toEqual({ architecture: 'resnet50', inputSize: 224, embeddingDim: 128, seed: 42, dropout: 0.25, inputConvention: 'unit' });
       expect(embedder.backend).toBe('wasm');
       const [embedding, ...rest] = await embedder.embed(images(1, 224));
       expect(rest).toHaveLength(0);

@@ -71,6 +71,11 @@ export interface TrainingRunOptions {
   patience?: number;
   /** Retrieval quality of the model (its embedding layer) on held-out patients; higher map is better. */
   validate?(model: tf.LayersModel): Promise<ValidationMetrics>;
+  /**
+   * Which epoch outDir holds: 'best' (default), the best validation MAP so far; 'last', the latest epoch,
+   * validation then only reported (for validation sets too small to choose by, like the demo's).
+   */
+  keep?: 'best' | 'last';
   onProgress?(progress: TrainingRunProgress): void;
   onEpoch?(record: EpochRecord): void;
   /** Ctrl-C: stops after the current step and leaves a checkpoint. */
@@ -245,7 +250,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       };
       state.epoch = epoch;
       state.history.push(record);
-      const improved = !state.best || !validation || validation.map > (state.best.validation?.map ?? -Infinity);
+      const improved = options.keep === 'last' || !state.best || !validation || validation.map > (state.best.validation?.map ?? -Infinity);
       if (improved) {
         state.best = record;
         await saveAtomic(options.outDir, model, spec, info({ validation, untrainedValidation: state.untrained, bestEpoch: epoch }));
