@@ -26,6 +26,19 @@ describe('bench train', () => {
     expect(table[2]).toContain('supervised');
   });
 
+  it('reports a network it cannot measure and goes on with the others', async () => {
+    const result = await benchTrain({
+      models: [{ architecture: 'resnet18', inputSize: 16 }, { architecture: 'resnet-tiny', inputSize: 16 }],
+      kinds: ['supervised'],
+      batchSize: 2,
+      steps: 1,
+      log: () => {},
+    });
+    expect(result.failures).toEqual([expect.stringMatching(/^supervised resnet18@16, batch 2: inputSize must be at least 32/)]);
+    expect(result.rows.map((r) => r.architecture)).toEqual(['resnet-tiny']);
+    expect(formatTrainBench(result)).toMatch(/\nfailed: supervised resnet18@16/);
+  });
+
   it('rejects an unknown kind', () => {
     expect(() => parseKinds('siamese,triplet')).toThrow(UsageError);
   });

@@ -22,6 +22,8 @@ export interface TrainBenchRow {
 export interface TrainBenchResult {
   backend: string;
   rows: TrainBenchRow[];
+  /** the networks that could not be measured, and why (e.g. beyond the wasm backend's 4 GB heap) */
+  failures: string[];
 }
 
 export interface TrainBenchOptions {
@@ -52,26 +54,33 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
   const { name: backend } = await initBackend(options.backend);
   options.log(`TensorFlow.js backend: ${backend}`);
   const rows: TrainBenchRow[] = [];
+  const failures: string[] = [];
   for (const { architecture, inputSize } of options.models) {
     for (const kind of options.kinds) {
       options.log(`${kind} ${architecture}@${inputSize}: batch ${options.batchSize}, ${options.steps} timed step(s)`);
-      const spec = resolveEmbedderSpec({ architecture, inputSize });
-      const measured = await benchmarkTraining(spec, { kind, batchSize: options.batchSize, steps: options.steps });
-      rows.push({
-        architecture,
-        inputSize,
-        kind,
-        backend,
-        batchSize: options.batchSize,
-        steps: options.steps,
-        imagesPerSecond: measured.imagesPerSecond,
-        msPerStep: (measured.seconds * 1000) / options.steps,
-        trainableParameters: measured.trainableParameters,
-        loss: measured.loss,
-      });
+      try {
+        const spec = resolveEmbedderSpec({ architecture, inputSize });
+        const measured = await benchmarkTraining(spec, { kind, batchSize: options.batchSize, steps: options.steps });
+        rows.push({
+          architecture,
+          inputSize,
+          kind,
+          backend,
+          batchSize: options.batchSize,
+          steps: options.steps,
+          imagesPerSecond: measured.imagesPerSecond,
+          msPerStep: (measured.seconds * 1000) / options.steps,
+          trainableParameters: measured.trainableParameters,
+          loss: measured.loss,
+        });
+      } catch (error) {
+        const message = (error as Error).message;
+        const hint = backend === 'wasm' && /memory|out of bounds|allocat/i.test(message) ? ' (beyond the wasm backend\'s 4 GB heap: a smaller --batch, or tfjs-node / tfjs-node-gpu)' : '';
+        failures.push(`${kind} ${architecture}@${inputSize}, batch ${options.batchSize}: ${message}${hint}`);
+      }
     }
   }
-  return { backend, rows };
+  return { backend, rows, failures };
 }
 
 export function formatTrainBench(result: TrainBenchResult): string {
@@ -88,5 +97,5 @@ export function formatTrainBench(result: TrainBenchResult): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const format = (cells: string[]) => cells.map((c, i) => (i >= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [format(header), ...lines.map(format)].join('\n');
+  return [format(header), ...lines.map(format), ...result.failures.map((f) => `failed: ${f}`)].join('\n');
 }

@@ -52,7 +52,7 @@ export async function bench(args: string[], log: (message: string) => void): Pro
       log,
     });
     console.log(values.json ? JSON.stringify(result) : formatTrainBench(result));
-    return 0;
+    return result.failures.length > 0 ? 1 : 0;
   }
   if (what === 'search') {
     const { values } = parseArgs({
