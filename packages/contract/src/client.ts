@@ -102,10 +102,7 @@ export function createClient(options: ClientOptions = {}) {
       });
     },
     image: (id: string) => request<ImageRecord>(`/api/v1/images/${encodeURIComponent(id)}`),
-    images(query: ImageListQuery = {}) {
-      const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
-      return request<ImageList>(`/api/v1/images${params.size ? `?${params}` : ''}`);
-    },
+    images: (query: ImageListQuery = {}) => request<ImageList>(`/api/v1/images${queryString(query)}`),
     similar: (id: string, k?: number) =>
       request<SearchResponse>(withK(`/api/v1/images/${encodeURIComponent(id)}/similar`, k)),
     embedding: (id: string) =>
@@ -125,10 +122,8 @@ export function createClient(options: ClientOptions = {}) {
     model: (id: string) => request<ModelVersionDetail>(`/api/v1/models/${encodeURIComponent(id)}`),
     registerModel: (body: RegisterModelBody) => request<ModelVersionDetail>('/api/v1/models', json('POST', body)),
     /** A model version's retrieval evaluations (`cbmir eval`), newest first: metrics, PR curves, 2-D map. */
-    modelEvaluations(id: string, query: EvaluationListQuery = {}) {
-      const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
-      return request<EvaluationPage>(`/api/v1/models/${encodeURIComponent(id)}/evaluations${params.size ? `?${params}` : ''}`);
-    },
+    modelEvaluations: (id: string, query: EvaluationListQuery = {}) =>
+      request<EvaluationPage>(`/api/v1/models/${encodeURIComponent(id)}/evaluations${queryString(query)}`),
     activateModel: (id: string) => request<ModelVersionDetail>(`/api/v1/models/${encodeURIComponent(id)}/activate`, { method: 'POST' }),
 
     users: () => request<UserList>('/api/v1/users'),
@@ -137,10 +132,7 @@ export function createClient(options: ClientOptions = {}) {
     apiKeys: () => request<ApiKeyList>('/api/v1/api-keys'),
     createApiKey: (body: CreateApiKeyBody) => request<CreatedApiKey>('/api/v1/api-keys', json('POST', body)),
     revokeApiKey: (id: string) => request<ApiKey>(`/api/v1/api-keys/${encodeURIComponent(id)}`, { method: 'DELETE' }),
-    audit(query: AuditQuery = {}) {
-      const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
-      return request<AuditPage>(`/api/v1/audit${params.size ? `?${params}` : ''}`);
-    },
+    audit: (query: AuditQuery = {}) => request<AuditPage>(`/api/v1/audit${queryString(query)}`),
 
     /**
      * Uploads a .zip, .tar or .tar.gz of fundus images (admin); returns the queued job at once (202).
@@ -163,6 +155,7 @@ export function createClient(options: ClientOptions = {}) {
   };
 }
 
+/** `?a=1&b=x` from the defined fields of a query object; '' when none is. */
 function queryString(query: object): string {
   const params = new URLSearchParams(
     Object.entries(query)
