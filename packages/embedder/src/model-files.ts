@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomically } from './atomic-file.ts';
 import { resolveEmbedderSpec, type EmbedderSpec } from './model-spec.ts';
 
 /**
@@ -57,9 +58,9 @@ export async function saveModelDir(
   };
   await mkdir(dir, { recursive: true });
   // metadata.json goes last: its presence marks a complete save.
-  await writeAtomically(path.join(dir, MODEL_FILE_NAMES.weights), new Uint8Array(weights));
-  await writeAtomically(path.join(dir, MODEL_FILE_NAMES.topology), JSON.stringify(modelJson));
-  await writeAtomically(path.join(dir, MODEL_FILE_NAMES.metadata), JSON.stringify(metadata, null, 2) + '\n');
+  await writeFileAtomically(path.join(dir, MODEL_FILE_NAMES.weights), new Uint8Array(weights));
+  await writeFileAtomically(path.join(dir, MODEL_FILE_NAMES.topology), JSON.stringify(modelJson));
+  await writeFileAtomically(path.join(dir, MODEL_FILE_NAMES.metadata), JSON.stringify(metadata, null, 2) + '\n');
 }
 
 export async function readModelMetadata(dir: string): Promise<EmbedderMetadata> {
@@ -103,12 +104,6 @@ export async function loadModelDir(dir: string): Promise<{ model: tf.LayersModel
     }),
   );
   return { model, metadata };
-}
-
-async function writeAtomically(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, file);
 }
 
 function messageOf(error: unknown): string {

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomically } from './atomic-file.ts';
 
 /**
  * An optimiser's state (Adam: step count, first and second moments) beside a checkpoint, so `--resume`
@@ -32,8 +33,8 @@ export async function saveOptimizerState(dir: string, optimizer: tf.Optimizer): 
     optimizer: optimizer.getClassName(),
     weights: weights.map((w) => ({ name: w.name, shape: w.tensor.shape, dtype: w.tensor.dtype === 'int32' ? 'int32' : 'float32' })),
   };
-  await writeAtomically(path.join(dir, VALUES_FILE), new Uint8Array(values.buffer));
-  await writeAtomically(path.join(dir, STATE_FILE), JSON.stringify(manifest));
+  await writeFileAtomically(path.join(dir, VALUES_FILE), new Uint8Array(values.buffer));
+  await writeFileAtomically(path.join(dir, STATE_FILE), JSON.stringify(manifest));
 }
 
 /** Restores what saveOptimizerState wrote; false when `dir` has none (a checkpoint from an older release). */
@@ -63,9 +64,4 @@ export async function loadOptimizerState(dir: string, optimizer: tf.Optimizer): 
     tf.dispose(named.map((n) => n.tensor));
   }
   return true;
-}
-
-async function writeAtomically(file: string, data: string | Uint8Array): Promise<void> {
-  await writeFile(`${file}.partial`, data);
-  await rename(`${file}.partial`, file);
 }

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createRandom } from '@cbmir/seeded-random';
+import { writeFileAtomically } from './atomic-file.ts';
 import { buildEmbeddingModel } from './embedding-model.ts';
 import { loadModelDir, MODEL_FILE_NAMES, saveModelDir } from './model-files.ts';
 import type { EmbedderSpec } from './model-spec.ts';
@@ -106,11 +107,6 @@ interface RunState {
 const CHECKPOINT = 'checkpoint';
 const STATE_FILE = 'training-state.json';
 
-async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await writeFile(`${file}.partial`, JSON.stringify(value, null, 2));
-  await rename(`${file}.partial`, file);
-}
-
 /**
  * Writes a model into `dir` through a temporary sibling and moves its files in one by one (metadata last),
  * so a kill mid-write never leaves a half-written file, and whatever else `dir` holds (checkpoint/) stays.
@@ -182,7 +178,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
   const saveCheckpoint = async (metrics: Record<string, unknown>) => {
     await saveAtomic(path.join(checkpointDir, 'model'), model, spec, info(metrics));
     await saveOptimizerState(checkpointDir, optimizer);
-    await writeJsonAtomic(statePath, state);
+    await writeFileAtomically(statePath, JSON.stringify(state, null, 2));
   };
   const started = performance.now();
   let stepsRun = 0;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomically } from '../atomic-file.ts';
 import { loadEmbedder, type Embedder } from '../embedding-model.ts';
 import { MODEL_FILE_NAMES } from '../model-files.ts';
 import { exportOnnx } from './export-onnx.ts';
@@ -23,14 +24,7 @@ export async function writeOnnxModel(dir: string, embedder: Embedder, provenance
   });
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, ONNX_FILE_NAME);
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, file);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
+  await writeFileAtomically(file, bytes);
   return { file, bytes: bytes.length, seconds: (performance.now() - started) / 1000 };
 }
 
