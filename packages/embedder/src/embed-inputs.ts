@@ -1,10 +1,9 @@
 /**
- * Checks preprocessed images (HWC RGB Float32Arrays of inputSize*inputSize*3) and packs them back to back
- * into one NHWC batch, the input of every engine and of training. `what` names them in the error.
+ * Checks preprocessed images: each a Float32Array of inputSize*inputSize*3 values (HWC RGB). `what` names
+ * the offending one in the error.
  */
-export function packImages(images: Float32Array[], inputSize: number, what = (i: number) => `embed: image ${i}`): Float32Array<ArrayBuffer> {
+export function assertImages(images: Float32Array[], inputSize: number, what = (i: number) => `embed: image ${i}`): void {
   const pixels = inputSize * inputSize * 3;
-  const data = new Float32Array(images.length * pixels);
   images.forEach((image, i) => {
     if (!(image instanceof Float32Array) || image.length !== pixels) {
       const got = image instanceof Float32Array ? `${image.length} values` : `a ${describe(image)}`;
@@ -13,8 +12,15 @@ export function packImages(images: Float32Array[], inputSize: number, what = (i:
           `values (HWC RGB, preprocessed to ${inputSize} px)`,
       );
     }
-    data.set(image, i * pixels);
   });
+}
+
+/** Checks images (see assertImages) and packs them back to back into one NHWC batch, the input of every engine and of training. */
+export function packImages(images: Float32Array[], inputSize: number, what = (i: number) => `embed: image ${i}`): Float32Array<ArrayBuffer> {
+  assertImages(images, inputSize, what);
+  const pixels = inputSize * inputSize * 3;
+  const data = new Float32Array(images.length * pixels);
+  images.forEach((image, i) => data.set(image, i * pixels));
   return data;
 }
 
@@ -42,7 +48,7 @@ export async function embedInBatches(
 ): Promise<Float32Array[]> {
   assertBatchSize(batchSize);
   const { inputSize, embeddingDim } = shape;
-  packImages(images, inputSize, (i) => `embed: image ${i}`); // every image checked before the first batch runs
+  assertImages(images, inputSize); // every image checked before the first batch runs
   const embeddings: Float32Array[] = [];
   for (let start = 0; start < images.length; start += batchSize) {
     const batch = images.slice(start, start + batchSize);
