@@ -84,8 +84,11 @@ export async function loadEmbedder(dir: string, options?: EmbedOptions): Promise
   return new LayersEmbedder(model, spec, name, options?.batchSize, network);
 }
 
-/** The network itself when its output is the embedding; the classifier's embedding layer when it is the baseline. */
-function embeddingPart(network: tf.LayersModel, embeddingDim: number): tf.LayersModel | null {
+/**
+ * What embeds with a network: the network itself when its output is the embedding, the layer before the
+ * softmax when it is the supervised baseline; null when neither gives embeddingDim values.
+ */
+export function embeddingPart(network: tf.LayersModel, embeddingDim: number): tf.LayersModel | null {
   const outputWidth = network.outputs[0]?.shape[1];
   if (outputWidth === embeddingDim && network.outputs[0]?.shape.length === 2) return network;
   const isClassifier = outputWidth === GRADE_CLASSES && network.layers.at(-1)?.name === SUPERVISED_LAYERS.softmax;

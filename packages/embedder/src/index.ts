@@ -21,6 +21,7 @@ export {
   buildEmbeddingModel,
   createEmbedder,
   embedderForOutput,
+  embeddingPart,
   embedWithModel,
   loadEmbedder,
   type EmbedOptions,

@@ -3,13 +3,13 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import {
   ARCHITECTURES,
+  embeddingPart,
   embedWithModel,
   initBackend,
   loadKerasWeights,
   resolveEmbedderSpec,
   runTraining,
   splitByPatient,
-  SUPERVISED_LAYERS,
   type Architecture,
   type ModelKind,
   type TrainingItem,
@@ -17,7 +17,7 @@ import {
   type ValidationMetrics,
 } from '@cbmir/embedder';
 import { augmentPreprocessed, contentHash, DEFAULT_PREPROCESSING } from '@cbmir/imaging';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { readLabelledFolder } from '../labelled-folder.ts';
 import { preprocessedCacheFactory } from '../preprocessed-cache.ts';
 import { createProgress } from '../progress.ts';
@@ -145,7 +145,8 @@ export async function train(options: TrainOptions, signal: AbortSignal): Promise
   });
   const validate = async (model: tf.LayersModel): Promise<ValidationMetrics> => {
     // Siamese: the embedding itself; supervised: its second-to-last layer, the paper's best CNN layer.
-    const embedder = options.model === 'supervised' ? tf.model({ inputs: model.inputs, outputs: model.getLayer(SUPERVISED_LAYERS.penultimate).output }) : model;
+    const embedder = embeddingPart(model, options.embeddingDim);
+    if (!embedder) throw new Error(`the ${options.model} network does not give ${options.embeddingDim}-d embeddings`);
     const embeddings = await embedWithModel(embedder, validation.map((item) => pixels.get(item.id)!), 32);
     return options.validate(embeddings, validation);
   };
