@@ -81,6 +81,7 @@ export async function buildApp(deps: AppDeps) {
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) {
+      if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
       return reply.code(error.statusCode).send({ error: error.code, message: error.message });
     }
     if (error instanceof ImageValidationError) {

@@ -1,6 +1,7 @@
 import { openDatabase, type Database } from '@cbmir/db';
 import { auditTrailFactory, type AuditTrail } from './auth/audit-trail.ts';
 import { authServiceFactory, type AuthService } from './auth/auth-service.ts';
+import { hashingQueueFactory } from './auth/hashing-queue.ts';
 import { loginThrottleFactory } from './auth/login-throttle.ts';
 import type { Config } from './config.ts';
 import { jobWorkerFactory, type JobWorker } from './jobs/job-worker.ts';
@@ -71,7 +72,7 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
     jobWorker,
     search: searchServiceFactory({ db, runtime }),
     evaluations: evaluationServiceFactory({ db, runtime, audit: auditTrailFactory({ db }), dataDir: config.dataDir, log }),
-    auth: authServiceFactory({ db, throttle: loginThrottleFactory(), sessionHours: config.sessionHours }),
+    auth: authServiceFactory({ db, throttle: loginThrottleFactory(), hashing: hashingQueueFactory(), sessionHours: config.sessionHours }),
     audit: auditTrailFactory({ db }),
     async close() {
       await jobWorker.stop();

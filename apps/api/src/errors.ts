@@ -1,12 +1,17 @@
 /** An error the API reports to its caller as { error: code, message } with an HTTP status. */
 export class AppError extends Error {
+  /** Sent as Retry-After (429, 503). */
+  readonly retryAfterSeconds: number | undefined;
+
   constructor(
     readonly statusCode: number,
     readonly code: string,
     message: string,
+    options: { retryAfterSeconds?: number } = {},
   ) {
     super(message);
     this.name = 'AppError';
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Database, Role, StoredApiKey, StoredUser } from '@cbmir/db';
 import { AppError } from '../errors.ts';
+import type { HashingQueue } from './hashing-queue.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import { hashPassword, verifyPassword } from './password-hash.ts';
 import type { Principal } from './principal.ts';
@@ -18,28 +19,45 @@ function checkPassword(password: string) {
 const dummyHash = hashPassword(newSecretToken());
 
 /** Users, sessions and API keys: who may sign in and what a request's credentials prove. */
-export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle; sessionHours: number }) {
-  const { db, throttle } = deps;
+export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle; hashing: HashingQueue; sessionHours: number }) {
+  const { db, throttle, hashing } = deps;
+  const hash = (password: string) => hashing.run(() => hashPassword(password));
 
   return {
-    async login(username: string, password: string, ip: string) {
-      const wait = throttle.retryAfterMs(username, ip);
+    /**
+     * A session for the right password; null (a failed attempt, already counted) otherwise. The attempt
+     * is counted before the hash, so concurrent guesses cannot all pass the check (429 beyond the limit);
+     * hashes queue (503 when the queue is full), so a flood cannot take the thread pool from file reads.
+     * `userId` of a failed attempt names the user when the username exists (for the audit trail).
+     */
+    async login(username: string, password: string, ip: string): Promise<
+      | { ok: true; token: string; csrfToken: string; expiresAt: Date; user: StoredUser }
+      | { ok: false; userId: string | null }
+    > {
+      const wait = throttle.reserve(username, ip);
       if (wait > 0) {
-        throw new AppError(429, 'too_many_attempts', `too many failed sign-ins; try again in ${Math.ceil(wait / 60_000)} minute(s)`);
+        throw new AppError(429, 'too_many_attempts', `too many failed sign-ins; try again in ${Math.ceil(wait / 60_000)} minute(s)`, {
+          retryAfterSeconds: Math.ceil(wait / 1000),
+        });
       }
-      const user = await db.users.findByUsername(username);
-      const ok = user ? await verifyPassword(password, user.passwordHash) : (await verifyPassword(password, await dummyHash), false);
-      if (!user || !ok || user.disabled) {
-        throttle.recordFailure(username, ip);
-        return null;
+      let user: StoredUser | null;
+      let ok: boolean;
+      try {
+        user = await db.users.findByUsername(username);
+        const stored = user?.passwordHash ?? (await dummyHash);
+        ok = (await hashing.run(() => verifyPassword(password, stored))) && user !== null;
+      } catch (error) {
+        throttle.release(username, ip); // never checked: does not count
+        throw error;
       }
+      if (!user || !ok || user.disabled) return { ok: false, userId: user?.id ?? null };
       throttle.recordSuccess(username, ip);
       const token = newSecretToken();
       const csrfToken = newSecretToken();
       const expiresAt = new Date(Date.now() + deps.sessionHours * 3600_000);
       await db.sessions.create({ id: secretDigest(token), userId: user.id, csrfToken, expiresAt });
       await db.sessions.deleteExpired();
-      return { token, csrfToken, expiresAt, user };
+      return { ok: true, token, csrfToken, expiresAt, user };
     },
 
     async logout(principal: Principal) {
@@ -63,13 +81,13 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
       if ((await db.users.count()) > 0) return { created: false, generatedPassword: null };
       const chosen = password ?? newSecretToken(15);
       checkPassword(chosen);
-      const created = await db.users.create({ username: 'admin', passwordHash: await hashPassword(chosen), role: 'admin' });
+      const created = await db.users.create({ username: 'admin', passwordHash: await hash(chosen), role: 'admin' });
       return { created: created !== null, generatedPassword: created && !password ? chosen : null };
     },
 
     async createUser(input: { username: string; password: string; role: Role }): Promise<StoredUser> {
       checkPassword(input.password);
-      const user = await db.users.create({ username: input.username, passwordHash: await hashPassword(input.password), role: input.role });
+      const user = await db.users.create({ username: input.username, passwordHash: await hash(input.password), role: input.role });
       if (!user) throw new AppError(409, 'username_taken', `a user named "${input.username}" exists already`);
       return user;
     },
@@ -78,7 +96,7 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
     async updateUser(id: string, changes: { password?: string | undefined; role?: Role | undefined; disabled?: boolean | undefined }): Promise<StoredUser> {
       if (changes.password !== undefined) checkPassword(changes.password);
       const result = await db.users.update(id, {
-        ...(changes.password !== undefined ? { passwordHash: await hashPassword(changes.password) } : {}),
+        ...(changes.password !== undefined ? { passwordHash: await hash(changes.password) } : {}),
         ...(changes.role !== undefined ? { role: changes.role } : {}),
         ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
       });

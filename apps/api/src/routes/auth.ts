@@ -23,8 +23,11 @@ export const authRoutes =
       async (request, reply) => {
         const { username, password } = request.body;
         const session = await deps.auth.login(username, password, request.ip);
-        if (!session) {
-          await deps.audit.record(request, 'auth.login_failed', null, { username });
+        if (!session.ok) {
+          // Never the typed username (often a password typed in the wrong field): the user's id when it exists.
+          await deps.audit.recordBounded(request, 'auth.login_failed', request.ip, session.userId ? { type: 'user', id: session.userId } : null, {
+            knownUser: session.userId !== null,
+          });
           throw new AppError(401, 'invalid_credentials', 'wrong username or password');
         }
         request.principal = { kind: 'user', id: session.user.id, name: session.user.username, role: session.user.role, sessionId: '', csrfToken: session.csrfToken, expiresAt: session.expiresAt };
