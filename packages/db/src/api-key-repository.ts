@@ -49,15 +49,24 @@ export function apiKeyRepositoryFactory(db: SqlClient) {
       );
       return toApiKey(rows[0]!);
     },
-    /** A key that is neither revoked nor expired, by the SHA-256 of its secret; marks it used. */
-    async findUsable(keyHash: string): Promise<StoredApiKey | null> {
-      const rows = await db.query<ApiKeyRow>(
-        `UPDATE api_keys SET last_used_at = now()
-         WHERE key_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
-         RETURNING *`,
+    /**
+     * A key that is neither revoked nor expired and whose creator is still enabled, by the SHA-256 of its
+     * secret; marks it used. `effectiveRole` is the lesser of the key's role and its creator's role now: a
+     * key never outranks the user who minted it, and dies with that user's disablement. Keys without a
+     * creator (the first-start key) act with their own role.
+     */
+    async findUsable(keyHash: string): Promise<(StoredApiKey & { effectiveRole: Role }) | null> {
+      const rows = await db.query<ApiKeyRow & { creator_role: Role | null }>(
+        `UPDATE api_keys k SET last_used_at = now()
+         WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
+           AND (k.created_by IS NULL OR EXISTS (SELECT 1 FROM users u WHERE u.id = k.created_by AND NOT u.disabled))
+         RETURNING k.*, (SELECT u.role FROM users u WHERE u.id = k.created_by) AS creator_role`,
         [keyHash],
       );
-      return rows[0] ? toApiKey(rows[0]) : null;
+      const row = rows[0];
+      if (!row) return null;
+      const effectiveRole: Role = row.role === 'admin' && (row.creator_role === null || row.creator_role === 'admin') ? 'admin' : 'clinician';
+      return { ...toApiKey(row), effectiveRole };
     },
     async list(): Promise<StoredApiKey[]> {
       return (await db.query<ApiKeyRow>(`SELECT * FROM api_keys ORDER BY created_at DESC`)).map(toApiKey);

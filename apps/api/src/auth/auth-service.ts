@@ -73,7 +73,7 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
 
     async authenticateApiKey(secret: string): Promise<Principal | null> {
       const key = await db.apiKeys.findUsable(secretDigest(secret));
-      return key ? { kind: 'api_key', id: key.id, name: key.name, role: key.role } : null;
+      return key ? { kind: 'api_key', id: key.id, name: key.name, role: key.effectiveRole } : null;
     },
 
     /** On first start (no user at all) create `admin`; returns the password when it was generated here. */
