@@ -22,6 +22,8 @@ export default defineConfig({
         test: {
           name: 'integration-pglite',
           include: integration,
+          // Tests of what only a PostgreSQL server does (dropped connections).
+          exclude: ['**/*.postgres.int.test.ts', '**/node_modules/**'],
           env: { CBMIR_TEST_DB: 'pglite' },
           testTimeout: 180_000,
           hookTimeout: 300_000,

@@ -37,7 +37,11 @@ export interface CbmirServices {
  * wiring shared by the server and the CLI.
  */
 export async function openCbmirServices(config: Config, log: Logger): Promise<CbmirServices> {
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onConnectionError: (error) => log.warn(`database connection lost (it is replaced at the next query): ${error.message}`),
+  });
   log.info(
     `database: ${config.databaseUrl ? 'PostgreSQL server' : `embedded PGlite in ${config.dataDir}`}` +
       (db.appliedMigrations.length ? `, applied migrations ${db.appliedMigrations.join(', ')}` : ''),

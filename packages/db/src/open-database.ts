@@ -18,6 +18,8 @@ export interface DatabaseOptions {
   databaseUrl?: string | undefined;
   /** Where embedded PGlite keeps its files (dataDir/db); null keeps it in memory. */
   dataDir: string | null;
+  /** Told when a PostgreSQL connection drops (the pool replaces it); default: a warning on the console. */
+  onConnectionError?: (error: Error) => void;
 }
 
 export interface Database {
@@ -39,7 +41,7 @@ export interface Database {
 /** Opens the configured database, applies pending migrations and builds the repositories. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const sql = options.databaseUrl
-    ? await openPostgres(options.databaseUrl)
+    ? await openPostgres(options.databaseUrl, options.onConnectionError ? { onConnectionError: options.onConnectionError } : {})
     : await openPglite(options.dataDir === null ? null : join(options.dataDir, 'db'));
   let appliedMigrations: string[];
   try {
