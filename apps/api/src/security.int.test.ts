@@ -80,3 +80,96 @@ describe(`API keys are bounded by their creator (${process.env.CBMIR_TEST_DB ?? 
     expect((await call('GET', '/api/v1/users', { key })).status).toBe(200);
   });
 });
+
+describe(`huge numbers are refused with 400, not a database error (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
+  it('vector entries beyond float4, and offsets, cursors and sequence numbers beyond the columns', async () => {
+    const ready = (await (await fetch(url('/readyz'))).json()) as { model: { embeddingDim: number } };
+    const vector = Array<number>(ready.model.embeddingDim).fill(0);
+    vector[0] = 1e300;
+    const huge = await call('POST', '/api/v1/search/vector', { session: admin, json: { vector, k: 1 } });
+    expect(huge.status).toBe(400);
+    expect((await huge.json()).error).toBe('invalid_request');
+
+    expect((await call('GET', '/api/v1/images?offset=1e30', { session: admin })).status).toBe(400);
+    expect((await call('GET', '/api/v1/images?offset=3000000000', { session: admin })).status).toBe(400);
+    expect((await call('GET', `/api/v1/audit?before=${'9'.repeat(30)}`, { session: admin })).status).toBe(400);
+
+    const job = await uploadTinyArchive();
+    expect((await call('GET', `/api/v1/jobs/${job}/items?after=3000000000`, { session: admin })).status).toBe(400);
+    expect((await call('GET', `/api/v1/jobs/${job}/items?after=5`, { session: admin })).status).toBe(200);
+  });
+});
+
+describe(`error messages say what happened and leak nothing (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
+  it('a JSON body over its 1 MB limit says so (413), not the 1 MB upload limit of images', async () => {
+    const response = await call('POST', '/api/v1/search/vector', { session: admin, body: JSON.stringify({ vector: Array(300_000).fill(0.123456) }), headers: { 'content-type': 'application/json' } });
+    expect(response.status).toBe(413);
+    const body = await response.json();
+    expect(body.message).toMatch(/JSON/);
+    expect(body.message).toMatch(/1 MB/);
+  });
+
+  it('an image over the upload limit is 413 too_large, whatever its content', async () => {
+    const { generateSyntheticFundus } = await import('@cbmir/imaging');
+    const jpeg = await generateSyntheticFundus({ seed: 3, grade: 1 });
+    // A real JPEG header followed by more bytes than CBMIR_MAX_UPLOAD_MB (1 MB) allows.
+    for (const size of [1024 * 1024 + 1, 2 * 1024 * 1024, 12 * 1024 * 1024]) {
+      const big = new Uint8Array(size);
+      big.set(jpeg.subarray(0, Math.min(jpeg.length, big.length)));
+      const form = new FormData();
+      form.append('image', new Blob([big]), 'big.jpg');
+      const response = await call('POST', '/api/v1/search', { session: admin, body: form });
+      expect(response.status, `${size} bytes`).toBe(413);
+      expect((await response.json()).error).toBe('too_large');
+    }
+  });
+
+  it('an undecodable image or a broken form gets our message, not libvips’ or busboy’s', async () => {
+    const { generateSyntheticFundus } = await import('@cbmir/imaging');
+    const jpeg = await generateSyntheticFundus({ seed: 4, grade: 1 });
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array(jpeg.subarray(0, Math.floor(jpeg.length / 2)))]), 'cut.jpg');
+    const cut = await call('POST', '/api/v1/search', { session: admin, body: form });
+    expect(cut.status).toBe(422);
+    const cutBody = await cut.json();
+    expect(cutBody.error).toBe('undecodable');
+    expect(cutBody.message).not.toMatch(/vips|jpeg2rgb|VipsJpeg|Premature|\(/i);
+
+    const broken = await call('POST', '/api/v1/search', {
+      session: admin,
+      body: '--xyz\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n\r\nabc',
+      headers: { 'content-type': 'multipart/form-data; boundary=xyz' },
+    });
+    expect(broken.status).toBeGreaterThanOrEqual(400);
+    expect(broken.status).toBeLessThan(500);
+    expect((await broken.json()).message).not.toMatch(/Unexpected end|busboy|Part terminated|Malformed part/i);
+  });
+
+  it('model registration does not tell whether a server path exists, nor echo a file’s content', async () => {
+    const secretFile = join(dataDir, 'secret-notes');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(secretFile, { recursive: true });
+    writeFileSync(join(secretFile, 'model.json'), 'the secret content of a server file');
+    const messages: string[] = [];
+    for (const path of ['/no/such/dir', '/etc', secretFile]) {
+      const response = await call('POST', '/api/v1/models', { session: admin, json: { path } });
+      expect(response.status, path).toBe(400);
+      const body = (await response.json()) as { error: string; message: string };
+      expect(body.error).toBe('invalid_model');
+      expect(body.message).not.toContain('secret content');
+      expect(body.message).not.toMatch(/ENOENT|EISDIR|EACCES|no such file/i);
+      messages.push(body.message.replaceAll(path, '<path>'));
+    }
+    expect(new Set(messages).size).toBe(1);
+  });
+});
+
+async function uploadTinyArchive(): Promise<string> {
+  const { buildZip } = await import('./archives/archive-builder.ts');
+  const { generateSyntheticFundus } = await import('@cbmir/imaging');
+  const form = new FormData();
+  form.append('archive', new Blob([new Uint8Array(buildZip([{ name: 'a.jpg', data: await generateSyntheticFundus({ seed: 11, grade: 2 }) }]))]), 'tiny.zip');
+  const response = await call('POST', '/api/v1/archives', { session: admin, body: form });
+  expect(response.status).toBe(202);
+  return ((await response.json()) as { id: string }).id;
+}

@@ -49,7 +49,8 @@ export const KQuery = Type.Object({
 export type KQuery = Static<typeof KQuery>;
 
 export const VectorSearchBody = Type.Object({
-  vector: Type.Array(Type.Number(), { minItems: 1, maxItems: 4096 }),
+  // Embeddings are stored as float4: entries are bounded well inside its range (squared distances included).
+  vector: Type.Array(Type.Number({ minimum: -1e15, maximum: 1e15 }), { minItems: 1, maxItems: 4096 }),
   k: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
 });
 export type VectorSearchBody = Static<typeof VectorSearchBody>;
@@ -181,7 +182,7 @@ export const AuditQuery = Type.Object({
   targetId: Type.Optional(Type.String({ maxLength: 100 })),
   from: Type.Optional(Type.String({ format: 'date-time' })),
   to: Type.Optional(Type.String({ format: 'date-time' })),
-  before: Type.Optional(Type.String({ pattern: '^[0-9]+$', description: 'nextBefore of the previous page' })),
+  before: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$', description: 'nextBefore of the previous page' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
 });
 export type AuditQuery = Static<typeof AuditQuery>;
@@ -310,7 +311,7 @@ export type JobItem = Static<typeof JobItem>;
 export const JobItemsQuery = Type.Object({
   status: Type.Optional(JobItemStatus),
   nearDuplicate: Type.Optional(Type.Boolean({ description: 'true: only near-duplicates' })),
-  after: Type.Optional(Type.Integer({ minimum: -1, description: 'nextAfter of the previous page' })),
+  after: Type.Optional(Type.Integer({ minimum: -1, maximum: 2147483647, description: 'nextAfter of the previous page' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
 });
 export type JobItemsQuery = Static<typeof JobItemsQuery>;
@@ -325,7 +326,7 @@ export type JobItemPage = Static<typeof JobItemPage>;
 
 export const ImageListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647, default: 0 })),
   source: Type.Optional(Type.String({ maxLength: 200 })),
 });
 export type ImageListQuery = Static<typeof ImageListQuery>;
