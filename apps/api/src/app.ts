@@ -69,12 +69,14 @@ const IMAGE_ERROR_STATUS: Record<ImageErrorCode, number> = {
   empty: 400,
 };
 
+const JSON_BODY_LIMIT = 1024 * 1024;
+
 /** Builds the HTTP app from its dependencies, so tests can start the real thing in-process. */
 export async function buildApp(deps: AppDeps) {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     // JSON bodies carry at most a 4096-d vector; images come through multipart with their own limit.
-    bodyLimit: 1024 * 1024,
+    bodyLimit: JSON_BODY_LIMIT,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(requestValidatorCompiler());
   const accessByRoute = new Map<string, Access>();
@@ -85,7 +87,9 @@ export async function buildApp(deps: AppDeps) {
       return reply.code(error.statusCode).send({ error: error.code, message: error.message });
     }
     if (error instanceof ImageValidationError) {
-      return reply.code(IMAGE_ERROR_STATUS[error.code] ?? 400).send({ error: error.code, message: error.message });
+      // The decoder's own words (libvips) stay in the server: they describe our internals, not the file.
+      const message = error.code === 'undecodable' ? error.message.replace(/\s*\(.*\)\.?$/s, '.') : error.message;
+      return reply.code(IMAGE_ERROR_STATUS[error.code] ?? 400).send({ error: error.code, message });
     }
     if (error.statusCode === 429) {
       return reply.code(429).send({ error: 'rate_limited', message: error.message });
@@ -93,12 +97,20 @@ export async function buildApp(deps: AppDeps) {
     if (error.validation) {
       return reply.code(400).send({ error: 'invalid_request', message: error.message });
     }
-    if (error.code === 'FST_REQ_FILE_TOO_LARGE' || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(413).send({ error: 'too_large', message: `the JSON body exceeds its limit of ${JSON_BODY_LIMIT / 1024 / 1024} MB` });
+    }
+    if (error.code === 'FST_REQ_FILE_TOO_LARGE' || error.code === 'FST_FILES_LIMIT' || error.code === 'FST_PARTS_LIMIT') {
       return reply.code(413).send({ error: 'too_large', message: `the upload exceeds the limit of ${Math.round(deps.maxUploadBytes / 1024 / 1024)} MB` });
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      return reply.code(status).send({ error: error.code ?? 'bad_request', message: error.message });
+      // Fastify's own errors (FST_...) describe the request; anything else (the multipart parser's) is ours to word.
+      const own = typeof error.code === 'string' && error.code.startsWith('FST_');
+      request.log.info({ err: error }, 'request refused');
+      return reply
+        .code(status)
+        .send(own ? { error: error.code, message: error.message } : { error: 'bad_request', message: 'the request body could not be read (malformed or cut short)' });
     }
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send({ error: 'internal', message: 'internal server error' });

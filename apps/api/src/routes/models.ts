@@ -2,7 +2,7 @@ import { IdParams, ModelVersionDetail, ModelVersionList, RegisterModelBody } fro
 import type { Database, StoredModelVersion } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuditTrail } from '../auth/audit-trail.ts';
-import { notFound } from '../errors.ts';
+import { AppError, notFound } from '../errors.ts';
 import type { ModelActivation } from '../services/model-activation.ts';
 import type { ModelRegistry } from '../services/model-registry.ts';
 import { toModelVersionDto } from './dto.ts';
@@ -50,7 +50,15 @@ export const modelRoutes =
         },
       },
       async (request, reply) => {
-        const version = await deps.models.register(request.body.path, { name: request.body.name });
+        const version = await deps.models.register(request.body.path, { name: request.body.name }).catch((error: unknown) => {
+          // The registry's reason names the path and quotes its files: fine for the CLI's user on the server,
+          // but over HTTP it would tell a caller which server paths exist and what they hold. It goes to the log.
+          if (error instanceof AppError && error.code === 'invalid_model') {
+            request.log.warn(`model registration refused: ${error.message}`);
+            throw new AppError(400, 'invalid_model', `${request.body.path} is not a saved cbmir model directory readable by the server (details in the server log)`);
+          }
+          throw error;
+        });
         await deps.audit.record(request, 'model.register', { type: 'model_version', id: version.id }, { name: version.name, architecture: version.architecture });
         return reply.code(201).send(await detail(version));
       },

@@ -1,11 +1,29 @@
 import { KQuery, SearchResponse, VectorSearchBody } from '@cbmir/contract';
 import { contentHash } from '@cbmir/imaging';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import type { AuditTrail } from '../auth/audit-trail.ts';
 import { AppError } from '../errors.ts';
 import type { SearchService } from '../services/search-service.ts';
 import { toModelVersionDto } from './dto.ts';
 import { errorResponses } from './error-responses.ts';
+
+/**
+ * The uploaded image's bytes. Over the upload limit: 413 (Fastify's FST_REQ_FILE_TOO_LARGE). A form the
+ * multipart parser cannot read: 400, in our words rather than the parser's.
+ */
+async function readImageField(request: FastifyRequest): Promise<Buffer> {
+  try {
+    const file = await request.file();
+    if (!file || file.fieldname !== 'image') throw new AppError(400, 'missing_image', 'no file in the form field "image"');
+    return await file.toBuffer();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (error instanceof AppError || (typeof code === 'string' && code.startsWith('FST_'))) throw error;
+    request.log.info({ err: error }, 'unreadable multipart form');
+    throw new AppError(400, 'malformed_form', 'the multipart form could not be read (malformed or cut short)');
+  }
+}
 
 export const searchRoutes =
   (deps: { search: SearchService; audit: AuditTrail; searchRateLimit: number }): FastifyPluginAsyncTypebox =>
@@ -29,11 +47,7 @@ export const searchRoutes =
         if (!request.isMultipart()) {
           throw new AppError(415, 'not_multipart', 'send the image as multipart/form-data in a field named "image"');
         }
-        const file = await request.file();
-        if (!file || file.fieldname !== 'image') {
-          throw new AppError(400, 'missing_image', 'no file in the form field "image"');
-        }
-        const bytes = await file.toBuffer();
+        const bytes = await readImageField(request);
         const { model, results, timings, batchSize } = await deps.search.searchByImage(bytes, request.query.k ?? 10);
         // Where the time went (and how many images shared the forward pass), for dev tools and `pnpm bench search`.
         const durations = Object.entries(timings).map(([name, ms]) => `${name};dur=${ms.toFixed(1)}`);
