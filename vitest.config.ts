@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 // Three tiers (STYLE.md): unit tests next to the code, integration tests (*.int.test.ts) that run against
-// both databases, and end-to-end tests that drive the built web app in Chromium.
+// both databases, and end-to-end tests that drive the built web app in Chromium; plus the PyTorch
+// training engine's tests (*.torch.test.ts), which need a Python with torch.
 // scripts/run-tests.mjs decides which projects this machine can run and says so.
 const integration = ['packages/**/src/**/*.int.test.ts', 'apps/**/src/**/*.int.test.ts', 'apps/cli/test/**/*.int.test.ts'];
+const torch = '**/*.torch.test.ts';
 
 export default defineConfig({
   test: {
@@ -13,7 +15,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/**/src/**/*.test.ts', 'apps/**/src/**/*.test.ts'],
-          exclude: [...integration, '**/node_modules/**'],
+          exclude: [...integration, torch, '**/node_modules/**'],
           testTimeout: 60_000,
         },
       },
@@ -36,6 +38,15 @@ export default defineConfig({
           include: integration,
           env: { CBMIR_TEST_DB: 'postgres' },
           testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'torch',
+          include: ['apps/**/src/**/*.torch.test.ts'],
+          testTimeout: 300_000,
           hookTimeout: 300_000,
         },
       },

@@ -29,8 +29,13 @@ export async function readLabelledFolder(
       )
     : new Map<string, ImageLabel>();
   const entries = await readdir(folder, { withFileTypes: true, recursive: true });
-  const images = entries
-    .filter((e) => e.isFile() && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase()))
+  const candidates = entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase()));
+  // Symbolic links to image files count (the usual way to carve a subset out of a large dataset without
+  // copying it); a link to a folder is not followed, and a dangling link is left out.
+  const isImageFile = async (e: (typeof candidates)[number]) => e.isFile() || ((await stat(join(e.parentPath, e.name)).catch(() => null))?.isFile() ?? false);
+  const keep = await Promise.all(candidates.map(isImageFile));
+  const images = candidates
+    .filter((_, i) => keep[i])
     .map((e) => join(e.parentPath, e.name))
     .sort()
     .map((path) => {

@@ -6,6 +6,7 @@ import { formatIngestReport, ingestInput } from './commands/ingest.ts';
 import { exportOnnxCommand } from './commands/export-onnx.ts';
 import { activateModel, listModels, registerModel } from './commands/models.ts';
 import { parseTrainOptions, train } from './commands/train.ts';
+import { TorchTrainerError } from './torch-trainer.ts';
 import { validationMetrics } from '@cbmir/retrieval';
 import { UsageError } from './usage-error.ts';
 
@@ -17,14 +18,18 @@ commands:
       and report as an upload to the server. Labels: a CSV with header image,level (EyePACS), id_code,diagnosis
       (APTOS) or file,grade[,patient_id,eye]; without --labels, one inside the archive is used. Idempotent:
       images already stored (same bytes) are skipped. A killed run resumes when run again.
-  train --data <folder> --labels <csv> --out <dir> [--model siamese|supervised] [--arch resnet50|resnet34|resnet18|resnet-tiny]
-        [--image-size 224] [--embedding-dim 128] [--epochs 10] [--batch 16] [--margin 1] [--lr 0.001] [--seed 42]
-        [--positive-fraction 0.5] [--validation-fraction 0.15] [--steps-per-epoch N] [--time-budget minutes]
-        [--patience 3] [--name name] [--init resnet50_notop.h5] [--resume] [--register] [--activate]
+  train --data <folder> --labels <csv> --out <dir> [--engine auto|torch|tfjs] [--model siamese|supervised]
+        [--arch resnet50|resnet34|resnet18|resnet-tiny] [--image-size 224] [--embedding-dim 128] [--epochs 10] [--batch 16]
+        [--margin 1] [--lr 0.001] [--seed 42] [--positive-fraction 0.5] [--validation-fraction 0.15] [--steps-per-epoch N]
+        [--time-budget minutes] [--patience 3] [--keep best|last] [--name name] [--init weights] [--resume] [--register] [--activate]
+        PyTorch engine only: [--balance 1] [--regression-weight 0] [--weight-decay 0.0001] [--select map|macro-map|kappa]
+        [--flips] [--schedule cosine|constant] [--device auto|cpu|cuda] [--precision auto|bf16|fp16|fp32] [--threads N]
       Train an embedder on labelled images (pairs of same/different grade for siamese), validating retrieval on
       held-out patients each epoch; --out holds the best model, --out/checkpoint the last epoch. Ctrl-C stops
       after the current step and keeps a checkpoint; --resume continues. --register adds it as a model version.
-      --init starts ResNet-50 from Keras' ImageNet weights (resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5).
+      --engine auto (default) trains with PyTorch where a Python with torch is found (CBMIR_PYTHON, python3,
+      /usr/bin/python3), else with TF.js. --init: a torchvision/timm ResNet state dict (PyTorch) or Keras'
+      ResNet-50 ImageNet weights (TF.js, resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5).
   models list
       Model versions; * marks the active one.
   models register <dir> [--name name]
@@ -97,9 +102,11 @@ async function main(argv: string[]): Promise<number> {
       args: rest,
       options: {
         ...Object.fromEntries(
-          ['data', 'labels', 'out', 'model', 'arch', 'image-size', 'embedding-dim', 'epochs', 'batch', 'margin', 'lr', 'seed',
-            'positive-fraction', 'validation-fraction', 'steps-per-epoch', 'time-budget', 'patience', 'name', 'init'].map((name) => [name, { type: 'string' as const }]),
+          ['data', 'labels', 'out', 'engine', 'model', 'arch', 'image-size', 'embedding-dim', 'epochs', 'batch', 'margin', 'lr', 'seed',
+            'positive-fraction', 'validation-fraction', 'steps-per-epoch', 'time-budget', 'patience', 'keep', 'name', 'init',
+            'balance', 'regression-weight', 'weight-decay', 'select', 'device', 'precision', 'threads', 'schedule'].map((name) => [name, { type: 'string' as const }]),
         ),
+        flips: { type: 'boolean' },
         resume: { type: 'boolean' },
         register: { type: 'boolean' },
         activate: { type: 'boolean' },
@@ -108,11 +115,13 @@ async function main(argv: string[]): Promise<number> {
     const options = parseTrainOptions(values);
     const config = loadConfig();
     const controller = new AbortController();
-    process.once('SIGINT', () => {
+    const stop = () => {
       console.error('\nstopping after this step and saving a checkpoint (Ctrl-C again to quit at once)');
       controller.abort();
       process.once('SIGINT', () => process.exit(130));
-    });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
     const { result, summary } = await train(
       { ...options, dataDir: config.dataDir, backend: config.backend, validate: validationMetrics },
       controller.signal,
@@ -155,6 +164,9 @@ try {
   if (error instanceof UsageError || error instanceof ConfigError || error instanceof AppError) {
     console.error(`error: ${error.message}`);
     process.exitCode = 2;
+  } else if (error instanceof TorchTrainerError) {
+    console.error(`error: ${error.message}`);
+    process.exitCode = error.exitCode;
   } else if (error instanceof TypeError && (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
     console.error(`error: ${error.message}\n\n${USAGE}`);
     process.exitCode = 2;

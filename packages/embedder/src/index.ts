@@ -30,6 +30,7 @@ export {
 } from './embedding-model.ts';
 export { ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, exportOnnx, type OnnxExportOptions } from './onnx/export-onnx.ts';
 export { loadOnnxEmbedder, onnxRuntimeInstalled, type OnnxEmbedder, type OnnxEmbedderOptions } from './onnx/onnx-embedder.ts';
+export { onnxRepresentationOutputs, resolveOnnxOutput } from './onnx/onnx-layers.ts';
 export { embeddingDifference, type EmbeddingDifference } from './onnx/embedding-parity.ts';
 export { ONNX_FILE_NAME, exportModelDirToOnnx, onnxFileState, writeOnnxModel, type OnnxExportResult } from './onnx/onnx-model-file.ts';
 export {
@@ -45,7 +46,17 @@ export {
   type LoadKerasWeightsOptions,
   type LoadKerasWeightsResult,
 } from './keras-weights/load-keras-weights.ts';
-export { MODEL_FILE_NAMES, loadModelDir, readModelMetadata, saveModelDir, type EmbedderMetadata } from './model-files.ts';
+export { writeFileAtomically } from './atomic-file.ts';
+export {
+  MODEL_FILE_NAMES,
+  loadModelDir,
+  onnxOnlyError,
+  readModelMetadata,
+  saveModelDir,
+  weightsFormatOf,
+  type EmbedderMetadata,
+  type WeightsFormat,
+} from './model-files.ts';
 export { DEFAULT_MARGIN, contrastiveLoss } from './contrastive-loss.ts';
 export { createPairSampler, type Pair, type PairItem, type PairSampler, type PairSamplerOptions } from './pair-sampler.ts';
 export { createSiameseModel, euclideanDistance, type SiameseModel } from './siamese-model.ts';

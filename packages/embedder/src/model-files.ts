@@ -14,11 +14,22 @@ export const MODEL_FILE_NAMES = { topology: 'model.json', weights: 'weights.bin'
 const FORMAT = 'cbmir-embedder';
 const FORMAT_VERSION = 1;
 
+/**
+ * Which weights a model directory holds: 'tfjs' (model.json + weights.bin, the TF.js trainer; model.onnx is
+ * exported from them) or 'onnx' (model.onnx only: the PyTorch trainer, served by ONNX Runtime alone).
+ */
+export type WeightsFormat = 'tfjs' | 'onnx';
+
 export interface EmbedderMetadata {
   format: typeof FORMAT;
   formatVersion: number;
   spec: EmbedderSpec;
-  tfjsVersion: string;
+  /** absent in directories written before the PyTorch trainer: 'tfjs' */
+  weightsFormat?: WeightsFormat;
+  /** the TF.js version that wrote 'tfjs' weights */
+  tfjsVersion?: string;
+  /** the engine that trained an 'onnx' directory ({ engine: 'torch', torch: '2.x', ... }) */
+  trainer?: Record<string, unknown>;
   savedAt: string;
   /** whatever the caller wants kept with the weights (training run, metrics, ...) */
   info?: Record<string, unknown>;
@@ -52,6 +63,7 @@ export async function saveModelDir(
     format: FORMAT,
     formatVersion: FORMAT_VERSION,
     spec,
+    weightsFormat: 'tfjs',
     tfjsVersion: tf.version.tfjs,
     savedAt: new Date().toISOString(),
     ...(info ? { info } : {}),
@@ -80,11 +92,28 @@ export async function readModelMetadata(dir: string): Promise<EmbedderMetadata> 
   if (parsed.formatVersion > FORMAT_VERSION) {
     throw new Error(`${file} has format version ${parsed.formatVersion}; this code reads up to ${FORMAT_VERSION}`);
   }
+  if (parsed.weightsFormat !== undefined && parsed.weightsFormat !== 'tfjs' && parsed.weightsFormat !== 'onnx') {
+    throw new Error(`${file} names weights format "${String(parsed.weightsFormat)}"; this code reads tfjs and onnx`);
+  }
   return { ...(parsed as EmbedderMetadata), spec: resolveEmbedderSpec(parsed.spec) };
+}
+
+export function weightsFormatOf(metadata: EmbedderMetadata): WeightsFormat {
+  return metadata.weightsFormat ?? 'tfjs';
+}
+
+/** The error for asking TF.js to load a directory that holds ONNX weights only. */
+export function onnxOnlyError(dir: string, metadata: EmbedderMetadata): Error {
+  const trainer = typeof metadata.trainer?.engine === 'string' ? ` (trained with ${metadata.trainer.engine})` : '';
+  return new Error(
+    `${dir} holds ONNX weights only${trainer}: ONNX Runtime serves and evaluates it (onnxruntime-node, CBMIR_INFERENCE=auto or onnxruntime); ` +
+      'TF.js cannot load it, so it cannot be fine-tuned by the TF.js trainer or read at layers other than its ONNX outputs',
+  );
 }
 
 export async function loadModelDir(dir: string): Promise<{ model: tf.LayersModel; metadata: EmbedderMetadata }> {
   const metadata = await readModelMetadata(dir);
+  if (weightsFormatOf(metadata) === 'onnx') throw onnxOnlyError(dir, metadata);
   const modelFile = path.join(dir, MODEL_FILE_NAMES.topology);
   const modelJson = JSON.parse(await readFile(modelFile, 'utf8')) as tf.io.ModelJSON;
   const manifest = modelJson.weightsManifest ?? [];

@@ -129,12 +129,21 @@ describe('reading archives entry by entry', () => {
     expect(inspection.items).toBe(8); // 11 entries less a folder, a resource fork and the label file
   });
 
-  it('reads a folder like an archive, reporting links without following them', async () => {
+  it('reads a folder like an archive, following links to files and reporting other links', async () => {
     const folder = join(dir, 'folder');
     mkdirSync(join(folder, 'sub'), { recursive: true });
     writeFileSync(join(folder, 'sub', 'a.jpg'), JPEG);
     writeFileSync(join(folder, 'b.txt'), 'text');
-    symlinkSync('/etc/passwd', join(folder, 'c.jpg'));
-    expect(await verdicts(folder, 'folder')).toEqual({ 'b.txt': 'not_an_image', 'c.jpg': 'link', 'sub/': 'ignored', 'sub/a.jpg': 'image' });
+    symlinkSync(join(folder, 'sub', 'a.jpg'), join(folder, 'c.jpg'));
+    symlinkSync(join(dir, 'missing.jpg'), join(folder, 'd.jpg'));
+    symlinkSync(join(folder, 'sub'), join(folder, 'e.jpg'));
+    expect(await verdicts(folder, 'folder')).toEqual({
+      'b.txt': 'not_an_image',
+      'c.jpg': 'image',
+      'd.jpg': 'link',
+      'e.jpg': 'link',
+      'sub/': 'ignored',
+      'sub/a.jpg': 'image',
+    });
   });
 });

@@ -315,7 +315,12 @@ function direntType(entry: Dirent): EntryType {
   return 'other';
 }
 
-/** A folder read like an archive: depth-first, sorted by name, links reported and never followed. */
+/**
+ * A folder on the operator's machine (`cbmir ingest <folder>`; uploads are always archives) read like an
+ * archive: depth-first, sorted by name. A symbolic link to a regular file is read as that file (the usual
+ * way to carve a subset out of a large dataset without copying it); links to folders and dangling links
+ * are reported and never followed.
+ */
 async function* folderEntries(root: string, limits: ArchiveLimits): AsyncGenerator<ArchiveEntry> {
   let index = 0;
   async function* walk(dir: string, prefix: string): AsyncGenerator<ArchiveEntry> {
@@ -323,7 +328,8 @@ async function* folderEntries(root: string, limits: ArchiveLimits): AsyncGenerat
     for (const child of children) {
       const path = join(dir, child.name);
       const name = prefix + child.name;
-      const type = direntType(child);
+      let type = direntType(child);
+      if (type === 'symlink' && (await stat(path).catch(() => null))?.isFile()) type = 'file';
       if (index >= limits.maxEntries) throw tooManyEntries(limits);
       const size = type === 'file' ? (await stat(path)).size : 0;
       yield {

@@ -2,7 +2,21 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Database, StoredModelVersion } from '@cbmir/db';
-import { loadEmbedder, readModelMetadata, resolveEmbedderSpec, type Embedder, type EmbedderSpec } from '@cbmir/embedder';
+import {
+  loadEmbedder,
+  loadOnnxEmbedder,
+  loadServingEmbedder,
+  ONNX_FILE_NAME,
+  onnxRepresentationOutputs,
+  readModelMetadata,
+  resolveEmbedderSpec,
+  resolveOnnxOutput,
+  weightsFormatOf,
+  type Embedder,
+  type EmbedderMetadata,
+  type EmbedderSpec,
+  type InferenceEmbedder,
+} from '@cbmir/embedder';
 import { DEFAULT_PREPROCESSING, preprocessFundus, type FundusPreprocessing } from '@cbmir/imaging';
 import {
   dataFingerprint,
@@ -52,7 +66,8 @@ export interface EmbeddingSource {
   dimensions: number;
   /** Names the source's on-disk embedding cache. */
   cacheKey: string;
-  embedder: Embedder;
+  /** ONNX Runtime for a model's served embedding and an ONNX-only model's outputs; TF.js for other layers. */
+  embedder: InferenceEmbedder;
   preprocessing: FundusPreprocessing;
   dispose(): void;
 }
@@ -110,28 +125,84 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
     return (await stat(join(path, 'metadata.json')).catch(() => null))?.isFile() ?? false;
   }
 
-  async function loadNetwork(model: ModelRef): Promise<{ embedder: Embedder; preprocessing: FundusPreprocessing; kind: string | null }> {
-    if (model.kind === 'version') {
-      // TF.js, not ONNX Runtime: a layer other than the output may be read from the model.
-      const loaded = await runtime.load(model.version, { engine: 'tfjs' });
-      const info = model.version.weightsPath ? (await readModelMetadata(join(deps.dataDir, model.version.weightsPath))).info : undefined;
-      return { embedder: loaded.embedder, preprocessing: loaded.preprocessing, kind: typeof info?.kind === 'string' ? info.kind : null };
-    }
-    const metadata = await readModelMetadata(model.dir);
-    const embedder = await loadEmbedder(model.dir);
-    const info = metadata.info ?? {};
-    const preprocessing = {
-      ...DEFAULT_PREPROCESSING,
-      ...((info.preprocessing as Partial<FundusPreprocessing> | undefined) ?? {}),
-      inputSize: metadata.spec.inputSize,
-    };
-    return { embedder, preprocessing, kind: typeof info.kind === 'string' ? info.kind : null };
+  /** A model's files, when it has any (the seeded untrained versions have none). */
+  async function modelFiles(model: ModelRef): Promise<{ dir: string; metadata: EmbedderMetadata } | null> {
+    const dir = model.kind === 'dir' ? model.dir : model.version.weightsPath ? join(deps.dataDir, model.version.weightsPath) : null;
+    return dir ? { dir, metadata: await readModelMetadata(dir) } : null;
   }
 
-  /** A model directory's weights identify its cache: hash of its three files. */
+  function preprocessingOf(model: ModelRef, metadata: EmbedderMetadata | undefined): FundusPreprocessing {
+    const recorded = model.kind === 'version' ? model.version.preprocessing : metadata?.info?.preprocessing;
+    const inputSize = model.kind === 'version' ? model.version.inputSize : metadata!.spec.inputSize;
+    return { ...DEFAULT_PREPROCESSING, ...((recorded as Partial<FundusPreprocessing> | undefined) ?? {}), inputSize };
+  }
+
+  /**
+   * The network that embeds a (model, layer) source. The model's served embedding (no layer) is computed
+   * by the serving engine (ONNX Runtime where it can, as search does); an ONNX-only model's other layers
+   * are its graph outputs; a TF.js model's other layers are read from the TF.js graph.
+   */
+  async function openNetwork(
+    model: ModelRef,
+    layerSpec: string | null,
+  ): Promise<{ embedder: InferenceEmbedder; layer: string | null; preprocessing: FundusPreprocessing; kind: string | null }> {
+    const files = await modelFiles(model);
+    const kind = typeof files?.metadata.info?.kind === 'string' ? files.metadata.info.kind : null;
+    const preprocessing = preprocessingOf(model, files?.metadata);
+    const served = async (): Promise<InferenceEmbedder> =>
+      model.kind === 'version'
+        ? (await runtime.load(model.version)).embedder
+        : loadServingEmbedder(model.dir, { log: deps.log });
+    if (files && weightsFormatOf(files.metadata) === 'onnx') {
+      if (layerSpec === null) return { embedder: await served(), layer: null, preprocessing, kind };
+      const outputNames = await onnxOutputNames(files.dir, files.metadata.spec);
+      let output: string;
+      try {
+        output = resolveOnnxOutput(kind, outputNames, layerSpec);
+      } catch (error) {
+        throw new AppError(400, 'invalid_layer', (error as Error).message);
+      }
+      const embedder = await loadOnnxEmbedder(join(files.dir, ONNX_FILE_NAME), files.metadata.spec, { output });
+      return { embedder, layer: output === 'embedding' ? null : output, preprocessing, kind };
+    }
+    if (layerSpec === null) return { embedder: await served(), layer: null, preprocessing, kind };
+    const tfjs: Embedder =
+      model.kind === 'version' ? (await runtime.load(model.version, { engine: 'tfjs' })).embedder : await loadEmbedder(model.dir);
+    let found;
+    try {
+      found = resolveLayer(tfjs.network, layerSpec);
+    } catch (error) {
+      tfjs.dispose();
+      throw new AppError(400, 'invalid_layer', (error as Error).message);
+    }
+    if (tfjs.model.outputs[0] === found.output) {
+      // The served embedding after all: the serving engine computes it.
+      tfjs.dispose();
+      return { embedder: await served(), layer: null, preprocessing, kind };
+    }
+    return { embedder: layerEmbedder(tfjs, found), layer: found.name, preprocessing, kind };
+  }
+
+  /** The output names of an ONNX-only model's file (a short-lived session just to read them). */
+  async function onnxOutputNames(dir: string, spec: EmbedderSpec): Promise<string[]> {
+    const names: string[] = [];
+    for (const candidate of ['pooled', 'embedding', 'probabilities']) {
+      const probe = await loadOnnxEmbedder(join(dir, ONNX_FILE_NAME), spec, { output: candidate, threads: 1 }).catch(() => null);
+      if (probe) {
+        names.push(candidate);
+        probe.dispose();
+      }
+    }
+    return names;
+  }
+
+  /** A model directory's weights identify its cache: hash of its weight files and metadata. */
   async function dirCacheKey(dir: string): Promise<string> {
     const hash = createHash('sha256');
-    for (const name of ['metadata.json', 'model.json', 'weights.bin']) hash.update(await readFile(join(dir, name)));
+    const metadata = await readFile(join(dir, 'metadata.json'));
+    hash.update(metadata);
+    const format = weightsFormatOf(JSON.parse(metadata.toString('utf8')) as EmbedderMetadata);
+    for (const name of format === 'onnx' ? [ONNX_FILE_NAME] : ['model.json', 'weights.bin']) hash.update(await readFile(join(dir, name)));
     return `dir-${hash.digest('hex').slice(0, 24)}`;
   }
 
@@ -246,7 +317,21 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
 
     /** The representation layers of a model, -1 being its output, for `eval --list-layers`. */
     async listLayers(model: ModelRef): Promise<{ position: number; name: string; type: string; width: number | null }[]> {
-      const { embedder } = await loadNetwork(model);
+      const files = await modelFiles(model);
+      if (files && weightsFormatOf(files.metadata) === 'onnx') {
+        const kind = typeof files.metadata.info?.kind === 'string' ? files.metadata.info.kind : null;
+        const outputs = onnxRepresentationOutputs(kind, await onnxOutputNames(files.dir, files.metadata.spec));
+        const widths = await Promise.all(
+          outputs.map(async (output) => {
+            const probe = await loadOnnxEmbedder(join(files.dir, ONNX_FILE_NAME), files.metadata.spec, { output, threads: 1 });
+            probe.dispose();
+            return probe.spec.embeddingDim;
+          }),
+        );
+        return outputs.map((name, i) => ({ position: i - outputs.length, name, type: 'OnnxOutput', width: widths[i]! }));
+      }
+      const embedder: Embedder =
+        model.kind === 'version' ? (await runtime.load(model.version, { engine: 'tfjs' })).embedder : await loadEmbedder(model.dir);
       try {
         const layers = representationLayers(embedder.network);
         return layers.map((layer, i) => {
@@ -263,24 +348,10 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
       }
     },
 
-    /** Loads a model and picks the layer to read (null or 'output': the model's embedding). */
+    /** Loads a model and picks the layer to read (null: the model's served embedding). */
     async openSource(model: ModelRef, layerSpec: string | null): Promise<EmbeddingSource> {
-      const network = await loadNetwork(model);
-      let embedder = network.embedder;
-      let layer: string | null = null;
-      try {
-        if (layerSpec !== null) {
-          const found = resolveLayer(embedder.network, layerSpec);
-          const isOutput = embedder.model.outputs[0] === found.output;
-          if (!isOutput) {
-            embedder = layerEmbedder(embedder, found);
-            layer = found.name;
-          }
-        }
-      } catch (error) {
-        network.embedder.dispose();
-        throw new AppError(400, 'invalid_layer', (error as Error).message);
-      }
+      const { embedder, layer, preprocessing, kind } = await openNetwork(model, layerSpec);
+      deps.log.info(`${layerSpec ?? 'embedding'} of ${model.kind === 'version' ? model.version.name : model.dir}: embedded by ${embedder.engine}`);
       const name = model.kind === 'version' ? model.version.name : basename(model.dir.replace(/\/+$/, ''));
       const baseKey = model.kind === 'version' ? model.version.id : await dirCacheKey(model.dir);
       return {
@@ -290,12 +361,12 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
         architecture: embedder.spec.architecture,
         inputSize: embedder.spec.inputSize,
         trained: model.kind === 'version' ? model.version.trained : true,
-        kind: network.kind,
+        kind,
         layer,
         dimensions: embedder.spec.embeddingDim,
         cacheKey: `${baseKey}-${(layer ?? 'output').replace(/[^A-Za-z0-9._-]/g, '_')}`,
         embedder,
-        preprocessing: network.preprocessing,
+        preprocessing,
         dispose: () => embedder.dispose(),
       };
     },

@@ -1,17 +1,28 @@
 import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database, StoredModelVersion } from '@cbmir/db';
-import { createEmbedder, exportModelDirToOnnx, readModelMetadata, resolveEmbedderSpec, writeOnnxModel, type OnnxExportResult } from '@cbmir/embedder';
+import {
+  createEmbedder,
+  exportModelDirToOnnx,
+  loadServingEmbedder,
+  readModelMetadata,
+  resolveEmbedderSpec,
+  weightsFormatOf,
+  writeOnnxModel,
+  type OnnxExportResult,
+} from '@cbmir/embedder';
 import { DEFAULT_PREPROCESSING } from '@cbmir/imaging';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors.ts';
 import { versionModelDir, type Logger } from './model-runtime.ts';
 
 /**
- * Registers a saved model directory (model.json, weights.bin, metadata.json as written by
- * `cbmir train`) as a new model version: the files are copied under CBMIR_DATA_DIR/models so the version
- * does not depend on where it was trained. The copy gets a model.onnx (exported from the TF.js files), so
- * ONNX Runtime can serve the version; a model the exporter cannot translate is served by TF.js.
+ * Registers a saved model directory (as written by `cbmir train`) as a new model version: the files are
+ * copied under CBMIR_DATA_DIR/models so the version does not depend on where it was trained. A TF.js
+ * directory (model.json, weights.bin) gets a model.onnx exported from it, so ONNX Runtime can serve the
+ * version; a model the exporter cannot translate is served by TF.js. A PyTorch directory (model.onnx only)
+ * is registered only once ONNX Runtime has opened it and embedded an image with it: a version that cannot
+ * be served is never registered.
  */
 export function modelRegistryFactory(deps: { db: Database; dataDir: string; log?: Logger | undefined }) {
   return {
@@ -27,7 +38,8 @@ export function modelRegistryFactory(deps: { db: Database; dataDir: string; log?
       const relative = join('models', randomUUID());
       await cp(dir, join(deps.dataDir, relative), { recursive: true });
       try {
-        await exportModelDirToOnnx(join(deps.dataDir, relative)).then(
+        if (weightsFormatOf(metadata) === 'onnx') await assertServable(join(deps.dataDir, relative), dir);
+        else await exportModelDirToOnnx(join(deps.dataDir, relative)).then(
           (exported) => deps.log?.info(`exported ${exported.file} (${(exported.bytes / 1e6).toFixed(1)} MB) in ${exported.seconds.toFixed(1)} s`),
           (error: Error) => deps.log?.warn(`no ONNX export for ${name} (TF.js will serve it): ${error.message}`),
         );
@@ -54,6 +66,9 @@ export function modelRegistryFactory(deps: { db: Database; dataDir: string; log?
      */
     async exportOnnx(version: StoredModelVersion): Promise<OnnxExportResult> {
       const dir = versionModelDir(deps.dataDir, version);
+      if (version.weightsPath && weightsFormatOf(await readModelMetadata(dir)) === 'onnx') {
+        throw new AppError(409, 'onnx_only', `${version.name} was trained with PyTorch: its model.onnx is its weights, there is nothing to export it from`);
+      }
       if (version.weightsPath) return exportModelDirToOnnx(dir);
       const spec = resolveEmbedderSpec(version.spec as object);
       const embedder = await createEmbedder(spec);
@@ -64,6 +79,21 @@ export function modelRegistryFactory(deps: { db: Database; dataDir: string; log?
       }
     },
   };
+}
+
+/** Opens an ONNX-only model with ONNX Runtime and embeds one neutral image, or refuses it (400). */
+async function assertServable(copy: string, original: string): Promise<void> {
+  let embedder;
+  try {
+    embedder = await loadServingEmbedder(copy, { engine: 'onnxruntime' });
+    const { inputSize, embeddingDim } = embedder.spec;
+    const [vector] = await embedder.embed([new Float32Array(inputSize * inputSize * 3)]);
+    if (vector?.length !== embeddingDim || !vector.every(Number.isFinite)) throw new Error('its embedding of a test image is not finite');
+  } catch (error) {
+    throw new AppError(400, 'invalid_model', `${original} cannot be served: ${(error as Error).message}`);
+  } finally {
+    embedder?.dispose();
+  }
 }
 
 export type ModelRegistry = ReturnType<typeof modelRegistryFactory>;

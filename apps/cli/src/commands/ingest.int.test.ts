@@ -36,26 +36,28 @@ afterAll(async () => {
 });
 
 describe(`cbmir ingest (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
-  it('ingests a folder with --labels, reporting links and non-images, and a second run adds nothing', async () => {
+  it('ingests a folder with --labels, following links to files, reporting dangling links and non-images; a second run adds nothing', async () => {
     const folder = join(root, 'folder');
     mkdirSync(join(folder, 'left'), { recursive: true });
     writeFileSync(join(folder, 'left', 'p1.jpg'), await fundus(3));
     writeFileSync(join(folder, 'p2.jpg'), await fundus(0));
     writeFileSync(join(folder, 'notes.txt'), 'not an image');
-    symlinkSync('/etc/passwd', join(folder, 'p3.jpg'));
+    symlinkSync(join(root, 'nowhere.jpg'), join(folder, 'p3.jpg'));
+    writeFileSync(join(root, 'outside.jpg'), await fundus(2));
+    symlinkSync(join(root, 'outside.jpg'), join(folder, 'p4.jpg'));
     const labels = join(root, 'labels.csv');
     writeFileSync(labels, 'file,grade,patient_id,eye\np1.jpg,3,p1,left\n');
 
     const report = await ingestInput(services, { input: folder, labels });
-    expect(report.job).toMatchObject({ status: 'completed', format: 'folder', total: 4, added: 2, failed: 2, unlabelled: 1 });
+    expect(report.job).toMatchObject({ status: 'completed', format: 'folder', total: 5, added: 3, failed: 2, unlabelled: 2 });
     const text = formatIngestReport(report);
-    expect(text).toMatch(/^added 2, skipped 0 \(already stored\), failed 2 of 4/);
-    expect(text).toContain('labels: labels.csv (cbmir, 1 rows); 1 image(s) had no label');
+    expect(text).toMatch(/^added 3, skipped 0 \(already stored\), failed 2 of 5/);
+    expect(text).toContain('labels: labels.csv (cbmir, 1 rows); 2 image(s) had no label');
     expect(text).toMatch(/failed notes\.txt: not an image/);
     expect(text).toMatch(/failed p3\.jpg: a symbolic link/);
 
     const again = await ingestInput(services, { input: folder, labels });
-    expect(again.job).toMatchObject({ status: 'completed', added: 0, duplicate: 2 });
+    expect(again.job).toMatchObject({ status: 'completed', added: 0, duplicate: 3 });
   });
 
   it('ingests an archive, and resumes a run that was killed instead of starting over', async () => {

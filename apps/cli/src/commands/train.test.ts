@@ -38,6 +38,7 @@ const options = (out: string, extra: Record<string, string | boolean> = {}) => (
     'steps-per-epoch': '2',
     batch: '4',
     'validation-fraction': '0.3',
+    engine: 'tfjs',
     ...extra,
   }),
   dataDir: join(root, 'data'),

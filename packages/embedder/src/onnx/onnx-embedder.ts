@@ -12,6 +12,12 @@ export interface OnnxEmbedderOptions {
   provider?: 'auto' | 'cpu';
   /** ONNX Runtime's intra-op threads; default: one per physical core */
   threads?: number;
+  /**
+   * The graph output to read; default `embedding`, the first one. Models of the PyTorch trainer have more
+   * (a supervised baseline's `pooled` and `probabilities`, for `cbmir eval --layers`): reading one gives an
+   * embedder whose spec.embeddingDim is that output's width.
+   */
+  output?: string;
 }
 
 export interface OnnxEmbedder extends InferenceEmbedder {
@@ -35,7 +41,15 @@ export function onnxRuntimeInstalled(): boolean {
 
 // Messages from onnx-session-worker.mjs.
 type WorkerReply =
-  | { type: 'ready'; provider: 'cpu' | 'cuda'; notes: string[]; inputShape: Array<number | string> | null; outputShape: Array<number | string> | null; version: string }
+  | {
+      type: 'ready';
+      provider: 'cpu' | 'cuda';
+      notes: string[];
+      inputShape: Array<number | string> | null;
+      outputShape: Array<number | string> | null;
+      outputShapes: Record<string, Array<number | string> | null>;
+      version: string;
+    }
   | { type: 'failed'; message: string }
   | { type: 'result'; id: number; data: Float32Array; dims: number[] }
   | { type: 'closed'; id: number }
@@ -66,18 +80,25 @@ export async function loadOnnxEmbedder(file: string, spec: EmbedderSpec, options
     });
   });
   const { inputSize, embeddingDim } = spec;
+  const output = options.output ?? ONNX_OUTPUT_NAME;
   const [, h, w, c] = ready.inputShape ?? [];
-  const [, d] = ready.outputShape ?? [];
-  if (h !== inputSize || w !== inputSize || c !== 3 || d !== embeddingDim) {
+  if (!(output in (ready.outputShapes ?? {}))) {
+    await worker.terminate();
+    throw new Error(`${file} has no output "${output}" (it has: ${Object.keys(ready.outputShapes ?? {}).join(', ')})`);
+  }
+  const [, d] = ready.outputShapes[output] ?? [];
+  const isDefault = output === ONNX_OUTPUT_NAME;
+  if (h !== inputSize || w !== inputSize || c !== 3 || (isDefault ? d !== embeddingDim : typeof d !== 'number')) {
     await worker.terminate();
     throw new Error(
-      `${file} takes [${ready.inputShape?.join(', ')}] -> [${ready.outputShape?.join(', ')}], ` +
+      `${file} takes [${ready.inputShape?.join(', ')}] -> ${output} [${ready.outputShapes[output]?.join(', ')}], ` +
         `but the model's spec says ${inputSize} px -> ${embeddingDim}`,
     );
   }
   const engine = ready.provider === 'cuda' ? 'onnxruntime-cuda' : 'onnxruntime-cpu';
   const detail = [`onnxruntime-node ${ready.version}, ${ready.provider.toUpperCase()} execution provider`, ...ready.notes].join('; ');
-  return new WorkerOnnxEmbedder(worker, spec, engine, detail, batchSize);
+  const outputSpec = isDefault ? spec : { ...spec, embeddingDim: d as number };
+  return new WorkerOnnxEmbedder(worker, outputSpec, engine, detail, batchSize, output);
 }
 
 class WorkerOnnxEmbedder implements OnnxEmbedder {
@@ -92,6 +113,7 @@ class WorkerOnnxEmbedder implements OnnxEmbedder {
     readonly engine: 'onnxruntime-cpu' | 'onnxruntime-cuda',
     readonly detail: string,
     private readonly defaultBatchSize: number,
+    private readonly outputName: string,
   ) {
     worker.on('message', (reply: WorkerReply) => {
       if (!('id' in reply)) return;
@@ -115,7 +137,7 @@ class WorkerOnnxEmbedder implements OnnxEmbedder {
     this.assertUsable();
     const { inputSize } = this.spec;
     return embedInBatches(images, this.spec, options?.batchSize ?? this.defaultBatchSize, async (data, count) => {
-      const reply = await this.request({ type: 'run', data, dims: [count, inputSize, inputSize, 3], inputName: ONNX_INPUT_NAME, outputName: ONNX_OUTPUT_NAME }, [data.buffer]);
+      const reply = await this.request({ type: 'run', data, dims: [count, inputSize, inputSize, 3], inputName: ONNX_INPUT_NAME, outputName: this.outputName }, [data.buffer]);
       if (reply.type !== 'result') throw new Error(`ONNX Runtime: unexpected ${reply.type} reply`);
       return reply.data;
     });

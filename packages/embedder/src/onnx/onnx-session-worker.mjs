@@ -61,6 +61,9 @@ try {
   const opened = await open(workerData);
   const input = session.inputMetadata?.[0];
   const output = session.outputMetadata?.[0];
+  const outputShapes = Object.fromEntries(
+    session.outputNames.map((name, i) => [name, session.outputMetadata?.[i]?.isTensor ? session.outputMetadata[i].shape : null]),
+  );
   parentPort.postMessage({
     type: 'ready',
     ...opened,
@@ -68,6 +71,7 @@ try {
     outputNames: session.outputNames,
     inputShape: input?.isTensor ? input.shape : null,
     outputShape: output?.isTensor ? output.shape : null,
+    outputShapes,
     version: ort.env.versions?.node ?? require('onnxruntime-node/package.json').version,
   });
 } catch (error) {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createEmbedder, loadEmbedder, type Embedder, type InferenceEmbedder } from '../embedding-model.ts';
-import { readModelMetadata } from '../model-files.ts';
+import { onnxOnlyError, readModelMetadata, weightsFormatOf } from '../model-files.ts';
 import type { EmbedderSpec } from '../model-spec.ts';
 import { loadOnnxEmbedder, onnxRuntimeInstalled, type OnnxEmbedderOptions } from './onnx-embedder.ts';
 import { ONNX_FILE_NAME, onnxFileState, writeOnnxModel } from './onnx-model-file.ts';
@@ -24,8 +24,18 @@ export interface ServingOptions extends OnnxEmbedderOptions {
  */
 export async function loadServingEmbedder(dir: string, options: ServingOptions = {}): Promise<InferenceEmbedder> {
   const engine = options.engine ?? 'auto';
+  const metadata = await readModelMetadata(dir);
+  const { spec } = metadata;
+  if (weightsFormatOf(metadata) === 'onnx') {
+    // A PyTorch-trained directory: ONNX Runtime or nothing (there are no TF.js weights to fall back to).
+    if (engine === 'tfjs') throw onnxOnlyError(dir, metadata);
+    if (!onnxRuntimeInstalled()) throw new Error(`${onnxOnlyError(dir, metadata).message}; onnxruntime-node is not installed`);
+    return loadOnnxEmbedder(path.join(dir, ONNX_FILE_NAME), spec, options).then((embedder) => {
+      options.log?.info(`inference engine: ${embedder.engine} (${embedder.detail}) on ${path.join(dir, ONNX_FILE_NAME)}`);
+      return embedder;
+    });
+  }
   if (engine === 'tfjs') return loadEmbedder(dir, options);
-  const { spec } = await readModelMetadata(dir);
   const reason = await onnxUnavailable(dir, options, async () => {
     const embedder = await loadEmbedder(dir, options);
     try {
