@@ -21,7 +21,7 @@ describe(`job queue (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   it('hands a queued job to one worker, fences every write by worker and position, and lets another take it over after the lease', async () => {
     const job = await newJob();
     const claimed = await db.jobs.claimNext('worker-a', 60);
-    expect(claimed).toMatchObject({ id: job.id, status: 'running', workerId: 'worker-a', attempts: 1, nextEntry: 0 });
+    expect(claimed).toMatchObject({ id: job.id, status: 'running', workerId: 'worker-a', attempts: 0, nextEntry: 0 });
     expect(await db.jobs.claimNext('worker-b', 60)).toBeNull();
 
     const item = { seq: 0, fileName: 'a.jpg', status: 'added' as const, imageId: randomUUID() };
@@ -40,7 +40,8 @@ describe(`job queue (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     // worker-a goes silent: with a 1 s lease, worker-b takes over and resumes at next_entry.
     await new Promise((resolve) => setTimeout(resolve, 1200));
     const taken = await db.jobs.claimNext('worker-b', 1);
-    expect(taken).toMatchObject({ id: job.id, workerId: 'worker-b', attempts: 2, nextEntry: 3, runStartedDone: 2 });
+    // worker-a's run died: taking it over counts one failed attempt.
+    expect(taken).toMatchObject({ id: job.id, workerId: 'worker-b', attempts: 1, nextEntry: 3, runStartedDone: 2 });
     expect(await db.jobs.heartbeat(job.id, 'worker-a')).toBeNull();
     expect(await db.jobs.finish(job.id, 'worker-a', 'completed')).toBeNull();
     expect(await db.jobs.finish(job.id, 'worker-b', 'completed')).toMatchObject({ status: 'completed' });
@@ -62,7 +63,23 @@ describe(`job queue (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     const orphan = await newJob();
     await db.jobs.claim(orphan.id, 'dead-worker', 3600);
     expect(await db.jobs.requeueRunning()).toBe(1);
-    expect(await db.jobs.claimNext('worker-d', 3600)).toMatchObject({ id: orphan.id, attempts: 2 });
+    expect(await db.jobs.claimNext('worker-d', 3600)).toMatchObject({ id: orphan.id, attempts: 1 });
+  });
+
+  it('counts failed runs, not claims: a graceful release is free, a failure or a dead run counts, progress resets', async () => {
+    const job = await newJob();
+    for (let i = 0; i < 4; i++) {
+      expect(await db.jobs.claim(job.id, 'worker-e', 60)).toMatchObject({ attempts: 0 });
+      await db.jobs.release(job.id, 'worker-e');
+    }
+    await db.jobs.claim(job.id, 'worker-e', 60);
+    expect(await db.jobs.releaseFailed(job.id, 'worker-e')).toMatchObject({ status: 'queued', attempts: 1 });
+    await db.jobs.claim(job.id, 'worker-e', 60);
+    expect(await db.jobs.requeueRunning()).toBeGreaterThanOrEqual(1);
+    expect(await db.jobs.claim(job.id, 'worker-f', 60)).toMatchObject({ attempts: 2 });
+    expect(await db.jobs.commitProgress(job.id, 'worker-f', { expectedNextEntry: 0, nextEntry: 1, items: [], unlabelled: 0 })).toBe(true);
+    expect(await db.jobs.findById(job.id)).toMatchObject({ attempts: 0, nextEntry: 1 });
+    expect(await db.jobs.releaseFailed(job.id, 'someone-else')).toBeNull();
   });
 
   it('lists newest first with keyset pagination', async () => {

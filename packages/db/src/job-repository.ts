@@ -154,8 +154,13 @@ function toItem(row: JobItemRow): StoredJobItem {
   };
 }
 
-/** What a worker sets when it takes a job (first start or resume). */
-const CLAIM_SET = `status = 'running', worker_id = $1, heartbeat_at = now(), attempts = attempts + 1,
+/**
+ * What a worker sets when it takes a job (first start or resume). `attempts` counts runs that ended badly
+ * without progress since: a claim does not count, but taking over a job whose worker went silent does (that
+ * run died -- killed, out of memory, a native crash). Progress resets it (commitProgress).
+ */
+const CLAIM_SET = `status = 'running', worker_id = $1, heartbeat_at = now(),
+  attempts = attempts + CASE WHEN status = 'running' THEN 1 ELSE 0 END,
   started_at = COALESCE(started_at, now()), run_started_at = now(), run_started_done = done, updated_at = now()`;
 
 /**
@@ -171,7 +176,7 @@ export function jobRepositoryFactory(db: SqlClient) {
       const rows = await db.query<JobRow>(
         `INSERT INTO jobs (id, kind, status, params, total, created_by, created_by_name, worker_id, heartbeat_at,
                            attempts, started_at, run_started_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, ${claimed ? 'now()' : 'NULL'}, ${claimed ? 1 : 0},
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, ${claimed ? 'now()' : 'NULL'}, 0,
                  ${claimed ? 'now()' : 'NULL'}, ${claimed ? 'now()' : 'NULL'})
          RETURNING *`,
         [
@@ -248,11 +253,13 @@ export function jobRepositoryFactory(db: SqlClient) {
 
     /**
      * Embedded database only (one process by construction): every running job belongs to a process that
-     * is gone, so it can be queued again at once instead of waiting for its lease to run out.
+     * is gone, so it can be queued again at once instead of waiting for its lease to run out. That run
+     * died, so it counts as a failed attempt (a batch that kills the server must not crash-loop it).
      */
     async requeueRunning(): Promise<number> {
       const rows = await db.query<{ id: string }>(
-        `UPDATE jobs SET status = 'queued', worker_id = NULL, updated_at = now() WHERE status = 'running' RETURNING id`,
+        `UPDATE jobs SET status = 'queued', worker_id = NULL, attempts = attempts + 1, updated_at = now()
+         WHERE status = 'running' RETURNING id`,
       );
       return rows.length;
     },
@@ -277,7 +284,7 @@ export function jobRepositoryFactory(db: SqlClient) {
       const updated = await db.query<{ id: string }>(
         `UPDATE jobs SET next_entry = $4, done = done + $5, added = added + $6, duplicate = duplicate + $7,
                          failed = failed + $8, near_duplicate = near_duplicate + $9, unlabelled = unlabelled + $10,
-                         heartbeat_at = now(), updated_at = now()
+                         attempts = 0, heartbeat_at = now(), updated_at = now()
          WHERE id = $1 AND worker_id = $2 AND status = 'running' AND next_entry = $3
          RETURNING id`,
         [
@@ -328,6 +335,16 @@ export function jobRepositoryFactory(db: SqlClient) {
         `UPDATE jobs SET status = $3, error = $4, finished_at = now(), updated_at = now(), heartbeat_at = NULL
          WHERE id = $1 AND worker_id = $2 AND status = 'running' RETURNING *`,
         [id, workerId, status, error],
+      );
+      return rows[0] ? toJob(rows[0]) : null;
+    },
+
+    /** A run failed for a reason that may pass: counts the attempt and gives the job back to the queue. */
+    async releaseFailed(id: string, workerId: string): Promise<StoredJob | null> {
+      const rows = await db.query<JobRow>(
+        `UPDATE jobs SET status = 'queued', worker_id = NULL, heartbeat_at = NULL, attempts = attempts + 1, updated_at = now()
+         WHERE id = $1 AND worker_id = $2 AND status = 'running' RETURNING *`,
+        [id, workerId],
       );
       return rows[0] ? toJob(rows[0]) : null;
     },

@@ -7,10 +7,16 @@ import { LabelFileError } from '../archives/label-file.ts';
 import type { Logger } from '../services/model-runtime.ts';
 import { isPermanentJobError, type IngestJobService } from '../services/ingest-jobs.ts';
 
-/** A job that failed this many times for reasons that might pass (database, disk) fails for good. */
-const MAX_ATTEMPTS = 3;
+/**
+ * A job whose runs ended badly this many times in a row without progress -- errors that might pass
+ * (database, disk, the embedder), or the server dying while on it (OOM, a native crash, kill -9) -- fails for
+ * good, so one poisonous batch cannot crash-loop the server at every start. Progress resets the count.
+ */
+export const MAX_ATTEMPTS = 3;
 /** An upload with no job yet is being received (maybe by another replica); older ones were abandoned. */
 const ABANDONED_UPLOAD_MS = 60 * 60 * 1000;
+
+class CrashLoop extends Error {}
 
 /**
  * Runs ingest jobs in the background of the API process, one at a time (the embedder is one queue anyway).
@@ -48,8 +54,14 @@ export function jobWorkerFactory(deps: {
         })
         .catch(() => undefined);
     }, Math.max(500, (deps.leaseSeconds * 1000) / 3));
-    log.info(`job ${job.id}: ${job.nextEntry > 0 ? `resuming at entry ${job.nextEntry}` : 'started'} (attempt ${job.attempts})`);
+    log.info(`job ${job.id}: ${job.nextEntry > 0 ? `resuming at entry ${job.nextEntry}` : 'started'}${job.attempts > 0 ? ` (after ${job.attempts} failed attempt(s))` : ''}`);
     try {
+      if (job.attempts >= MAX_ATTEMPTS) {
+        throw new CrashLoop(
+          `the job stopped ${job.attempts} times in a row at entry ${job.nextEntry} without progress (the server was killed or crashed while on it); ` +
+            'it was failed so that it cannot stop the server again',
+        );
+      }
       const result = await jobs.run(job, { workerId, signal: abort.signal });
       if (result === 'completed') {
         const finished = await db.jobs.finish(job.id, workerId, 'completed');
@@ -65,15 +77,15 @@ export function jobWorkerFactory(deps: {
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (isPermanentJobError(error) || job.attempts >= MAX_ATTEMPTS) {
+      if (isPermanentJobError(error) || error instanceof CrashLoop || job.attempts + 1 >= MAX_ATTEMPTS) {
         const failed = await db.jobs.finish(job.id, workerId, 'failed', message).catch(() => null);
         if (failed) await jobs.deleteOwnedFiles(failed).catch(() => undefined);
         // Label-file messages quote file names and lines: they belong in the job's report, not the log.
         log.warn(`job ${job.id}: failed: ${error instanceof LabelFileError ? 'the label file cannot be read' : message}`);
       } else {
-        await db.jobs.release(job.id, workerId).catch(() => undefined);
-        log.warn(`job ${job.id}: attempt ${job.attempts} failed (${message}); it will be retried`);
-        await sleep(Math.min(30_000, 1000 * 2 ** job.attempts));
+        await db.jobs.releaseFailed(job.id, workerId).catch(() => undefined);
+        log.warn(`job ${job.id}: attempt ${job.attempts + 1} failed (${message}); it will be retried`);
+        await sleep(Math.min(30_000, 1000 * 2 ** (job.attempts + 1)));
       }
     } finally {
       clearInterval(heartbeat);

@@ -52,12 +52,13 @@ export class JobInterrupted extends Error {
   }
 }
 
-/** A problem with the job's input that no retry will fix: the job fails at once. */
+/**
+ * A problem with the job's input that no retry will fix: the job fails at once. A missing input file
+ * (ENOENT) is not one of them: with several servers, the one that claimed the job may not see the volume
+ * the upload went to; the job is retried (and fails after MAX_ATTEMPTS if the file is really gone).
+ */
 export const isPermanentJobError = (error: unknown) =>
-  error instanceof ArchiveError ||
-  error instanceof LabelFileError ||
-  error instanceof AppError ||
-  (error as NodeJS.ErrnoException)?.code === 'ENOENT';
+  error instanceof ArchiveError || error instanceof LabelFileError || error instanceof AppError;
 
 /** Past this many bytes of images a batch is committed early, to bound memory with large images. */
 const BATCH_BYTES = 256 * 1024 * 1024;

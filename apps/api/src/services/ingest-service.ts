@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { embeddingRepositoryFactory, imageRepositoryFactory, type Database, type Eye, type SqlClient } from '@cbmir/db';
-import { contentHash, decodeImage, ImageValidationError, makeThumbnail, type DecodedImage } from '@cbmir/imaging';
+import { contentHash, decodeImage, generateSyntheticFundus, ImageValidationError, makeThumbnail, type DecodedImage } from '@cbmir/imaging';
 import type { FileStore } from '../storage/file-store.ts';
 import type { LoadedModel, ModelRuntime } from './model-runtime.ts';
 
@@ -71,6 +71,14 @@ function l2(a: Float32Array, b: Float32Array): number {
   return Math.sqrt(sum);
 }
 
+/** The embedder fails on a known-good image too: a transient problem of the server, not of the images. */
+export class EmbedderUnavailable extends Error {
+  constructor(cause: unknown) {
+    super(`the embedder is not working (${cause instanceof Error ? cause.message : String(cause)})`);
+    this.name = 'EmbedderUnavailable';
+  }
+}
+
 const failed = (fileName: string, error: unknown): IngestOutcome => ({
   fileName,
   status: 'failed',
@@ -102,7 +110,25 @@ export function ingestServiceFactory(deps: { db: Database; files: FileStore; run
     }
   }
 
-  /** Embeds a batch; when that fails, image by image, so one image that breaks preprocessing fails alone. */
+  let probeImage: Promise<Uint8Array> | null = null;
+
+  /** Does the embedder work at all? Embeds a synthetic image that is known to be good. */
+  async function embedderWorks(model: LoadedModel): Promise<boolean> {
+    probeImage ??= generateSyntheticFundus({ seed: 1, grade: 0, size: 128 });
+    try {
+      await runtime.embedImages([await probeImage], model);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Embeds a batch; when that fails, image by image, so one image that breaks preprocessing fails alone.
+   * When every image fails and so does a known-good one, the embedder is the problem (out of memory, a
+   * crashed worker), not the images: that is thrown as a transient error (the job is retried later), rather
+   * than recording every image as permanently failed.
+   */
   async function embed(fresh: Fresh[], model: LoadedModel, outcomes: (IngestOutcome | undefined)[]): Promise<Fresh[]> {
     try {
       const vectors = await runtime.embedImages(fresh.map((f) => f.item.bytes), model);
@@ -110,14 +136,19 @@ export function ingestServiceFactory(deps: { db: Database; files: FileStore; run
       return fresh;
     } catch {
       const embedded: Fresh[] = [];
+      const errors: [Fresh, unknown][] = [];
       for (const f of fresh) {
         try {
           f.vector = (await runtime.embedImages([f.item.bytes], model))[0]!;
           embedded.push(f);
         } catch (error) {
-          outcomes[f.slot] = failed(f.item.fileName, error);
+          errors.push([f, error]);
         }
       }
+      if (embedded.length === 0 && !(await embedderWorks(model))) {
+        throw new EmbedderUnavailable(errors[0]?.[1]);
+      }
+      for (const [f, error] of errors) outcomes[f.slot] = failed(f.item.fileName, error);
       return embedded;
     }
   }
