@@ -22,7 +22,8 @@ export interface DatabaseOptions {
   onConnectionError?: (error: Error) => void;
 }
 
-export interface Database {
+/** The repositories over one SQL client: the database's own, or one transaction's. */
+export interface Repositories {
   sql: SqlClient;
   images: ReturnType<typeof imageRepositoryFactory>;
   modelVersions: ReturnType<typeof modelVersionRepositoryFactory>;
@@ -33,9 +34,32 @@ export interface Database {
   audit: ReturnType<typeof auditRepositoryFactory>;
   evaluations: ReturnType<typeof evaluationRepositoryFactory>;
   jobs: ReturnType<typeof jobRepositoryFactory>;
+}
+
+export interface Database extends Repositories {
+  /**
+   * A unit of work: `fn` gets the repositories bound to one transaction, committed when it returns and
+   * rolled back when it throws (e.g. a change and its audit row, together or not at all).
+   */
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
   /** Migrations applied by this open (empty when the schema was already current). */
   appliedMigrations: string[];
   close(): Promise<void>;
+}
+
+export function repositories(sql: SqlClient): Repositories {
+  return {
+    sql,
+    images: imageRepositoryFactory(sql),
+    modelVersions: modelVersionRepositoryFactory(sql),
+    embeddings: embeddingRepositoryFactory(sql),
+    users: userRepositoryFactory(sql),
+    sessions: sessionRepositoryFactory(sql),
+    apiKeys: apiKeyRepositoryFactory(sql),
+    audit: auditRepositoryFactory(sql),
+    evaluations: evaluationRepositoryFactory(sql),
+    jobs: jobRepositoryFactory(sql),
+  };
 }
 
 /** Opens the configured database, applies pending migrations and builds the repositories. */
@@ -51,16 +75,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     throw error;
   }
   return {
-    sql,
-    images: imageRepositoryFactory(sql),
-    modelVersions: modelVersionRepositoryFactory(sql),
-    embeddings: embeddingRepositoryFactory(sql),
-    users: userRepositoryFactory(sql),
-    sessions: sessionRepositoryFactory(sql),
-    apiKeys: apiKeyRepositoryFactory(sql),
-    audit: auditRepositoryFactory(sql),
-    evaluations: evaluationRepositoryFactory(sql),
-    jobs: jobRepositoryFactory(sql),
+    ...repositories(sql),
+    transaction: (fn) => sql.transaction((tx) => fn(repositories(tx))),
     appliedMigrations,
     close: () => sql.close(),
   };
