@@ -47,7 +47,9 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
       (db.appliedMigrations.length ? `, applied migrations ${db.appliedMigrations.join(', ')}` : ''),
   );
   const files = fileStoreFactory({ dataDir: config.dataDir });
+  const models = modelRegistryFactory({ db, dataDir: config.dataDir, log });
   const runtime = modelRuntimeFactory({
+    defaultVersion: config.defaultModel ? () => models.registerDefault(config.defaultModel!) : undefined,
     db,
     dataDir: config.dataDir,
     backend: config.backend,
@@ -69,7 +71,7 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
     db,
     files,
     runtime,
-    models: modelRegistryFactory({ db, dataDir: config.dataDir, log }),
+    models,
     activation,
     ingest,
     jobs,

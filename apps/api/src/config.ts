@@ -1,5 +1,10 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archives/archive-limits.ts';
+
+/** The model that ships in the repository (see its MODEL_CARD.md): trained on EyePACS photographs. */
+export const SHIPPED_MODEL_DIR = fileURLToPath(new URL('../../../default-model', import.meta.url));
 
 export type BackendPreference = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -13,6 +18,12 @@ export interface Config {
   backend: BackendPreference | undefined;
   /** Which engine serves embeddings: ONNX Runtime where it can, else TF.js ('auto'); or one only. */
   inference: 'auto' | 'onnxruntime' | 'tfjs';
+  /**
+   * The model directory registered and activated when no version is active (first start): the model that
+   * ships with cbmir (default-model/) unless CBMIR_DEFAULT_MODEL names another directory; null
+   * (CBMIR_DEFAULT_MODEL=untrained, or no shipped model) falls back to the seeded, untrained ResNet-50.
+   */
+  defaultModel: string | null;
   /** Concurrent embed requests are batched: at most this many images per forward pass... */
   embedBatchSize: number;
   /** ...after the first request of a batch waited this long (ms) for others. */
@@ -111,6 +122,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const embedBatchSize = integer('CBMIR_EMBED_BATCH_SIZE', 16, 1, 256);
   const embedBatchWindowMs = integer('CBMIR_EMBED_BATCH_WINDOW_MS', 5, 0, 1000);
 
+  const defaultModelRaw = env.CBMIR_DEFAULT_MODEL || undefined;
+  let defaultModel: string | null = existsSync(join(SHIPPED_MODEL_DIR, 'metadata.json')) ? SHIPPED_MODEL_DIR : null;
+  if (defaultModelRaw === 'untrained') defaultModel = null;
+  else if (defaultModelRaw) {
+    defaultModel = resolve(defaultModelRaw);
+    if (!existsSync(join(defaultModel, 'metadata.json'))) problems.push(`CBMIR_DEFAULT_MODEL must be a model directory (with metadata.json) or "untrained", got "${defaultModelRaw}"`);
+  }
+
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -122,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: resolve(env.CBMIR_DATA_DIR || './data'),
     backend: backendRaw as BackendPreference | undefined,
     inference: inference as Config['inference'],
+    defaultModel,
     embedBatchSize,
     embedBatchWindowMs,
     demoImages,

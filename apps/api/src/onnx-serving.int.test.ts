@@ -25,6 +25,7 @@ beforeAll(async () => {
   const config = loadConfig({
     CBMIR_DATA_DIR: dataDir,
     CBMIR_EMBED_BATCH_WINDOW_MS: '10',
+    CBMIR_DEFAULT_MODEL: 'untrained',
     ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
   });
   services = await openCbmirServices(config, silent);

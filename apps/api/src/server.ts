@@ -44,7 +44,9 @@ export async function startServer(
     if (config.demoImages > 0 && (await db.images.count()) === 0) {
       log.info(`empty database: seeding ${config.demoImages} synthetic demo images (set CBMIR_DEMO_IMAGES=0 to skip)`);
       await seedDemoImages(ingest, config.demoImages, logTo);
-      if (config.demoTrainSeconds > 0) {
+      if (runtime.version?.trained) {
+        log.info(`the active model ${runtime.version.name} is trained: no demo model is trained on the synthetic images`);
+      } else if (config.demoTrainSeconds > 0) {
         log.info(`training a demo model on the synthetic images for up to ${config.demoTrainSeconds} s (CBMIR_DEMO_TRAIN_SECONDS=0 skips it)`);
         await trainDemoModel({ ...services, dataDir: config.dataDir, log: logTo }, { seconds: config.demoTrainSeconds });
       }

@@ -4,11 +4,13 @@ import { startServer, type RunningServer } from './server.ts';
 export const TEST_ADMIN_PASSWORD = 'admin-password-for-tests';
 
 /**
- * For integration tests: the real server on a free local port, with a known admin password and quiet logs.
+ * For integration tests: the real server on a free local port, with a known admin password, quiet logs and
+ * the untrained default model (set CBMIR_DEFAULT_MODEL to start from another, e.g. the shipped one).
  * `env` adds to or overrides those (CBMIR_DATA_DIR, DATABASE_URL from createTestDatabase, limits, ...).
  */
 export function startTestServer(env: Record<string, string | undefined>, options?: Parameters<typeof startServer>[1]): Promise<RunningServer> {
-  return startServer({ PORT: '0', HOST: '127.0.0.1', CBMIR_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, LOG_LEVEL: 'warn', ...env }, options);
+  // The seeded untrained model unless a test asks for another: quick to start, and what the tests were written for.
+  return startServer({ PORT: '0', HOST: '127.0.0.1', CBMIR_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, LOG_LEVEL: 'warn', CBMIR_DEFAULT_MODEL: 'untrained', ...env }, options);
 }
 
 /** A signed-in browser session: the cookie to send and the CSRF token that state-changing requests need. */

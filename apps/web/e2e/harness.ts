@@ -70,6 +70,8 @@ export async function startE2eServer(options: { demoImages: number; trainSeconds
     CBMIR_DATA_DIR: dataDir,
     CBMIR_DEMO_IMAGES: String(options.demoImages),
     CBMIR_DEMO_TRAIN_SECONDS: String(options.trainSeconds),
+    // the tests train and check the synthetic demo model, which a trained default model would make unnecessary
+    CBMIR_DEFAULT_MODEL: 'untrained',
     CBMIR_ADMIN_PASSWORD: ADMIN.password,
     LOG_LEVEL: 'warn',
   };

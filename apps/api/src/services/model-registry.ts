@@ -61,6 +61,25 @@ export function modelRegistryFactory(deps: { db: Database; dataDir: string; log?
     },
 
     /**
+     * The default model (the one that ships with cbmir) as a version: found by the name in its metadata, or
+     * registered now (first start). Null, with a warning, when it cannot be served here.
+     */
+    async registerDefault(dir: string): Promise<StoredModelVersion | null> {
+      const metadata = await readModelMetadata(dir);
+      const name = typeof metadata.info?.name === 'string' ? metadata.info.name : null;
+      const existing = name ? await deps.db.modelVersions.findByName(name) : null;
+      if (existing) return existing;
+      try {
+        const version = await this.register(dir);
+        deps.log?.info(`registered the default model ${version.name} from ${dir}`);
+        return version;
+      } catch (error) {
+        deps.log?.warn(`the default model in ${dir} cannot be used (${(error as Error).message}); the untrained default serves instead`);
+        return null;
+      }
+    },
+
+    /**
      * (Re-)writes a version's model.onnx from its TF.js files; for the seeded default (no files) from its
      * spec, into CBMIR_DATA_DIR/models/<version id>/. A running server picks it up at its next load.
      */

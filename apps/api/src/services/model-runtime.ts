@@ -86,6 +86,8 @@ export function modelRuntimeFactory(deps: {
   /** ONNX Runtime where it can serve, else TF.js ('auto', the default); or one engine only */
   inference?: InferenceEngine | undefined;
   batching?: BatchingOptions | undefined;
+  /** The version to activate when none is active (the shipped model), before the untrained default. */
+  defaultVersion?: (() => Promise<StoredModelVersion | null>) | undefined;
   log: Logger;
 }) {
   const { db, log } = deps;
@@ -103,6 +105,12 @@ export function modelRuntimeFactory(deps: {
   async function ensureActiveVersion(): Promise<StoredModelVersion> {
     const current = await db.modelVersions.findActive();
     if (current) return current;
+    const shipped = await deps.defaultVersion?.();
+    if (shipped) {
+      await db.modelVersions.activate(shipped.id);
+      log.info(`no model version was active: activated ${shipped.name} (${shipped.trained ? 'trained' : 'untrained'}, the default model)`);
+      return (await db.modelVersions.findById(shipped.id))!;
+    }
     const existing = await db.modelVersions.findByName(DEFAULT_MODEL_NAME);
     const spec = resolveEmbedderSpec({ architecture: 'resnet50', inputSize: 224, embeddingDim: 128, seed: 42 });
     const version =

@@ -23,6 +23,7 @@ beforeAll(async () => {
     CBMIR_INGEST_BATCH_SIZE: '2',
     CBMIR_DEMO_IMAGES: '0',
     CBMIR_DEMO_TRAIN_SECONDS: '0',
+    CBMIR_DEFAULT_MODEL: 'untrained',
     LOG_LEVEL: 'silent',
     ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
   });

@@ -1,0 +1,69 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase } from '@cbmir/db';
+import { generateSyntheticFundus } from '@cbmir/imaging';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHIPPED_MODEL_DIR } from './config.ts';
+import type { RunningServer } from './server.ts';
+import { issueTestApiKey, startTestServer } from './test-server.ts';
+
+// A fresh start activates the model that ships in the repository (default-model/, trained with the
+// PyTorch engine: ONNX weights only), serves it with ONNX Runtime and trains no synthetic demo model.
+const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-default-model-'));
+const shipped = JSON.parse(readFileSync(join(SHIPPED_MODEL_DIR, 'metadata.json'), 'utf8')) as {
+  weightsFormat: string;
+  spec: { architecture: string; inputSize: number; embeddingDim: number };
+  info: { name: string };
+};
+let target: Awaited<ReturnType<typeof createTestDatabase>>;
+let server: RunningServer;
+let key: string;
+
+beforeAll(async () => {
+  target = await createTestDatabase();
+  server = await startTestServer({
+    CBMIR_DATA_DIR: dataDir,
+    CBMIR_DEFAULT_MODEL: undefined, // the shipped model, as on a user's first start
+    CBMIR_DEMO_IMAGES: '12',
+    CBMIR_DEMO_TRAIN_SECONDS: '600', // would be minutes if the demo model were trained
+    ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
+  });
+  key = await issueTestApiKey(server.url, 'clinician');
+}, 300_000);
+
+afterAll(async () => {
+  await server?.close();
+  await target?.drop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe(`the shipped default model (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
+  it('is an ONNX-only model directory with its name and spec', () => {
+    expect(shipped.weightsFormat).toBe('onnx');
+    expect(shipped.info.name).toMatch(/\S/);
+  });
+
+  it('is active, trained and served by ONNX Runtime after the first start, with no demo model trained', async () => {
+    const ready = (await (await fetch(`${server.url}/readyz`)).json()) as Record<string, unknown>;
+    expect(JSON.stringify(ready)).toContain(shipped.info.name);
+    expect(JSON.stringify(ready)).toMatch(/onnxruntime/);
+    const models = (await (await fetch(`${server.url}/api/v1/models`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
+      models: { model: { name: string; active: boolean; trained: boolean; architecture: string; embeddingDim: number } }[];
+    };
+    expect(models.models.map((m) => m.model.name)).toEqual([shipped.info.name]);
+    expect(models.models[0]!.model).toMatchObject({ active: true, trained: true, architecture: shipped.spec.architecture, embeddingDim: shipped.spec.embeddingDim });
+  });
+
+  it('searches the seeded images with it', async () => {
+    const form = new FormData();
+    form.append('image', new Blob([await generateSyntheticFundus({ seed: 77, grade: 2 })], { type: 'image/jpeg' }), 'query.jpg');
+    const response = await fetch(`${server.url}/api/v1/search?k=5`, { method: 'POST', body: form, headers: { authorization: `Bearer ${key}` } });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { results: { distance: number }[]; model: { name: string } };
+    expect(body.model.name).toBe(shipped.info.name);
+    expect(body.results).toHaveLength(5);
+    const distances = body.results.map((r) => r.distance);
+    expect(distances).toEqual([...distances].sort((a, b) => a - b));
+  });
+});
