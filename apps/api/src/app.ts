@@ -116,6 +116,27 @@ export async function buildApp(deps: AppDeps) {
     return reply.code(500).send({ error: 'internal', message: 'internal server error' });
   });
 
+  // Refusals an outsider can cause at will are audited in a bounded way (AuditTrail.recordBounded): failed
+  // authentication and authorisation, and uploads refused as bad (not an image, too large, not an archive).
+  const UPLOAD_ROUTES = new Set(['POST /api/v1/search', 'POST /api/v1/archives']);
+  app.addHook('onSend', async (request, reply, payload) => {
+    const status = reply.statusCode;
+    if (status < 400 || status >= 500 || status === 429) return payload;
+    const route = `${request.method} ${request.routeOptions.url ?? ''}`;
+    const action = status === 401 || status === 403 ? 'access.denied' : UPLOAD_ROUTES.has(route) ? 'upload.refused' : null;
+    if (!action) return payload;
+    let error: unknown = null;
+    try {
+      error = typeof payload === 'string' ? (JSON.parse(payload) as { error?: unknown }).error : null;
+    } catch {
+      // not JSON: the status says enough
+    }
+    await deps.audit
+      .recordBounded(request, action, request.principal?.id ?? request.ip, null, { route, status, error: typeof error === 'string' ? error : null })
+      .catch((failure: Error) => request.log.warn(`audit of a refusal failed: ${failure.message}`));
+    return payload;
+  });
+
   await app.register(swagger, {
     openapi: {
       info: {

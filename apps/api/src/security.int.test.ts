@@ -173,3 +173,39 @@ async function uploadTinyArchive(): Promise<string> {
   expect(response.status).toBe(202);
   return ((await response.json()) as { id: string }).id;
 }
+
+describe(`the audit trail records reads of patient images and refusals, in bounds (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
+  type AuditEvent = { action: string; actorId: string | null; actorType: string; targetId: string | null; details: Record<string, unknown> };
+  const audit = async (query: string) => ((await (await call('GET', `/api/v1/audit?limit=500&${query}`, { session: admin })).json()) as { events: AuditEvent[] }).events;
+
+  it('the image list, thumbnails, originals, similar cases and embeddings are audited per caller', async () => {
+    const issued = await call('POST', '/api/v1/api-keys', { session: admin, json: { name: 'reader', role: 'clinician' } });
+    const { apiKey, secret: key } = (await issued.json()) as { apiKey: { id: string }; secret: string };
+    const list = (await (await call('GET', '/api/v1/images?limit=2', { key })).json()) as { images: { id: string }[] };
+    const id = list.images[0]!.id;
+    for (const path of [`/api/v1/images/${id}/thumbnail`, `/api/v1/images/${id}/original`, `/api/v1/images/${id}/similar?k=2`, `/api/v1/images/${id}/embedding`]) {
+      expect((await call('GET', path, { key })).status, path).toBe(200);
+    }
+    const events = await audit(`actorId=${apiKey.id}`);
+    expect(events.map((e) => e.action).sort()).toEqual(['image.embedding', 'image.list', 'image.original', 'image.thumbnail', 'search.similar']);
+    expect(events.filter((e) => e.action !== 'image.list').every((e) => e.targetId === id)).toBe(true);
+  });
+
+  it('refused uploads and 401/403 are recorded, a flood of them only in bounds', async () => {
+    const issued = await call('POST', '/api/v1/api-keys', { session: admin, json: { name: 'refused', role: 'clinician' } });
+    const { apiKey, secret: key } = (await issued.json()) as { apiKey: { id: string }; secret: string };
+    const form = new FormData();
+    form.append('image', new Blob([new TextEncoder().encode('not an image at all')]), 'notes.txt');
+    expect((await call('POST', '/api/v1/search', { key, body: form })).status).toBe(415);
+    expect((await call('GET', '/api/v1/users', { key })).status).toBe(403);
+    const mine = await audit(`actorId=${apiKey.id}`);
+    expect(mine.find((e) => e.action === 'upload.refused')).toMatchObject({ details: { status: 415, route: 'POST /api/v1/search' } });
+    expect(mine.find((e) => e.action === 'access.denied')).toMatchObject({ details: { status: 403, route: 'GET /api/v1/users', error: 'forbidden' } });
+
+    const before = (await audit('action=access.denied')).filter((e) => e.actorType === 'anonymous').length;
+    for (let i = 0; i < 30; i++) expect((await call('GET', '/api/v1/images', { key: `cbmir_made-up-${i}` })).status).toBe(401);
+    const anonymous = (await audit('action=access.denied')).filter((e) => e.actorType === 'anonymous');
+    expect(anonymous.length - before).toBeGreaterThan(0);
+    expect(anonymous.length - before).toBeLessThanOrEqual(10);
+  });
+});

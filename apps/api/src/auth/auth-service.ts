@@ -1,4 +1,4 @@
-import type { Database, Role, StoredApiKey, StoredUser } from '@cbmir/db';
+import type { Database, Role, SqlClient, StoredApiKey, StoredUser } from '@cbmir/db';
 import { AppError } from '../errors.ts';
 import type { HashingQueue } from './hashing-queue.ts';
 import type { LoginThrottle } from './login-throttle.ts';
@@ -14,6 +14,9 @@ function checkPassword(password: string) {
     throw new AppError(400, 'weak_password', `passwords need at least ${MIN_PASSWORD_LENGTH} characters`);
   }
 }
+
+/** Writes the audit row of a change inside the change's own transaction: both commit or neither does. */
+export type AuditInTransaction<T> = (tx: SqlClient, result: T) => Promise<void>;
 
 // A constant hash to verify against when the username is unknown, so timing does not reveal which names exist.
 const dummyHash = hashPassword(newSecretToken());
@@ -85,43 +88,65 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
       return { created: created !== null, generatedPassword: created && !password ? chosen : null };
     },
 
-    async createUser(input: { username: string; password: string; role: Role }): Promise<StoredUser> {
+    async createUser(input: { username: string; password: string; role: Role }, audit?: AuditInTransaction<StoredUser>): Promise<StoredUser> {
       checkPassword(input.password);
-      const user = await db.users.create({ username: input.username, passwordHash: await hash(input.password), role: input.role });
-      if (!user) throw new AppError(409, 'username_taken', `a user named "${input.username}" exists already`);
-      return user;
+      const passwordHash = await hash(input.password);
+      return db.transaction(async (tx) => {
+        const user = await tx.users.create({ username: input.username, passwordHash, role: input.role });
+        if (!user) throw new AppError(409, 'username_taken', `a user named "${input.username}" exists already`);
+        await audit?.(tx.sql, user);
+        return user;
+      });
     },
 
     /** Changes a user; a new password, a role change or disabling ends the user's sessions. */
-    async updateUser(id: string, changes: { password?: string | undefined; role?: Role | undefined; disabled?: boolean | undefined }): Promise<StoredUser> {
+    async updateUser(
+      id: string,
+      changes: { password?: string | undefined; role?: Role | undefined; disabled?: boolean | undefined },
+      audit?: AuditInTransaction<StoredUser>,
+    ): Promise<StoredUser> {
       if (changes.password !== undefined) checkPassword(changes.password);
-      const result = await db.users.update(id, {
-        ...(changes.password !== undefined ? { passwordHash: await hash(changes.password) } : {}),
-        ...(changes.role !== undefined ? { role: changes.role } : {}),
-        ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
+      const passwordHash = changes.password !== undefined ? await hash(changes.password) : undefined;
+      return db.transaction(async (tx) => {
+        const result = await tx.users.update(id, {
+          ...(passwordHash !== undefined ? { passwordHash } : {}),
+          ...(changes.role !== undefined ? { role: changes.role } : {}),
+          ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
+        });
+        if (result.status === 'not-found') throw new AppError(404, 'not_found', 'user not found');
+        if (result.status === 'last-admin') {
+          throw new AppError(409, 'last_admin', 'this is the only enabled admin: make another user admin before demoting or disabling this one');
+        }
+        await tx.sessions.deleteForUser(id);
+        await audit?.(tx.sql, result.user);
+        return result.user;
       });
-      if (result.status === 'not-found') throw new AppError(404, 'not_found', 'user not found');
-      if (result.status === 'last-admin') {
-        throw new AppError(409, 'last_admin', 'this is the only enabled admin: make another user admin before demoting or disabling this one');
-      }
-      await db.sessions.deleteForUser(id);
-      return result.user;
     },
 
     /** A new key; the secret is returned once and only its digest is kept. */
-    async createApiKey(input: { name: string; role: Role; expiresAt: Date | null; createdBy: string | null }): Promise<{ key: StoredApiKey; secret: string }> {
+    async createApiKey(
+      input: { name: string; role: Role; expiresAt: Date | null; createdBy: string | null },
+      audit?: AuditInTransaction<StoredApiKey>,
+    ): Promise<{ key: StoredApiKey; secret: string }> {
       if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
         throw new AppError(400, 'invalid_expiry', 'expiresAt must be in the future');
       }
       const secret = `${API_KEY_PREFIX}${newSecretToken()}`;
-      const key = await db.apiKeys.create({ ...input, prefix: secret.slice(0, 12), keyHash: secretDigest(secret) });
+      const key = await db.transaction(async (tx) => {
+        const created = await tx.apiKeys.create({ ...input, prefix: secret.slice(0, 12), keyHash: secretDigest(secret) });
+        await audit?.(tx.sql, created);
+        return created;
+      });
       return { key, secret };
     },
 
-    async revokeApiKey(id: string): Promise<StoredApiKey> {
-      const key = await db.apiKeys.revoke(id);
-      if (!key) throw new AppError(404, 'not_found', 'API key not found');
-      return key;
+    async revokeApiKey(id: string, audit?: AuditInTransaction<StoredApiKey>): Promise<StoredApiKey> {
+      return db.transaction(async (tx) => {
+        const key = await tx.apiKeys.revoke(id);
+        if (!key) throw new AppError(404, 'not_found', 'API key not found');
+        await audit?.(tx.sql, key);
+        return key;
+      });
     },
   };
 }

@@ -38,13 +38,15 @@ export const apiKeyRoutes =
         },
       },
       async (request, reply) => {
-        const { key, secret } = await deps.auth.createApiKey({
-          name: request.body.name,
-          role: request.body.role,
-          expiresAt: request.body.expiresAt ? new Date(request.body.expiresAt) : null,
-          createdBy: request.principal?.kind === 'user' ? request.principal.id : null,
-        });
-        await deps.audit.record(request, 'api_key.create', { type: 'api_key', id: key.id }, { name: key.name, role: key.role });
+        const { key, secret } = await deps.auth.createApiKey(
+          {
+            name: request.body.name,
+            role: request.body.role,
+            expiresAt: request.body.expiresAt ? new Date(request.body.expiresAt) : null,
+            createdBy: request.principal?.kind === 'user' ? request.principal.id : null,
+          },
+          (tx, created) => deps.audit.recordIn(tx, request, 'api_key.create', { type: 'api_key', id: created.id }, { name: created.name, role: created.role }),
+        );
         return reply.code(201).send({ apiKey: toApiKeyDto(key), secret });
       },
     );
@@ -56,8 +58,9 @@ export const apiKeyRoutes =
         schema: { tags: ['api keys'], summary: 'Revoke an API key, effective at once', params: IdParams, response: { 200: ApiKey, ...errorResponses(400, 401, 403, 404) } },
       },
       async (request) => {
-        const key = await deps.auth.revokeApiKey(request.params.id);
-        await deps.audit.record(request, 'api_key.revoke', { type: 'api_key', id: key.id }, { name: key.name });
+        const key = await deps.auth.revokeApiKey(request.params.id, (tx, revoked) =>
+          deps.audit.recordIn(tx, request, 'api_key.revoke', { type: 'api_key', id: revoked.id }, { name: revoked.name }),
+        );
         return toApiKeyDto(key);
       },
     );

@@ -32,6 +32,7 @@ export const imageRoutes =
       async (request) => {
         const { limit = 50, offset = 0, source } = request.query;
         const [images, total] = await Promise.all([deps.db.images.list({ source, limit, offset }), deps.db.images.count({ source })]);
+        await deps.audit.record(request, 'image.list', null, { limit, offset, source: source ?? null, returned: images.length });
         return {
           images: images.map((image) => ({
             id: image.id,
@@ -77,7 +78,9 @@ export const imageRoutes =
       { config: { access: 'clinician' }, schema: { tags: ['images'], summary: 'JPEG thumbnail (at most 256 px)', params: ImageIdParams, response: { 200: ImageBytes, ...errorResponses(400, 401, 403, 404) } } },
       async (request, reply) => {
         const image = await findImage(request.params.id);
-        return reply.type('image/jpeg').header('cache-control', 'private, max-age=86400').send(await deps.files.read(image.thumbnailPath));
+        const bytes = await deps.files.read(image.thumbnailPath);
+        await deps.audit.record(request, 'image.thumbnail', { type: 'image', id: image.id });
+        return reply.type('image/jpeg').header('cache-control', 'private, max-age=86400').send(bytes);
       },
     );
 
@@ -86,10 +89,12 @@ export const imageRoutes =
       { config: { access: 'clinician' }, schema: { tags: ['images'], summary: 'The original file as uploaded', params: ImageIdParams, response: { 200: ImageBytes, ...errorResponses(400, 401, 403, 404) } } },
       async (request, reply) => {
         const image = await findImage(request.params.id);
+        const bytes = await deps.files.read(image.originalPath);
+        await deps.audit.record(request, 'image.original', { type: 'image', id: image.id });
         return reply
           .type(CONTENT_TYPES[image.format] ?? 'application/octet-stream')
           .header('cache-control', 'private, max-age=86400')
-          .send(await deps.files.read(image.originalPath));
+          .send(bytes);
       },
     );
 
@@ -107,6 +112,7 @@ export const imageRoutes =
       },
       async (request) => {
         const { model, results } = await deps.search.similarTo(request.params.id, request.query.k ?? 10);
+        await deps.audit.record(request, 'search.similar', { type: 'image', id: request.params.id }, { modelVersionId: model.id, k: request.query.k ?? 10, results: results.length });
         return { model: toModelVersionDto(model), results };
       },
     );
@@ -124,6 +130,7 @@ export const imageRoutes =
       },
       async (request) => {
         const { model, vector } = await deps.search.embeddingOf(request.params.id);
+        await deps.audit.record(request, 'image.embedding', { type: 'image', id: request.params.id }, { modelVersionId: model.id });
         return { imageId: request.params.id, model: toModelVersionDto(model), vector };
       },
     );

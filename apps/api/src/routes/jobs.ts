@@ -96,8 +96,9 @@ export const jobRoutes =
         },
       },
       async (request) => {
-        const job = await jobs.cancel(request.params.id);
-        await deps.audit.record(request, 'job.cancel', { type: 'job', id: job.id }, { done: job.done, total: job.total });
+        const job = await jobs.cancel(request.params.id, (tx, cancelled) =>
+          deps.audit.recordIn(tx, request, 'job.cancel', { type: 'job', id: cancelled.id }, { done: cancelled.done, total: cancelled.total }),
+        );
         return jobs.toDto(job);
       },
     );

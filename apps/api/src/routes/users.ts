@@ -30,8 +30,9 @@ export const userRoutes =
         schema: { tags: ['users'], summary: 'Create a user', body: CreateUserBody, response: { 201: User, ...errorResponses(400, 401, 403, 409) } },
       },
       async (request, reply) => {
-        const user = await deps.auth.createUser(request.body);
-        await deps.audit.record(request, 'user.create', { type: 'user', id: user.id }, { username: user.username, role: user.role });
+        const user = await deps.auth.createUser(request.body, (tx, created) =>
+          deps.audit.recordIn(tx, request, 'user.create', { type: 'user', id: created.id }, { username: created.username, role: created.role }),
+        );
         return reply.code(201).send(toUserDto(user));
       },
     );
@@ -49,12 +50,13 @@ export const userRoutes =
         },
       },
       async (request) => {
-        const user = await deps.auth.updateUser(request.params.id, request.body);
-        await deps.audit.record(request, 'user.update', { type: 'user', id: user.id }, {
-          passwordReset: request.body.password !== undefined,
-          ...(request.body.role !== undefined ? { role: request.body.role } : {}),
-          ...(request.body.disabled !== undefined ? { disabled: request.body.disabled } : {}),
-        });
+        const user = await deps.auth.updateUser(request.params.id, request.body, (tx, updated) =>
+          deps.audit.recordIn(tx, request, 'user.update', { type: 'user', id: updated.id }, {
+            passwordReset: request.body.password !== undefined,
+            ...(request.body.role !== undefined ? { role: request.body.role } : {}),
+            ...(request.body.disabled !== undefined ? { disabled: request.body.disabled } : {}),
+          }),
+        );
         return toUserDto(user);
       },
     );

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
 import type { Job as JobDto, JobItem as JobItemDto } from '@cbmir/contract';
-import { jobRepositoryFactory, type Database, type JobItemStatus, type JobStatus, type NewJobItem, type StoredJob, type StoredJobItem } from '@cbmir/db';
+import { jobRepositoryFactory, type Database, type JobItemStatus, type SqlClient, type JobStatus, type NewJobItem, type StoredJob, type StoredJobItem } from '@cbmir/db';
 import { ArchiveError, EntryError, readArchiveEntries, type InputFormat } from '../archives/archive-entries.ts';
 import { sniffArchiveFile } from '../archives/archive-format.ts';
 import { inspectArchive } from '../archives/archive-inspection.ts';
@@ -358,8 +358,13 @@ export function ingestJobServiceFactory(deps: {
     },
 
     /** Cancels a queued or running job; what it stored so far stays. A finished job: 409. */
-    async cancel(id: string): Promise<StoredJob> {
-      const cancelled = await db.jobs.cancel(id);
+    async cancel(id: string, audit?: (tx: SqlClient, job: StoredJob) => Promise<void>): Promise<StoredJob> {
+      // The audit row (if any) commits with the cancellation or not at all.
+      const cancelled = await db.transaction(async (tx) => {
+        const job = await tx.jobs.cancel(id);
+        if (job) await audit?.(tx.sql, job);
+        return job;
+      });
       if (!cancelled) {
         const job = await this.get(id);
         throw new AppError(409, 'job_finished', `the job has already ${job.status === 'completed' ? 'completed' : job.status}`);
