@@ -57,7 +57,7 @@ describe(`the shipped default model (${process.env.CBMIR_TEST_DB ?? 'pglite'})`,
 
   it('searches the seeded images with it', async () => {
     const form = new FormData();
-    form.append('image', new Blob([await generateSyntheticFundus({ seed: 77, grade: 2 })], { type: 'image/jpeg' }), 'query.jpg');
+    form.append('image', new Blob([new Uint8Array(await generateSyntheticFundus({ seed: 77, grade: 2 }))], { type: 'image/jpeg' }), 'query.jpg');
     const response = await fetch(`${server.url}/api/v1/search?k=5`, { method: 'POST', body: form, headers: { authorization: `Bearer ${key}` } });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { results: { distance: number }[]; model: { name: string } };

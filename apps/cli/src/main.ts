@@ -22,7 +22,7 @@ commands:
         [--arch resnet50|resnet34|resnet18|resnet-tiny] [--image-size 224] [--embedding-dim 128] [--epochs 10] [--batch 16]
         [--margin 1] [--lr 0.001] [--seed 42] [--positive-fraction 0.5] [--validation-fraction 0.15] [--steps-per-epoch N]
         [--time-budget minutes] [--patience 3] [--keep best|last] [--name name] [--init weights] [--resume] [--register] [--activate]
-        PyTorch engine only: [--balance 1] [--regression-weight 0] [--weight-decay 0.0001] [--select map|macro-map|kappa]
+        PyTorch engine only: [--pair-loss contrastive|supcon] [--temperature 0.1] [--balance 1] [--regression-weight 0] [--weight-decay 0.0001] [--select map|macro-map|kappa]
         [--flips] [--schedule cosine|constant] [--device auto|cpu|cuda] [--precision auto|bf16|fp16|fp32] [--threads N]
       Train an embedder on labelled images (pairs of same/different grade for siamese), validating retrieval on
       held-out patients each epoch; --out holds the best model, --out/checkpoint the last epoch. Ctrl-C stops
@@ -104,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
         ...Object.fromEntries(
           ['data', 'labels', 'out', 'engine', 'model', 'arch', 'image-size', 'embedding-dim', 'epochs', 'batch', 'margin', 'lr', 'seed',
             'positive-fraction', 'validation-fraction', 'steps-per-epoch', 'time-budget', 'patience', 'keep', 'name', 'init',
-            'balance', 'regression-weight', 'weight-decay', 'select', 'device', 'precision', 'threads', 'schedule'].map((name) => [name, { type: 'string' as const }]),
+            'pair-loss', 'temperature', 'balance', 'regression-weight', 'weight-decay', 'select', 'device', 'precision', 'threads', 'schedule'].map((name) => [name, { type: 'string' as const }]),
         ),
         flips: { type: 'boolean' },
         resume: { type: 'boolean' },

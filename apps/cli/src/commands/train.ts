@@ -27,7 +27,7 @@ import { UsageError } from '../usage-error.ts';
 export type TrainingEngine = 'torch' | 'tfjs' | 'auto';
 
 /** Options only the PyTorch engine implements; given with --engine tfjs they are an error, not ignored. */
-const TORCH_ONLY = ['balance', 'regression-weight', 'weight-decay', 'select', 'flips', 'device', 'precision', 'threads', 'schedule'] as const;
+const TORCH_ONLY = ['pair-loss', 'temperature', 'balance', 'regression-weight', 'weight-decay', 'select', 'flips', 'device', 'precision', 'threads', 'schedule'] as const;
 
 export interface TrainOptions {
   data: string;
@@ -55,6 +55,9 @@ export interface TrainOptions {
   init: string | undefined;
   /** PyTorch engine only (see TORCH_ONLY) */
   torch: {
+    /** siamese: the paper's contrastive loss, or the supervised-contrastive ranking of the same pairs */
+    pairLoss: 'contrastive' | 'supcon';
+    temperature: number;
     balance: number;
     regressionWeight: number;
     weightDecay: number;
@@ -126,6 +129,8 @@ export function parseTrainOptions(values: Record<string, string | boolean | unde
     name: text('name'),
     init,
     torch: {
+      pairLoss: oneOf('pair-loss', ['contrastive', 'supcon'] as const, 'contrastive'),
+      temperature: number('temperature', 0.1, (n) => n > 0 && n <= 10, 'in (0, 10]')!,
       balance: number('balance', 1, (n) => n >= 0 && n <= 1, 'from 0 to 1')!,
       regressionWeight: number('regression-weight', 0, (n) => n >= 0, 'zero or positive')!,
       weightDecay: number('weight-decay', 1e-4, (n) => n >= 0 && n < 1, 'from 0 to 1')!,
@@ -338,6 +343,8 @@ async function trainWithTorch(
       epochs: options.epochs,
       batch: options.batch,
       margin: options.margin,
+      pair_loss: t.pairLoss,
+      temperature: t.temperature,
       lr: options.lr,
       weight_decay: t.weightDecay,
       seed: options.seed,
