@@ -1,3 +1,5 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { buildApp } from './app.ts';
 import { openCbmirServices } from './cbmir-services.ts';
@@ -5,6 +7,26 @@ import { loadConfig, type Config } from './config.ts';
 import { seedDemoImages } from './services/demo-seed.ts';
 import { trainDemoModel } from './services/demo-model.ts';
 import { embedMissing } from './services/embed-missing.ts';
+
+/** First-start secrets, in a file readable by the server's user only (mode 0600, created exclusively). */
+export function writeFirstStartCredentials(dataDir: string, generatedPassword: string | null, apiKey: string): string {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, FIRST_START_CREDENTIALS_FILE);
+  rmSync(path, { force: true }); // a leftover of an earlier data directory; never write through a link
+  writeFileSync(
+    path,
+    [
+      '# cbmir first start: shown nowhere else. Delete this file once you have stored the secrets.',
+      generatedPassword ? `web sign-in: admin / ${generatedPassword}` : 'web sign-in: admin / the password in CBMIR_ADMIN_PASSWORD',
+      `REST API key (role clinician; send it as "Authorization: Bearer <key>"): ${apiKey}`,
+      '',
+    ].join('\n'),
+    { mode: 0o600, flag: 'wx' },
+  );
+  return path;
+}
+
+export const FIRST_START_CREDENTIALS_FILE = 'first-start-credentials.txt';
 
 export interface RunningServer {
   url: string;
@@ -32,13 +54,14 @@ export async function startServer(
       // A clinician key so REST clients (curl) work at once; revocable on the admin page like any other.
       const { key, secret } = await services.auth.createApiKey({ name: 'first-start REST key', role: 'clinician', expiresAt: null, createdBy: null });
       await services.audit.recordSystem({ action: 'api_key.create', targetType: 'api_key', targetId: key.id, details: { name: key.name, role: key.role, firstStart: true } });
-      // Straight to the console, once: never through the logger, so secrets land in no log file.
+      // The secrets go to a file only the server's user can read, never to the console or the logger: a
+      // container's stderr ends up in `docker logs` and log collectors. The console says where the file is.
+      const credentialsFile = writeFirstStartCredentials(config.dataDir, firstAdmin.generatedPassword, secret);
       process.stderr.write(
-        '\n  First start: created the admin user and a REST API key. They are shown only this once.\n' +
-          (firstAdmin.generatedPassword
-            ? `    web sign-in:  admin / ${firstAdmin.generatedPassword}   (set CBMIR_ADMIN_PASSWORD before the first start to choose it)\n`
-            : '    web sign-in:  admin / the password in CBMIR_ADMIN_PASSWORD\n') +
-          `    REST API key: ${secret}   (role clinician; send it as "Authorization: Bearer <key>")\n\n`,
+        '\n  First start: created the admin user and a REST API key.\n' +
+          (firstAdmin.generatedPassword ? '    web sign-in:  admin / a generated password' : '    web sign-in:  admin / the password in CBMIR_ADMIN_PASSWORD') +
+          ' (set CBMIR_ADMIN_PASSWORD before the first start to choose it)\n' +
+          `    Both secrets are in ${credentialsFile} (readable by this user only): read it, then delete it.\n\n`,
       );
     }
     if (config.demoImages > 0 && (await db.images.count()) === 0) {
