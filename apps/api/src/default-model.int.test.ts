@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '@cbmir/db';
@@ -6,7 +6,7 @@ import { generateSyntheticFundus } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHIPPED_MODEL_DIR } from './config.ts';
 import type { RunningServer } from './server.ts';
-import { issueTestApiKey, startTestServer } from './test-server.ts';
+import { issueTestApiKey, signIn, startTestServer } from './test-server.ts';
 
 // A fresh start activates the model that ships in the repository (default-model/, trained with the
 // PyTorch engine: ONNX weights only), serves it with ONNX Runtime and trains no synthetic demo model.
@@ -65,5 +65,27 @@ describe(`the shipped default model (${process.env.CBMIR_TEST_DB ?? 'pglite'})`,
     expect(body.results).toHaveLength(5);
     const distances = body.results.map((r) => r.distance);
     expect(distances).toEqual([...distances].sort((a, b) => a - b));
+  });
+
+  it('refuses to register an ONNX-only model that ONNX Runtime cannot serve, and registers nothing', async () => {
+    const broken = mkdtempSync(join(tmpdir(), 'cbmir-broken-model-'));
+    try {
+      copyFileSync(join(SHIPPED_MODEL_DIR, 'metadata.json'), join(broken, 'metadata.json'));
+      writeFileSync(join(broken, 'model.onnx'), 'truncated');
+      const { cookie, csrfToken } = await signIn(server.url);
+      const response = await fetch(`${server.url}/api/v1/models`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+        body: JSON.stringify({ path: broken, name: 'broken-onnx-model' }),
+      });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toBe('invalid_model');
+      const models = (await (await fetch(`${server.url}/api/v1/models`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
+        models: { model: { name: string } }[];
+      };
+      expect(models.models.map((m) => m.model.name)).not.toContain('broken-onnx-model');
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
   });
 });
