@@ -66,7 +66,7 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
   const activation = modelActivationFactory({ db, files, runtime, log });
   const ingest = ingestServiceFactory({ db, files, runtime, nearDuplicateDistance: config.nearDuplicateDistance });
   const jobs = ingestJobServiceFactory({ db, files, ingest, limits: config.archiveLimits, batchSize: config.ingestBatchSize });
-  const jobWorker = jobWorkerFactory({ db, jobs, leaseSeconds: config.jobLeaseSeconds, embedded: !config.databaseUrl, log });
+  const jobWorker = jobWorkerFactory({ db, jobs, files, leaseSeconds: config.jobLeaseSeconds, embedded: !config.databaseUrl, log });
   return {
     db,
     files,

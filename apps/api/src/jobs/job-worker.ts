@@ -6,6 +6,8 @@ import type { Database, StoredJob } from '@cbmir/db';
 import { LabelFileError } from '../archives/label-file.ts';
 import type { Logger } from '../services/model-runtime.ts';
 import { isPermanentJobError, type IngestJobService } from '../services/ingest-jobs.ts';
+import type { FileStore } from '../storage/file-store.ts';
+import { sweepOrphanFiles } from '../storage/orphan-sweep.ts';
 
 /**
  * A job whose runs ended badly this many times in a row without progress -- errors that might pass
@@ -33,6 +35,8 @@ export function jobWorkerFactory(deps: {
   log: Logger;
   /** How often an idle worker looks for queued jobs another process created. */
   pollMs?: number;
+  /** The data directory's files: swept of leftovers (partial writes, files of uncommitted batches) at start and after each job. */
+  files?: FileStore;
 }) {
   const { db, jobs, log } = deps;
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -92,7 +96,25 @@ export function jobWorkerFactory(deps: {
       current = null;
       jobs.changed(job.id);
     }
+    await sweepFiles();
     return (await db.jobs.findById(job.id)) ?? job;
+  }
+
+  /**
+   * With the embedded database this worker is the only writer of image files (one process; jobs run one at
+   * a time, and the sweep runs between them), so every leftover can go. With PostgreSQL another server may
+   * be writing a batch into a shared volume: only leftovers older than an hour.
+   */
+  async function sweepFiles(): Promise<void> {
+    if (!deps.files) return;
+    try {
+      const swept = await sweepOrphanFiles({ db, files: deps.files, olderThanMs: deps.embedded ? 0 : 3600_000 });
+      if (swept.partials + swept.orphans > 0) {
+        log.info(`removed ${swept.partials} partial file(s) and ${swept.orphans} file(s) of uncommitted batches`);
+      }
+    } catch (error) {
+      log.warn(`job worker: cannot sweep leftover files: ${(error as Error).message}`);
+    }
   }
 
   function sleep(ms: number): Promise<void> {
@@ -147,6 +169,7 @@ export function jobWorkerFactory(deps: {
         if (requeued > 0) log.info(`resuming ${requeued} interrupted ingest job(s)`);
       }
       await sweepUploads().catch((error: Error) => log.warn(`job worker: cannot clean uploads: ${error.message}`));
+      await sweepFiles();
       loop = run();
     },
 
