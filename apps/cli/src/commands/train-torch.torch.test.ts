@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embeddingDifference, loadServingEmbedder, readModelMetadata } from '@cbmir/embedder';
-import { generateSyntheticFundus } from '@cbmir/imaging';
 import { validationMetrics } from '@cbmir/retrieval';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeLabelledSyntheticFolder } from '../../test/labelled-synthetic-folder.ts';
 import { findTorchPython, runTorchTrainer, TorchTrainerError } from '../torch-trainer.ts';
 import { UsageError } from '../usage-error.ts';
 import { benchTrain } from './bench-train.ts';
@@ -13,23 +13,12 @@ import { chooseEngine, parseTrainOptions, train } from './train.ts';
 // The PyTorch engine end to end, as `cbmir train --engine torch` runs it: a Python with torch is needed
 // (scripts/run-tests.mjs runs this tier only where one is found, and under CI requires it).
 const root = mkdtempSync(join(tmpdir(), 'cbmir-train-torch-'));
-const data = join(root, 'images');
-const labels = join(root, 'labels.csv');
+let data: string;
+let labels: string;
 
 beforeAll(async () => {
-  const originals = join(root, 'originals');
-  mkdirSync(originals);
-  mkdirSync(data);
-  const rows = ['file,grade,patient_id,eye'];
-  for (let i = 0; i < 30; i++) {
-    const grade = (i % 5) as 0 | 1 | 2 | 3 | 4;
-    // Half of the training folder is symbolic links into another folder, as a subset of a dataset is made.
-    const file = join(i % 2 ? originals : data, `img-${i}.jpg`);
-    writeFileSync(file, await generateSyntheticFundus({ seed: 500 + i, grade, size: 128 }));
-    if (i % 2) symlinkSync(file, join(data, `img-${i}.jpg`));
-    rows.push(`img-${i}.jpg,${grade},p${Math.floor(i / 2)},${i % 2 ? 'right' : 'left'}`);
-  }
-  writeFileSync(labels, rows.join('\n'));
+  // Half of the training folder is symbolic links into another folder.
+  ({ data, labels } = await writeLabelledSyntheticFolder(root, { count: 30, seed: 500, linkFrom: join(root, 'originals') }));
 }, 120_000);
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));

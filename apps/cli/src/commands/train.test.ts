@@ -1,27 +1,19 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEmbedder, readModelMetadata } from '@cbmir/embedder';
-import { generateSyntheticFundus } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validationMetrics } from '@cbmir/retrieval';
+import { writeLabelledSyntheticFolder } from '../../test/labelled-synthetic-folder.ts';
 import { parseTrainOptions, train } from './train.ts';
 
 // `cbmir train` end to end on images the test draws itself: checkpoints, Ctrl-C, resume, metadata.
 const root = mkdtempSync(join(tmpdir(), 'cbmir-train-'));
-const data = join(root, 'images');
-const labels = join(root, 'labels.csv');
+let data: string;
+let labels: string;
 
 beforeAll(async () => {
-  const rows = ['file,grade,patient_id,eye'];
-  const { mkdirSync } = await import('node:fs');
-  mkdirSync(data);
-  for (let i = 0; i < 30; i++) {
-    const grade = (i % 5) as 0 | 1 | 2 | 3 | 4;
-    writeFileSync(join(data, `img-${i}.jpg`), await generateSyntheticFundus({ seed: 300 + i, grade, size: 128 }));
-    rows.push(`img-${i}.jpg,${grade},p${Math.floor(i / 2)},${i % 2 ? 'right' : 'left'}`);
-  }
-  writeFileSync(labels, rows.join('\n'));
+  ({ data, labels } = await writeLabelledSyntheticFolder(root, { count: 30, seed: 300 }));
 }, 120_000);
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));

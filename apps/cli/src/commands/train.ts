@@ -89,7 +89,8 @@ export function parseTrainOptions(values: Record<string, string | boolean | unde
   };
   const oneOf = <T extends string>(name: string, choices: readonly T[], fallback: T): T => {
     const value = text(name) ?? fallback;
-    if (!choices.includes(value as T)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got "${value}"`);
+    const rule = choices.length === 2 ? `${choices[0]} or ${choices[1]}` : `one of ${choices.join(', ')}`;
+    if (!choices.includes(value as T)) throw new UsageError(`--${name} must be ${rule}, got "${value}"`);
     return value as T;
   };
   const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
@@ -101,6 +102,7 @@ export function parseTrainOptions(values: Record<string, string | boolean | unde
   const arch = oneOf('arch', ARCHITECTURES, 'resnet50');
   const engine = oneOf('engine', ['torch', 'tfjs', 'auto'] as const, 'auto');
   const init = text('init');
+  if (init?.toLowerCase().endsWith('.h5') && arch !== 'resnet50') throw new UsageError('--init with Keras .h5 weights loads ResNet-50 ImageNet weights: it needs --arch resnet50');
   const torchOptionsGiven = TORCH_ONLY.filter((name) => values[name] !== undefined);
   if (engine === 'tfjs' && torchOptionsGiven.length > 0) {
     throw new UsageError(`--${torchOptionsGiven.join(', --')} ${torchOptionsGiven.length > 1 ? 'are' : 'is'} only implemented by --engine torch`);
@@ -258,7 +260,7 @@ async function trainWithTfjs(
   display: Display,
   signal: AbortSignal,
 ): Promise<{ result: TrainingRunResult; engineName: string }> {
-  if (options.init && options.arch !== 'resnet50') throw new UsageError('--init with TF.js loads Keras ResNet-50 ImageNet weights: it needs --arch resnet50');
+  if (options.init && !options.init.toLowerCase().endsWith('.h5')) throw new UsageError(`--init ${options.init}: the TF.js engine loads Keras ResNet-50 weights (.h5); a PyTorch state dict needs --engine torch`);
   const backend = await initBackend(options.backend);
   console.error(`TensorFlow.js backend: ${backend.name}`);
   const pixels = new Map<string, Float32Array>();
