@@ -33,6 +33,7 @@ import { userRoutes } from './routes/users.ts';
 import type { ModelActivation } from './services/model-activation.ts';
 import type { ModelRegistry } from './services/model-registry.ts';
 import type { ModelRuntime } from './services/model-runtime.ts';
+import { searchAdmissionFactory, type SearchAdmission } from './services/search-admission.ts';
 import type { SearchService } from './services/search-service.ts';
 import type { FileStore } from './storage/file-store.ts';
 
@@ -51,6 +52,8 @@ export interface AppDeps {
   maxUploadBytes: number;
   /** Searches per minute per user or API key. */
   searchRateLimit: number;
+  /** Megapixel budget and bounded queue of image searches (default: 600 MP/min, 2 at once, 16 waiting). */
+  searchAdmission?: SearchAdmission;
   /** Mark the session cookie Secure (serve over HTTPS). */
   secureCookies: boolean;
   /** Built web app to serve at /, if present (apps/web/dist). */
@@ -208,7 +211,9 @@ export async function buildApp(deps: AppDeps) {
   await app.register(evaluationRoutes(deps));
   await app.register(archiveRoutes(deps));
   await app.register(jobRoutes(deps));
-  await app.register(searchRoutes(deps));
+  await app.register(
+    searchRoutes({ ...deps, admission: deps.searchAdmission ?? searchAdmissionFactory({ megapixelsPerMinute: 600, maxConcurrent: 2, maxQueued: 16 }) }),
+  );
   await app.register(imageRoutes(deps));
 
   const webDist = deps.webDistDir === undefined ? DEFAULT_WEB_DIST : deps.webDistDir;

@@ -39,6 +39,11 @@ export interface Config {
   adminPassword: string | undefined;
   sessionHours: number;
   searchRateLimit: number;
+  /** Decoded megapixels of uploaded query images per minute per user or API key. */
+  searchMegapixelsPerMinute: number;
+  /** Image searches decoded and embedded at once, and how many more may wait (then 503). */
+  searchConcurrency: number;
+  searchQueue: number;
   secureCookies: boolean;
   /** Bounds on uploaded archives (zip bombs, entry floods, oversized entries). */
   archiveLimits: ArchiveLimits;
@@ -82,6 +87,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   const sessionHours = integer('CBMIR_SESSION_HOURS', 12, 1, 24 * 30);
   const searchRateLimit = integer('CBMIR_SEARCH_RATE_LIMIT', 120, 1, 100_000);
+  // An image over the whole budget is charged the whole budget: it waits for a full minute's worth, never for ever.
+  const searchMegapixelsPerMinute = integer('CBMIR_SEARCH_MEGAPIXELS_PER_MINUTE', 600, 1, 1_000_000);
+  const searchConcurrency = integer('CBMIR_SEARCH_CONCURRENCY', 2, 1, 256);
+  const searchQueue = integer('CBMIR_SEARCH_QUEUE', 16, 0, 10_000);
 
   const MB = 1024 * 1024;
   const d = DEFAULT_ARCHIVE_LIMITS;
@@ -151,6 +160,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminPassword,
     sessionHours,
     searchRateLimit,
+    searchMegapixelsPerMinute,
+    searchConcurrency,
+    searchQueue,
     secureCookies: secureRaw === 'true',
     archiveLimits,
     ingestBatchSize,

@@ -5,6 +5,7 @@ import { buildApp } from './app.ts';
 import { openCbmirServices } from './cbmir-services.ts';
 import { loadConfig, type Config } from './config.ts';
 import { seedDemoImages } from './services/demo-seed.ts';
+import { searchAdmissionFactory } from './services/search-admission.ts';
 import { trainDemoModel } from './services/demo-model.ts';
 import { embedMissing } from './services/embed-missing.ts';
 
@@ -83,6 +84,11 @@ export async function startServer(
       archiveLimits: config.archiveLimits,
       maxUploadBytes: config.maxUploadBytes,
       searchRateLimit: config.searchRateLimit,
+      searchAdmission: searchAdmissionFactory({
+        megapixelsPerMinute: config.searchMegapixelsPerMinute,
+        maxConcurrent: config.searchConcurrency,
+        maxQueued: config.searchQueue,
+      }),
       secureCookies: config.secureCookies,
       logger: log,
     });

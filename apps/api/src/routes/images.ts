@@ -15,7 +15,7 @@ const ImageBytes = Type.Unsafe<Buffer>({ type: 'string', format: 'binary' });
 const CONTENT_TYPES: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', tiff: 'image/tiff', webp: 'image/webp' };
 
 export const imageRoutes =
-  (deps: { db: Database; files: FileStore; search: SearchService; audit: AuditTrail }): FastifyPluginAsyncTypebox =>
+  (deps: { db: Database; files: FileStore; search: SearchService; audit: AuditTrail; searchRateLimit: number }): FastifyPluginAsyncTypebox =>
   async (app) => {
     async function findImage(id: string) {
       const image = await deps.db.images.findById(id);
@@ -101,13 +101,14 @@ export const imageRoutes =
     app.get(
       '/api/v1/images/:id/similar',
       {
-        config: { access: 'clinician' },
+        // A k-NN query like any search: the same per-caller rate limit.
+        config: { access: 'clinician', rateLimit: { max: deps.searchRateLimit, timeWindow: '1 minute' } },
         schema: {
           tags: ['search'],
           summary: 'The cases most similar to a stored image (itself excluded)',
           params: ImageIdParams,
           querystring: KQuery,
-          response: { 200: SearchResponse, ...errorResponses(400, 401, 403, 404, 409, 503) },
+          response: { 200: SearchResponse, ...errorResponses(400, 401, 403, 404, 409, 429, 503) },
         },
       },
       async (request) => {

@@ -1,9 +1,10 @@
 import { KQuery, SearchResponse, VectorSearchBody } from '@cbmir/contract';
-import { contentHash } from '@cbmir/imaging';
+import { contentHash, readImageHeader } from '@cbmir/imaging';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { AuditTrail } from '../auth/audit-trail.ts';
 import { AppError } from '../errors.ts';
+import type { SearchAdmission } from '../services/search-admission.ts';
 import type { SearchService } from '../services/search-service.ts';
 import { toModelVersionDto } from './dto.ts';
 import { errorResponses } from './error-responses.ts';
@@ -26,7 +27,7 @@ async function readImageField(request: FastifyRequest): Promise<Buffer> {
 }
 
 export const searchRoutes =
-  (deps: { search: SearchService; audit: AuditTrail; searchRateLimit: number }): FastifyPluginAsyncTypebox =>
+  (deps: { search: SearchService; audit: AuditTrail; searchRateLimit: number; admission: SearchAdmission }): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.post(
       '/api/v1/search',
@@ -48,7 +49,10 @@ export const searchRoutes =
           throw new AppError(415, 'not_multipart', 'send the image as multipart/form-data in a field named "image"');
         }
         const bytes = await readImageField(request);
-        const { model, results, timings, batchSize } = await deps.search.searchByImage(bytes, request.query.k ?? 10);
+        // Charged by the header's size before any pixel is decoded; then a bounded queue for the CPU work.
+        const header = await readImageHeader(bytes);
+        deps.admission.charge(request.principal!.id, (header.width * header.height) / 1e6);
+        const { model, results, timings, batchSize } = await deps.admission.run(() => deps.search.searchByImage(bytes, request.query.k ?? 10));
         // Where the time went (and how many images shared the forward pass), for dev tools and `pnpm bench search`.
         const durations = Object.entries(timings).map(([name, ms]) => `${name};dur=${ms.toFixed(1)}`);
         reply.header('server-timing', [...durations, `batch;desc="${batchSize}"`].join(', '));
