@@ -37,7 +37,7 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
       | { ok: true; token: string; csrfToken: string; expiresAt: Date; user: StoredUser }
       | { ok: false; userId: string | null }
     > {
-      const wait = throttle.reserve(username, ip);
+      const wait = await throttle.reserve(username, ip);
       if (wait > 0) {
         throw new AppError(429, 'too_many_attempts', `too many failed sign-ins; try again in ${Math.ceil(wait / 60_000)} minute(s)`, {
           retryAfterSeconds: Math.ceil(wait / 1000),
@@ -53,8 +53,11 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
         throttle.release(username, ip); // never checked: does not count
         throw error;
       }
-      if (!user || !ok || user.disabled) return { ok: false, userId: user?.id ?? null };
-      throttle.recordSuccess(username, ip);
+      if (!user || !ok || user.disabled) {
+        throttle.fail(username, ip);
+        return { ok: false, userId: user?.id ?? null };
+      }
+      throttle.succeed(username, ip);
       const token = newSecretToken();
       const csrfToken = newSecretToken();
       const expiresAt = new Date(Date.now() + deps.sessionHours * 3600_000);

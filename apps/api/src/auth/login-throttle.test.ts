@@ -28,20 +28,38 @@ describe('login throttle', () => {
 });
 
 describe('login throttle reservations', () => {
-  it('counts an attempt before it is checked, so a burst cannot all pass the check', () => {
+  it('holds a place for each attempt before it is checked: a burst of wrong passwords gets only maxFailures checks', async () => {
     const throttle = loginThrottleFactory({ maxFailures: 3 });
-    const admitted = Array.from({ length: 10 }, () => throttle.reserve('ann', 'ip')).filter((wait) => wait === 0);
-    expect(admitted).toHaveLength(3);
-    throttle.release('ann', 'ip');
-    expect(throttle.reserve('ann', 'ip')).toBe(0);
-    expect(throttle.reserve('ann', 'ip')).toBeGreaterThan(0);
+    const outcomes = Array.from({ length: 10 }, () => throttle.reserve('ann', 'ip'));
+    await Promise.resolve();
+    // Three are checked now; the others wait for them. All three fail: the rest are refused.
+    for (let i = 0; i < 3; i++) throttle.fail('ann', 'ip');
+    const waits = await Promise.all(outcomes);
+    expect(waits.filter((wait) => wait === 0)).toHaveLength(3);
+    expect(waits.filter((wait) => wait > 0)).toHaveLength(7);
   });
 
-  it('limits an address across usernames', () => {
+  it('a right password in flight frees the way for the attempts waiting behind it', async () => {
+    const throttle = loginThrottleFactory({ maxFailures: 2 });
+    expect(await throttle.reserve('ann', 'ip')).toBe(0);
+    expect(await throttle.reserve('ann', 'ip')).toBe(0);
+    let third: number | null = null;
+    const waiting = throttle.reserve('ann', 'ip').then((wait) => (third = wait));
+    await Promise.resolve();
+    expect(third).toBeNull();
+    throttle.succeed('ann', 'ip');
+    await waiting;
+    expect(third).toBe(0);
+  });
+
+  it('limits an address across usernames, at once rather than queued', async () => {
     const throttle = loginThrottleFactory({ maxFailures: 3, maxAddressFailures: 4 });
-    expect(['a', 'b', 'c', 'd', 'e', 'f'].map((name) => throttle.reserve(name, '1.2.3.4') === 0)).toEqual([true, true, true, true, false, false]);
-    expect(throttle.reserve('a', '5.6.7.8')).toBe(0);
-    throttle.recordSuccess('d', '1.2.3.4');
-    expect(throttle.reserve('e', '1.2.3.4')).toBe(0);
+    const admitted = [];
+    for (const name of ['a', 'b', 'c', 'd', 'e', 'f']) admitted.push((await throttle.reserve(name, '1.2.3.4')) === 0);
+    expect(admitted).toEqual([true, true, true, true, false, false]);
+    expect(await throttle.reserve('a', '5.6.7.8')).toBe(0);
+    throttle.succeed('d', '1.2.3.4');
+    expect(await throttle.reserve('e', '1.2.3.4')).toBe(0);
+    throttle.release('e', '1.2.3.4');
   });
 });

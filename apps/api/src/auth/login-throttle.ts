@@ -5,9 +5,11 @@
  * - per address, whatever the username: after `maxAddressFailures` failures within `windowMs` (varying the
  *   username must not dodge the limit).
  *
- * An attempt is counted as a failure when it starts (`reserve`), before the slow password hash, and given
- * back on success: `reserve` checks and counts in one synchronous step, so concurrent attempts cannot all
- * pass the check before any of them is counted.
+ * An attempt holds its place before the slow password hash (`reserve`) and settles after it (`fail`,
+ * `succeed`, `release`): attempts in flight count against the limits, so concurrent guesses cannot all pass
+ * the check before any of them failed. When the in-flight attempts of a username fill its limit, the next
+ * one waits for one of them to settle (a right password frees the way; failures fill the limit and the
+ * waiting ones are refused), so concurrent sign-ins with the right password are not refused.
  */
 export function loginThrottleFactory(
   options: { maxFailures?: number; maxAddressFailures?: number; windowMs?: number; now?: () => number } = {},
@@ -17,10 +19,13 @@ export function loginThrottleFactory(
   const windowMs = options.windowMs ?? 15 * 60_000;
   const now = options.now ?? Date.now;
   const failures = new Map<string, number[]>();
+  const pending = new Map<string, number>();
+  const waiters = new Map<string, (() => void)[]>();
 
   const userKey = (username: string, ip: string) => `u\n${username}\n${ip}`;
   const addressKey = (ip: string) => `a\n${ip}`;
   const recent = (key: string) => (failures.get(key) ?? []).filter((t) => now() - t < windowMs);
+  const inFlight = (key: string) => pending.get(key) ?? 0;
 
   function waitMs(key: string, max: number): number {
     const times = recent(key);
@@ -28,16 +33,18 @@ export function loginThrottleFactory(
     return windowMs - (now() - times[times.length - max]!);
   }
 
-  function add(key: string) {
+  function addFailure(key: string) {
     failures.set(key, [...recent(key), now()]);
     if (failures.size > 10_000) for (const [k] of failures) if (recent(k).length === 0) failures.delete(k);
   }
 
-  function removeOne(key: string) {
-    const times = recent(key);
-    times.pop();
-    if (times.length === 0) failures.delete(key);
-    else failures.set(key, times);
+  function settle(key: string) {
+    const left = inFlight(key) - 1;
+    if (left > 0) pending.set(key, left);
+    else pending.delete(key);
+    const waiting = waiters.get(key);
+    waiters.delete(key);
+    for (const wake of waiting ?? []) wake();
   }
 
   return {
@@ -45,31 +52,58 @@ export function loginThrottleFactory(
     retryAfterMs(username: string, ip: string): number {
       return Math.max(waitMs(userKey(username, ip), maxFailures), waitMs(addressKey(ip), maxAddressFailures));
     },
+
     /**
-     * Counts an attempt as failed before it is checked. Returns 0 when the attempt may go on, else the
-     * milliseconds to wait (and counts nothing).
+     * Holds a place for an attempt before it is checked. Resolves to 0 when the attempt may go on (settle
+     * it afterwards), else to the milliseconds to wait (nothing held).
      */
-    reserve(username: string, ip: string): number {
-      const wait = this.retryAfterMs(username, ip);
-      if (wait > 0) return wait;
-      add(userKey(username, ip));
-      add(addressKey(ip));
-      return 0;
+    async reserve(username: string, ip: string): Promise<number> {
+      const user = userKey(username, ip);
+      const address = addressKey(ip);
+      for (;;) {
+        const wait = this.retryAfterMs(username, ip);
+        if (wait > 0) return wait;
+        // A flood from one address is refused at once, not queued.
+        if (recent(address).length + inFlight(address) >= maxAddressFailures) return windowMs;
+        if (recent(user).length + inFlight(user) < maxFailures) {
+          pending.set(user, inFlight(user) + 1);
+          pending.set(address, inFlight(address) + 1);
+          return 0;
+        }
+        await new Promise<void>((resolve) => waiters.set(user, [...(waiters.get(user) ?? []), resolve]));
+      }
     },
-    /** A failure that was not reserved (tests, callers that check afterwards). */
-    recordFailure(username: string, ip: string) {
-      add(userKey(username, ip));
-      add(addressKey(ip));
+
+    /** The held attempt failed: it counts. */
+    fail(username: string, ip: string) {
+      addFailure(userKey(username, ip));
+      addFailure(addressKey(ip));
+      settle(userKey(username, ip));
+      settle(addressKey(ip));
     },
-    /** The reserved attempt was never checked (the server was too busy): it does not count. */
+
+    /** The held attempt succeeded: the username's failures are forgotten. */
+    succeed(username: string, ip: string) {
+      failures.delete(userKey(username, ip));
+      settle(userKey(username, ip));
+      settle(addressKey(ip));
+    },
+
+    /** The held attempt was never checked (the server was too busy): it does not count. */
     release(username: string, ip: string) {
-      removeOne(userKey(username, ip));
-      removeOne(addressKey(ip));
+      settle(userKey(username, ip));
+      settle(addressKey(ip));
     },
-    /** A successful sign-in forgets the username's failures and gives the address its attempt back. */
+
+    /** A failure outside a held attempt. */
+    recordFailure(username: string, ip: string) {
+      addFailure(userKey(username, ip));
+      addFailure(addressKey(ip));
+    },
+
+    /** A success outside a held attempt. */
     recordSuccess(username: string, ip: string) {
       failures.delete(userKey(username, ip));
-      removeOne(addressKey(ip));
     },
   };
 }
