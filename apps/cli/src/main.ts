@@ -23,7 +23,7 @@ commands:
         [--margin 1] [--lr 0.001] [--seed 42] [--positive-fraction 0.5] [--validation-fraction 0.15] [--steps-per-epoch N]
         [--time-budget minutes] [--patience 3] [--keep best|last] [--name name] [--init weights] [--resume] [--register] [--activate]
         PyTorch engine only: [--pair-loss contrastive|supcon] [--temperature 0.1] [--balance 1] [--regression-weight 0] [--weight-decay 0.0001] [--select map|macro-map|kappa]
-        [--flips] [--schedule cosine|constant] [--device auto|cpu|cuda] [--precision auto|bf16|fp16|fp32] [--threads N]
+        [--flips] [--schedule cosine|constant] [--warm-restart] [--device auto|cpu|cuda] [--precision auto|bf16|fp16|fp32] [--threads N]
       Train an embedder on labelled images (pairs of same/different grade for siamese), validating retrieval on
       held-out patients each epoch; --out holds the best model, --out/checkpoint the last epoch. Ctrl-C stops
       after the current step and keeps a checkpoint; --resume continues. --register adds it as a model version.
@@ -107,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
             'pair-loss', 'temperature', 'balance', 'regression-weight', 'weight-decay', 'select', 'device', 'precision', 'threads', 'schedule'].map((name) => [name, { type: 'string' as const }]),
         ),
         flips: { type: 'boolean' },
+        'warm-restart': { type: 'boolean' },
         resume: { type: 'boolean' },
         register: { type: 'boolean' },
         activate: { type: 'boolean' },

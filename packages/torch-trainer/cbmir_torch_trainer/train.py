@@ -59,6 +59,8 @@ class TrainConfig:
     keep: str = "best"
     flips: bool = False
     schedule: str = "cosine"
+    # with resume: start a new learning-rate cycle (warm-up, cosine from lr) instead of continuing the old one
+    warm_restart: bool = False
     warmup_fraction: float = 0.03
     device: str = "auto"
     precision: str = "auto"
@@ -166,6 +168,11 @@ def run_training(config: TrainConfig) -> dict:
         optimizer.load_state_dict(saved["optimizer"])
     if not resuming:
         state["untrained"] = validate(network, data.validation, runtime, config.flips)
+    if config.warm_restart:
+        if not resuming:
+            raise ValueError("warm_restart continues a checkpoint: it needs resume")
+        state["cycle_start"] = state["step"]
+        state["progress"] = 0.0
 
     steps_per_epoch = config.steps_per_epoch or max(1, math.ceil(len(data.train) / config.batch))
     total_steps = config.epochs * steps_per_epoch
@@ -201,8 +208,8 @@ def run_training(config: TrainConfig) -> dict:
             if stop.requested:
                 stopped_by = "interrupted"
                 break
-            elapsed = elapsed_before + time.monotonic() - started
-            progress = state["step"] / total_steps
+            cycle_start = state.get("cycle_start", 0)
+            progress = (state["step"] - cycle_start) / max(1, total_steps - cycle_start)
             if budget_s:
                 progress = max(progress, (time.monotonic() - started) / budget_s)
             state["progress"] = max(state["progress"], min(1.0, progress))

@@ -68,6 +68,17 @@ class TrainingRunTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "is a siamese resnet-tiny, not supervised"):
             self.run_quietly(self.config(out, epochs=4, resume=True, kind="supervised"))
 
+    def test_a_warm_restart_starts_a_new_learning_rate_cycle_from_the_checkpoint(self):
+        out = os.path.join(self.dir.name, "restart")
+        _, first = self.run_quietly(self.config(out, epochs=2))
+        last_lr = [e["lr"] for e in first if e["event"] == "step"][-1]
+        _, second = self.run_quietly(self.config(out, epochs=4, resume=True, warm_restart=True, warmup_fraction=0.0))
+        lrs = [e["lr"] for e in second if e["event"] == "step"]
+        self.assertGreater(lrs[0], last_lr * 5)  # back near the peak
+        self.assertLess(lrs[-1], lrs[0])  # and decaying again
+        with self.assertRaisesRegex(ValueError, "needs resume"):
+            self.run_quietly(self.config(os.path.join(self.dir.name, "fresh"), warm_restart=True))
+
     def test_supervised_baseline_with_the_ranking_pair_loss_and_flips(self):
         out = os.path.join(self.dir.name, "sup")
         result, _ = self.run_quietly(self.config(out, kind="supervised", regression_weight=0.5, flips=True, select="macro-map"))

@@ -27,7 +27,7 @@ import { UsageError } from '../usage-error.ts';
 export type TrainingEngine = 'torch' | 'tfjs' | 'auto';
 
 /** Options only the PyTorch engine implements; given with --engine tfjs they are an error, not ignored. */
-const TORCH_ONLY = ['pair-loss', 'temperature', 'balance', 'regression-weight', 'weight-decay', 'select', 'flips', 'device', 'precision', 'threads', 'schedule'] as const;
+const TORCH_ONLY = ['warm-restart', 'pair-loss', 'temperature', 'balance', 'regression-weight', 'weight-decay', 'select', 'flips', 'device', 'precision', 'threads', 'schedule'] as const;
 
 export interface TrainOptions {
   data: string;
@@ -67,6 +67,8 @@ export interface TrainOptions {
     precision: 'auto' | 'bf16' | 'fp16' | 'fp32';
     threads: number | undefined;
     schedule: 'cosine' | 'constant';
+    /** with --resume: a new learning-rate cycle from --lr (a second cosine over the new budget or epochs) */
+    warmRestart: boolean;
   };
   /** which torch-only options were given (refused with --engine tfjs) */
   torchOptionsGiven: string[];
@@ -104,6 +106,7 @@ export function parseTrainOptions(values: Record<string, string | boolean | unde
   const init = text('init');
   if (init?.toLowerCase().endsWith('.h5') && arch !== 'resnet50') throw new UsageError('--init with Keras .h5 weights loads ResNet-50 ImageNet weights: it needs --arch resnet50');
   const torchOptionsGiven = TORCH_ONLY.filter((name) => values[name] !== undefined);
+  if (values['warm-restart'] === true && values.resume !== true) throw new UsageError('--warm-restart starts a new learning-rate cycle from a checkpoint: it needs --resume');
   if (engine === 'tfjs' && torchOptionsGiven.length > 0) {
     throw new UsageError(`--${torchOptionsGiven.join(', --')} ${torchOptionsGiven.length > 1 ? 'are' : 'is'} only implemented by --engine torch`);
   }
@@ -142,6 +145,7 @@ export function parseTrainOptions(values: Record<string, string | boolean | unde
       precision: oneOf('precision', ['auto', 'bf16', 'fp16', 'fp32'] as const, 'auto'),
       threads: number('threads', undefined, positiveInt, 'a positive integer'),
       schedule: oneOf('schedule', ['cosine', 'constant'] as const, 'cosine'),
+      warmRestart: values['warm-restart'] === true,
     },
     torchOptionsGiven,
   };
@@ -362,6 +366,7 @@ async function trainWithTorch(
       keep: options.keep,
       flips: t.flips,
       schedule: t.schedule,
+      warm_restart: t.warmRestart,
       device: t.device,
       precision: t.precision,
       threads: t.threads ?? null,
