@@ -30,6 +30,7 @@ export {
 } from './embedding-model.ts';
 export { ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, exportOnnx, type OnnxExportOptions } from './onnx/export-onnx.ts';
 export { loadOnnxEmbedder, onnxRuntimeInstalled, type OnnxEmbedder, type OnnxEmbedderOptions } from './onnx/onnx-embedder.ts';
+export { layerEmbedder, layerWidth, representationLayers, resolveLayer } from './layer-embedder.ts';
 export { onnxRepresentationOutputs, resolveOnnxOutput } from './onnx/onnx-layers.ts';
 export { embeddingDifference, type EmbeddingDifference } from './onnx/embedding-parity.ts';
 export { ONNX_FILE_NAME, exportModelDirToOnnx, onnxFileState, writeOnnxModel, type OnnxExportResult } from './onnx/onnx-model-file.ts';

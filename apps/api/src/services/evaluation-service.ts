@@ -3,13 +3,17 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Database, StoredModelVersion } from '@cbmir/db';
 import {
+  layerEmbedder,
+  layerWidth,
   loadEmbedder,
   loadOnnxEmbedder,
   loadServingEmbedder,
   ONNX_FILE_NAME,
   onnxRepresentationOutputs,
   readModelMetadata,
+  representationLayers,
   resolveEmbedderSpec,
+  resolveLayer,
   resolveOnnxOutput,
   weightsFormatOf,
   type Embedder,
@@ -30,7 +34,6 @@ import {
 import type { AuditTrail } from '../auth/audit-trail.ts';
 import { AppError } from '../errors.ts';
 import { openEmbeddingCache } from './embedding-cache.ts';
-import { layerEmbedder, layerWidth, representationLayers, resolveLayer } from './embedding-source.ts';
 import { DEFAULT_MODEL_NAME, untrainedVersionRecord, type Logger, type ModelRuntime } from './model-runtime.ts';
 
 /** One labelled image to evaluate; bytes are read only when its embedding has to be computed. */

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { buildClassifierModel, createEmbedder, resolveEmbedderSpec, SUPERVISED_LAYERS } from '@cbmir/embedder';
+import { createEmbedder } from './embedding-model.ts';
+import { resolveEmbedderSpec } from './model-spec.ts';
+import { buildClassifierModel, SUPERVISED_LAYERS } from './supervised-model.ts';
 import { describe, expect, it } from 'vitest';
-import { layerEmbedder, layerWidth, representationLayers, resolveLayer } from './embedding-source.ts';
+import { layerEmbedder, layerWidth, representationLayers, resolveLayer } from './layer-embedder.ts';
 
 const spec = { architecture: 'resnet-tiny' as const, inputSize: 32, embeddingDim: 8, seed: 3 };
 

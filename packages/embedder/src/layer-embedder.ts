@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { embedderForOutput, type Embedder } from '@cbmir/embedder';
+import { embedderForOutput, type Embedder } from './embedding-model.ts';
 
 /**
  * The layers a distinct representation can be read from, in graph order: every layer but the input,
