@@ -83,6 +83,11 @@ export function auditTrailFactory(deps: { db: Database; bounds?: AuditBounds; no
     async recordSystem(event: Omit<NewAuditEvent, 'actorType' | 'actorId' | 'actorName'>): Promise<void> {
       await deps.db.audit.append({ ...event, actorType: 'system', actorId: null, actorName: 'cbmir' });
     },
+
+    /** Like `recordSystem`, inside the caller's transaction (e.g. `cbmir ingest` creating its job). */
+    async recordSystemIn(tx: SqlClient, event: Omit<NewAuditEvent, 'actorType' | 'actorId' | 'actorName'>): Promise<void> {
+      await auditRepositoryFactory(tx).append({ ...event, actorType: 'system', actorId: null, actorName: 'cbmir' });
+    },
   };
 }
 

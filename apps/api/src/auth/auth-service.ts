@@ -33,7 +33,7 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
      * hashes queue (503 when the queue is full), so a flood cannot take the thread pool from file reads.
      * `userId` of a failed attempt names the user when the username exists (for the audit trail).
      */
-    async login(username: string, password: string, ip: string): Promise<
+    async login(username: string, password: string, ip: string, audit?: AuditInTransaction<StoredUser>): Promise<
       | { ok: true; token: string; csrfToken: string; expiresAt: Date; user: StoredUser }
       | { ok: false; userId: string | null }
     > {
@@ -61,7 +61,10 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
       const token = newSecretToken();
       const csrfToken = newSecretToken();
       const expiresAt = new Date(Date.now() + deps.sessionHours * 3600_000);
-      await db.sessions.create({ id: secretDigest(token), userId: user.id, csrfToken, expiresAt });
+      await db.transaction(async (tx) => {
+        await tx.sessions.create({ id: secretDigest(token), userId: user.id, csrfToken, expiresAt });
+        await audit?.(tx.sql, user);
+      });
       await db.sessions.deleteExpired();
       return { ok: true, token, csrfToken, expiresAt, user };
     },

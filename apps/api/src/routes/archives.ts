@@ -69,13 +69,14 @@ export const archiveRoutes =
             source: upload.source,
             labels: upload.labels,
             createdBy: principal ? { id: principal.id, name: principal.name } : null,
-          });
-          await deps.audit.record(request, 'archive.upload', { type: 'job', id: job.id }, {
-            format: (job.params as { input: { format: string } }).input.format,
-            bytes: upload.archive.bytes,
-            sha256: upload.archive.sha256,
-            files: job.total,
-            labelLayout: (job.params as { labels: { layout: string } | null }).labels?.layout ?? null,
+            audit: (tx, created) =>
+              deps.audit.recordIn(tx, request, 'archive.upload', { type: 'job', id: created.id }, {
+                format: (created.params as { input: { format: string } }).input.format,
+                bytes: upload.archive!.bytes,
+                sha256: upload.archive!.sha256,
+                files: created.total,
+                labelLayout: (created.params as { labels: { layout: string } | null }).labels?.layout ?? null,
+              }),
           });
           deps.jobWorker.wake();
           return reply.code(202).send(deps.jobs.toDto(job));

@@ -22,7 +22,10 @@ export const authRoutes =
       },
       async (request, reply) => {
         const { username, password } = request.body;
-        const session = await deps.auth.login(username, password, request.ip);
+        const session = await deps.auth.login(username, password, request.ip, (tx, user) => {
+          request.principal = { kind: 'user', id: user.id, name: user.username, role: user.role, sessionId: '', csrfToken: '', expiresAt: new Date() };
+          return deps.audit.recordIn(tx, request, 'auth.login', { type: 'user', id: user.id });
+        });
         if (!session.ok) {
           // Never the typed username (often a password typed in the wrong field): the user's id when it exists.
           await deps.audit.recordBounded(request, 'auth.login_failed', request.ip, session.userId ? { type: 'user', id: session.userId } : null, {
@@ -30,8 +33,6 @@ export const authRoutes =
           });
           throw new AppError(401, 'invalid_credentials', 'wrong username or password');
         }
-        request.principal = { kind: 'user', id: session.user.id, name: session.user.username, role: session.user.role, sessionId: '', csrfToken: session.csrfToken, expiresAt: session.expiresAt };
-        await deps.audit.record(request, 'auth.login', { type: 'user', id: session.user.id });
         reply.setCookie(SESSION_COOKIE, session.token, {
           path: '/',
           httpOnly: true,

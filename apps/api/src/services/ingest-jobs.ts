@@ -42,6 +42,8 @@ export interface CreateIngestJob {
   createdBy?: { id: string; name: string } | null;
   /** Create it already claimed by this worker (the CLI runs its job itself). */
   claimedBy?: string;
+  /** Writes the job's audit row in the transaction that creates it: both are stored or neither. */
+  audit?: (tx: SqlClient, job: StoredJob) => Promise<void>;
 }
 
 /** The job lost its claim: cancelled, or taken over by another worker. Its batch is rolled back. */
@@ -229,14 +231,18 @@ export function ingestJobServiceFactory(deps: {
         labels,
         skipEntries: inspection.labelFiles.map((f) => f.index),
       };
-      const job = await db.jobs.create({
-        id: request.id,
-        kind: format === 'folder' ? 'folder' : 'archive',
-        params: params as unknown as Record<string, unknown>,
-        total: inspection.items,
-        createdBy: request.createdBy?.id ?? null,
-        createdByName: request.createdBy?.name ?? null,
-        ...(request.claimedBy ? { claimedBy: request.claimedBy } : {}),
+      const job = await db.transaction(async (tx) => {
+        const created = await tx.jobs.create({
+          id: request.id,
+          kind: format === 'folder' ? 'folder' : 'archive',
+          params: params as unknown as Record<string, unknown>,
+          total: inspection.items,
+          createdBy: request.createdBy?.id ?? null,
+          createdByName: request.createdBy?.name ?? null,
+          ...(request.claimedBy ? { claimedBy: request.claimedBy } : {}),
+        });
+        await request.audit?.(tx.sql, created);
+        return created;
       });
       changed(job.id);
       return job;
