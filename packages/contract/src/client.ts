@@ -27,6 +27,7 @@ import type {
   UserList,
 } from './schemas.ts';
 import type { EvaluationListQuery, EvaluationPage } from './evaluation-schemas.ts';
+import type { SearchFilters } from './search-filters.ts';
 
 /** An API error with the server's code and message. */
 export class ApiError extends Error {
@@ -76,7 +77,6 @@ export function createClient(options: ClientOptions = {}) {
     return body as T;
   }
 
-  const withK = (path: string, k?: number) => (k === undefined ? path : `${path}?k=${k}`);
   const json = (method: string, body: unknown): RequestInit => ({
     method,
     headers: { 'content-type': 'application/json' },
@@ -89,22 +89,19 @@ export function createClient(options: ClientOptions = {}) {
 
   return {
     readiness: () => request<Readiness>('/readyz'),
-    searchByImage(image: Blob, options: { k?: number; fileName?: string } = {}) {
+    /** `filters` narrow the cases searched (grade, eye, source, ingest dates, a patient to leave out). */
+    searchByImage(image: Blob, options: { k?: number; fileName?: string; filters?: SearchFilters } = {}) {
       const form = new FormData();
       form.append('image', image, options.fileName ?? 'query');
-      return request<SearchResponse>(withK('/api/v1/search', options.k), { method: 'POST', body: form });
+      return request<SearchResponse>(`/api/v1/search${queryString({ k: options.k, ...options.filters })}`, { method: 'POST', body: form });
     },
-    searchByVector(vector: number[], k?: number) {
-      return request<SearchResponse>('/api/v1/search/vector', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ vector, k }),
-      });
+    searchByVector(vector: number[], k?: number, filters?: SearchFilters) {
+      return request<SearchResponse>('/api/v1/search/vector', json('POST', { vector, k, filters }));
     },
     image: (id: string) => request<ImageRecord>(`/api/v1/images/${encodeURIComponent(id)}`),
     images: (query: ImageListQuery = {}) => request<ImageList>(`/api/v1/images${queryString(query)}`),
-    similar: (id: string, k?: number) =>
-      request<SearchResponse>(withK(`/api/v1/images/${encodeURIComponent(id)}/similar`, k)),
+    similar: (id: string, k?: number, filters: SearchFilters & { excludeSamePatient?: boolean } = {}) =>
+      request<SearchResponse>(`/api/v1/images/${encodeURIComponent(id)}/similar${queryString({ k, ...filters })}`),
     embedding: (id: string) =>
       request<EmbeddingResponse>(`/api/v1/images/${encodeURIComponent(id)}/embedding`),
     thumbnailUrl: (id: string) => `${baseUrl}/api/v1/images/${encodeURIComponent(id)}/thumbnail`,

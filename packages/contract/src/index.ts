@@ -1,3 +1,4 @@
 export * from './schemas.ts';
+export * from './search-filters.ts';
 export * from './evaluation-schemas.ts';
 export * from './client.ts';

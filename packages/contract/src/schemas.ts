@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { SearchFilterFields, SearchFilters } from './search-filters.ts';
 
 /** Every error the API returns has this shape, whatever the status code. */
 export const ErrorBody = Type.Object(
@@ -37,9 +38,22 @@ export const SearchHit = Type.Object({
 });
 export type SearchHit = Static<typeof SearchHit>;
 
+export const SearchShortfall = Type.Object(
+  {
+    code: Type.Union([Type.Literal('no_match'), Type.Literal('fewer_match'), Type.Literal('empty_index')]),
+    message: Type.String(),
+  },
+  { description: 'Why fewer than k cases came back: no case passes the filters, fewer than k do, or nothing is indexed yet' },
+);
+export type SearchShortfall = Static<typeof SearchShortfall>;
+
 export const SearchResponse = Type.Object({
   model: ModelVersion,
   results: Type.Array(SearchHit),
+  matching: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'Indexed cases that pass the filters (null when the search was not filtered)',
+  }),
+  shortfall: Type.Union([SearchShortfall, Type.Null()]),
 });
 export type SearchResponse = Static<typeof SearchResponse>;
 
@@ -48,10 +62,28 @@ export const KQuery = Type.Object({
 });
 export type KQuery = Static<typeof KQuery>;
 
+/** k and the filters; an unknown parameter (a misspelt filter) is refused rather than ignored. */
+export const SearchQuery = Type.Object(
+  { k: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })), ...SearchFilterFields },
+  { additionalProperties: false },
+);
+export type SearchQuery = Static<typeof SearchQuery>;
+
+export const SimilarQuery = Type.Object(
+  {
+    k: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
+    ...SearchFilterFields,
+    excludeSamePatient: Type.Optional(Type.Boolean({ description: "Leave out the case's own patient (both eyes, every visit)" })),
+  },
+  { additionalProperties: false },
+);
+export type SimilarQuery = Static<typeof SimilarQuery>;
+
 export const VectorSearchBody = Type.Object({
   // Embeddings are stored as float4: entries are bounded well inside its range (squared distances included).
   vector: Type.Array(Type.Number({ minimum: -1e15, maximum: 1e15 }), { minItems: 1, maxItems: 4096 }),
   k: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
+  filters: Type.Optional(SearchFilters),
 });
 export type VectorSearchBody = Static<typeof VectorSearchBody>;
 

@@ -1,3 +1,4 @@
+import { imageFilterSql, isUnfiltered, type ImageFilter } from './image-filter.ts';
 import type { SqlClient } from './sql-client.ts';
 import { parseVectorLiteral, toVectorLiteral } from './vector-literal.ts';
 
@@ -11,6 +12,22 @@ export interface Neighbour {
   imageId: string;
   distance: number;
 }
+
+/** How a k-NN query was answered: the HNSW index alone, with iterative scans past filtered-out rows, or exactly. */
+export type SearchStrategy = 'hnsw' | 'hnsw-iterative' | 'exact';
+
+export interface FilteredNeighbours {
+  neighbours: Neighbour[];
+  /** Embedded images that pass the filter (null: no filter, every embedded image may be returned). */
+  matching: number | null;
+  strategy: SearchStrategy;
+}
+
+/**
+ * A filter passing at most this many embedded images is answered by an exact scan over them: cheap at this
+ * size, and exact where an index scan would have to walk past almost the whole graph to find k matches.
+ */
+export const EXACT_SEARCH_MAX_ROWS = 2000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -36,6 +53,22 @@ function checkDimension(space: VectorSpace, vector: ArrayLike<number>) {
   if (vector.length !== space.embeddingDim) {
     throw new RangeError(`vector has ${vector.length} dimensions, the model version has ${space.embeddingDim}`);
   }
+}
+
+/**
+ * For the iterative scan. enable_sort off: many images pass the filter here (the few-images case is searched
+ * exactly), so the ordered index scan is the plan we want, and the planner may not see that from stale
+ * statistics (PGlite has no autovacuum to refresh them).
+ */
+const ITERATIVE_SETTINGS = 'SET LOCAL hnsw.iterative_scan = strict_order; SET LOCAL enable_sort = off';
+
+/** The filtered k-NN query that an iterative HNSW scan serves. */
+function iterativeSql(s: ReturnType<typeof spaceSql>, where: string) {
+  return `SELECT e.image_id, e.${s.column} <-> $1::${s.cast} AS distance
+          FROM embeddings e JOIN images i ON i.id = e.image_id
+          WHERE ${where}
+          ORDER BY e.${s.column} <-> $1::${s.cast}
+          LIMIT $2`;
 }
 
 export function embeddingRepositoryFactory(db: SqlClient) {
@@ -110,22 +143,79 @@ export function embeddingRepositoryFactory(db: SqlClient) {
       k: number,
       options: { excludeImageId?: string } = {},
     ): Promise<Neighbour[]> {
+      return (await this.search(space, vector, k, { filter: { excludeImageId: options.excludeImageId } })).neighbours;
+    },
+
+    /**
+     * The k nearest images that pass `filter`. Without a filter: the HNSW index. With one, k results whenever
+     * k images pass it: a filter passing few images (EXACT_SEARCH_MAX_ROWS, or `exactMaxRows`) is searched
+     * exactly; otherwise the index is scanned iteratively (pgvector 0.8 `hnsw.iterative_scan = strict_order`:
+     * the scan goes on past filtered-out rows, in distance order, up to hnsw.max_scan_tuples), and should
+     * that still return fewer than k the query is answered exactly.
+     */
+    async search(
+      space: VectorSpace,
+      vector: ArrayLike<number>,
+      k: number,
+      options: { filter?: ImageFilter; exactMaxRows?: number } = {},
+    ): Promise<FilteredNeighbours> {
       checkDimension(space, vector);
       const s = spaceSql(space);
-      const limit = k + (options.excludeImageId ? 1 : 0);
-      return db.transaction(async (tx) => {
-        await tx.exec(`SET LOCAL hnsw.ef_search = ${Math.max(40, Math.min(1000, limit * 2))}`);
-        const rows = await tx.query<{ image_id: string; distance: number }>(
-          `SELECT image_id, ${s.column} <-> $1::${s.cast} AS distance
-           FROM embeddings WHERE ${s.where}
-           ORDER BY ${s.column} <-> $1::${s.cast}
-           LIMIT $2`,
-          [toVectorLiteral(vector), limit],
+      const filter = Object.fromEntries(Object.entries(options.filter ?? {}).filter(([, v]) => v !== undefined)) as ImageFilter;
+      const literal = toVectorLiteral(vector);
+      const toNeighbours = (rows: { image_id: string; distance: number }[]) =>
+        rows.map((row) => ({ imageId: row.image_id, distance: Number(row.distance) }));
+      const efSearch = Math.max(40, Math.min(1000, k * 2));
+
+      const { excludeImageId, ...narrowing } = filter;
+      if (isUnfiltered(narrowing)) {
+        // Leaving out one image needs no filter: ask the index for one more.
+        const limit = k + (excludeImageId ? 1 : 0);
+        return db.transaction(async (tx) => {
+          await tx.exec(`SET LOCAL hnsw.ef_search = ${Math.max(40, Math.min(1000, limit * 2))}`);
+          const rows = await tx.query<{ image_id: string; distance: number }>(
+            `SELECT image_id, ${s.column} <-> $1::${s.cast} AS distance
+             FROM embeddings WHERE ${s.where}
+             ORDER BY ${s.column} <-> $1::${s.cast}
+             LIMIT $2`,
+            [literal, limit],
+          );
+          const kept = rows.filter((row) => row.image_id !== excludeImageId).slice(0, k);
+          return { neighbours: toNeighbours(kept), matching: null, strategy: 'hnsw' as const };
+        });
+      }
+
+      const params: unknown[] = [literal, k];
+      const where = `e.${s.where} AND ${imageFilterSql(filter, 'i', params)}`;
+      const exact = async (tx: SqlClient) =>
+        toNeighbours(
+          // MATERIALIZED keeps the planner from turning this back into an (approximate) index scan.
+          await tx.query(
+            `WITH candidates AS MATERIALIZED (
+               SELECT e.image_id, e.embedding FROM embeddings e JOIN images i ON i.id = e.image_id WHERE ${where}
+             )
+             SELECT image_id, embedding::${s.cast} <-> $1::${s.cast} AS distance FROM candidates
+             ORDER BY distance, image_id LIMIT $2`,
+            params,
+          ),
         );
-        return rows
-          .filter((row) => row.image_id !== options.excludeImageId)
-          .slice(0, k)
-          .map((row) => ({ imageId: row.image_id, distance: Number(row.distance) }));
+
+      const countParams: unknown[] = [];
+      const countWhere = `e.${s.where} AND ${imageFilterSql(filter, 'i', countParams)}`;
+      return db.transaction(async (tx) => {
+        const counted = await tx.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM embeddings e JOIN images i ON i.id = e.image_id WHERE ${countWhere}`,
+          countParams,
+        );
+        const matching = Number(counted[0]?.n ?? 0);
+        if (matching === 0) return { neighbours: [], matching, strategy: 'exact' as const };
+        if (matching <= (options.exactMaxRows ?? EXACT_SEARCH_MAX_ROWS)) {
+          return { neighbours: await exact(tx), matching, strategy: 'exact' as const };
+        }
+        await tx.exec(`SET LOCAL hnsw.ef_search = ${efSearch}; ${ITERATIVE_SETTINGS}`);
+        const rows = await tx.query<{ image_id: string; distance: number }>(iterativeSql(s, where), params);
+        if (rows.length >= Math.min(k, matching)) return { neighbours: toNeighbours(rows), matching, strategy: 'hnsw-iterative' as const };
+        return { neighbours: await exact(tx), matching, strategy: 'exact' as const };
       });
     },
 
@@ -142,6 +232,18 @@ export function embeddingRepositoryFactory(db: SqlClient) {
            ORDER BY ${s.column} <-> $1::${s.cast} LIMIT $2`,
           [toVectorLiteral(vector), k],
         );
+        return rows.map((row) => row['QUERY PLAN']).join('\n');
+      });
+    },
+
+    /** The plan of search()'s iterative index scan for this filter (as run when many images pass it). */
+    async explainFilteredSearch(space: VectorSpace, vector: ArrayLike<number>, k: number, filter: ImageFilter): Promise<string> {
+      const s = spaceSql(space);
+      const params: unknown[] = [toVectorLiteral(vector), k];
+      const where = `e.${s.where} AND ${imageFilterSql(filter, 'i', params)}`;
+      return db.transaction(async (tx) => {
+        await tx.exec(ITERATIVE_SETTINGS);
+        const rows = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${iterativeSql(s, where)}`, params);
         return rows.map((row) => row['QUERY PLAN']).join('\n');
       });
     },

@@ -5,6 +5,7 @@ export * from './vector-literal.ts';
 export * from './image-repository.ts';
 export * from './model-version-repository.ts';
 export * from './embedding-repository.ts';
+export * from './image-filter.ts';
 export { openPglite } from './pglite-client.ts';
 export { openPostgres } from './postgres-client.ts';
 export { createTestDatabase } from './test-database.ts';

@@ -1,4 +1,4 @@
-import { EmbeddingResponse, ImageIdParams, ImageList, ImageListQuery, ImageRecord, KQuery, SearchResponse } from '@cbmir/contract';
+import { EmbeddingResponse, ImageIdParams, ImageList, ImageListQuery, ImageRecord, pickSearchFilters, SearchResponse, SimilarQuery } from '@cbmir/contract';
 import type { Database } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuditTrail } from '../auth/audit-trail.ts';
@@ -105,16 +105,19 @@ export const imageRoutes =
         config: { access: 'clinician', rateLimit: { max: deps.searchRateLimit, timeWindow: '1 minute' } },
         schema: {
           tags: ['search'],
-          summary: 'The cases most similar to a stored image (itself excluded)',
+          summary: 'The cases most similar to a stored image (itself excluded), optionally filtered like a search',
           params: ImageIdParams,
-          querystring: KQuery,
+          querystring: SimilarQuery,
           response: { 200: SearchResponse, ...errorResponses(400, 401, 403, 404, 409, 429, 503) },
         },
       },
       async (request) => {
-        const { model, results } = await deps.search.similarTo(request.params.id, request.query.k ?? 10);
-        await deps.audit.record(request, 'search.similar', { type: 'image', id: request.params.id }, { modelVersionId: model.id, k: request.query.k ?? 10, results: results.length });
-        return { model: toModelVersionDto(model), results };
+        const filters = pickSearchFilters(request.query);
+        const { model, results, matching, shortfall } = await deps.search.similarTo(request.params.id, request.query.k ?? 10, filters, {
+          excludeSamePatient: request.query.excludeSamePatient ?? false,
+        });
+        await deps.audit.record(request, 'search.similar', { type: 'image', id: request.params.id }, { modelVersionId: model.id, k: request.query.k ?? 10, filters, results: results.length });
+        return { model: toModelVersionDto(model), results, matching, shortfall };
       },
     );
 

@@ -1,11 +1,11 @@
-import { KQuery, SearchResponse, VectorSearchBody } from '@cbmir/contract';
+import { pickSearchFilters, SearchQuery, SearchResponse, VectorSearchBody } from '@cbmir/contract';
 import { contentHash, readImageHeader } from '@cbmir/imaging';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { AuditTrail } from '../auth/audit-trail.ts';
 import { AppError } from '../errors.ts';
 import type { SearchAdmission } from '../services/search-admission.ts';
-import type { SearchService } from '../services/search-service.ts';
+import { toImageFilter, type SearchService } from '../services/search-service.ts';
 import { toModelVersionDto } from './dto.ts';
 import { errorResponses } from './error-responses.ts';
 
@@ -38,9 +38,11 @@ export const searchRoutes =
           summary: 'Find the cases most similar to an uploaded fundus photo',
           description:
             'multipart/form-data with one file field named `image` (JPEG, PNG, TIFF or WebP). Results are ordered by ' +
-            'Euclidean (L2) distance between embeddings under the active model version.',
+            'Euclidean (L2) distance between embeddings under the active model version. Filters (grade, eye, source, ' +
+            'ingest dates, a patient to leave out) narrow the cases searched; k cases still come back whenever k pass ' +
+            'them. Contradictory or unknown filters: 400 invalid_filter; filters nothing passes: no results, with `shortfall`.',
           consumes: ['multipart/form-data'],
-          querystring: KQuery,
+          querystring: SearchQuery,
           response: { 200: SearchResponse, ...errorResponses(400, 401, 403, 413, 415, 422, 429, 503) },
         },
       },
@@ -48,11 +50,16 @@ export const searchRoutes =
         if (!request.isMultipart()) {
           throw new AppError(415, 'not_multipart', 'send the image as multipart/form-data in a field named "image"');
         }
+        // Bad filters are refused before the upload is read or charged.
+        const filters = pickSearchFilters(request.query);
+        toImageFilter(filters);
         const bytes = await readImageField(request);
         // Charged by the header's size before any pixel is decoded; then a bounded queue for the CPU work.
         const header = await readImageHeader(bytes);
         deps.admission.charge(request.principal!.id, (header.width * header.height) / 1e6);
-        const { model, results, timings, batchSize } = await deps.admission.run(() => deps.search.searchByImage(bytes, request.query.k ?? 10));
+        const { model, results, matching, shortfall, timings, batchSize } = await deps.admission.run(() =>
+          deps.search.searchByImage(bytes, request.query.k ?? 10, filters),
+        );
         // Where the time went (and how many images shared the forward pass), for dev tools and `pnpm bench search`.
         const durations = Object.entries(timings).map(([name, ms]) => `${name};dur=${ms.toFixed(1)}`);
         reply.header('server-timing', [...durations, `batch;desc="${batchSize}"`].join(', '));
@@ -60,9 +67,10 @@ export const searchRoutes =
           modelVersionId: model.id,
           queryImageSha256: contentHash(bytes),
           k: request.query.k ?? 10,
+          filters,
           results: results.length,
         });
-        return { model: toModelVersionDto(model), results };
+        return { model: toModelVersionDto(model), results, matching, shortfall };
       },
     );
 
@@ -78,9 +86,10 @@ export const searchRoutes =
         },
       },
       async (request) => {
-        const { model, results } = await deps.search.searchByVector(request.body.vector, request.body.k ?? 10);
-        await deps.audit.record(request, 'search.vector', null, { modelVersionId: model.id, k: request.body.k ?? 10, results: results.length });
-        return { model: toModelVersionDto(model), results };
+        const filters = request.body.filters ?? {};
+        const { model, results, matching, shortfall } = await deps.search.searchByVector(request.body.vector, request.body.k ?? 10, filters);
+        await deps.audit.record(request, 'search.vector', null, { modelVersionId: model.id, k: request.body.k ?? 10, filters, results: results.length });
+        return { model: toModelVersionDto(model), results, matching, shortfall };
       },
     );
   };

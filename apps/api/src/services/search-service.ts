@@ -1,4 +1,5 @@
-import type { Database, Neighbour, StoredModelVersion } from '@cbmir/db';
+import { parseSearchFilters, SearchFilterError, type SearchFilters, type SearchShortfall } from '@cbmir/contract';
+import type { Database, FilteredNeighbours, ImageFilter, Neighbour, StoredModelVersion } from '@cbmir/db';
 import { decodeImage } from '@cbmir/imaging';
 import { AppError, notFound } from '../errors.ts';
 import type { EmbedTiming, ModelRuntime } from './model-runtime.ts';
@@ -9,6 +10,26 @@ export interface SearchHit {
   grade: number | null;
   eye: 'left' | 'right' | null;
   thumbnailUrl: string;
+}
+
+/** The request's filters as the repository's; contradictory or unknown values are the caller's 400. */
+export function toImageFilter(filters: SearchFilters): ImageFilter {
+  try {
+    return parseSearchFilters(filters);
+  } catch (error) {
+    if (error instanceof SearchFilterError) throw new AppError(400, 'invalid_filter', error.message);
+    throw error;
+  }
+}
+
+/** Why fewer than k cases came back, in words the page can show; null when k did. */
+export function shortfallOf(found: FilteredNeighbours, k: number): SearchShortfall | null {
+  const n = found.neighbours.length;
+  if (n >= k) return null;
+  if (found.matching === 0) return { code: 'no_match', message: 'No indexed case passes these filters. Widen or clear them to see similar cases.' };
+  if (found.matching !== null) return { code: 'fewer_match', message: `Only ${n} indexed ${n === 1 ? 'case passes' : 'cases pass'} these filters.` };
+  if (n === 0) return { code: 'empty_index', message: 'No case is indexed under the active model yet. Ingest or import images first.' };
+  return { code: 'fewer_match', message: `Only ${n} ${n === 1 ? 'case is' : 'cases are'} indexed under the active model.` };
 }
 
 export const thumbnailUrl = (imageId: string) => `/api/v1/images/${imageId}/thumbnail`;
@@ -33,11 +54,18 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
     });
   }
 
+  /** k-NN under the filter, ranked, with how many cases pass the filter and why fewer than k came back. */
+  async function knn(version: StoredModelVersion, vector: ArrayLike<number>, k: number, filter: ImageFilter) {
+    const found = await db.embeddings.search(version, vector, k, { filter });
+    return { results: await rank(found.neighbours), matching: found.matching, shortfall: shortfallOf(found, k) };
+  }
+
   return {
     activeVersion,
 
     /** `timings` (milliseconds: decode, preprocess, embed, knn) says where the request's time went. */
-    async searchByImage(bytes: Uint8Array, k: number) {
+    async searchByImage(bytes: Uint8Array, k: number, filters: SearchFilters = {}) {
+      const filter = toImageFilter(filters); // bad filters are refused before any image work
       const started = performance.now();
       await decodeImage(bytes); // throws ImageValidationError (-> 4xx) before any model work
       const decoded = performance.now();
@@ -47,12 +75,13 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
       const timing: EmbedTiming = { preprocessMs: 0, embedMs: 0 };
       const [vector] = await runtime.embedImages([bytes], model, timing);
       const embedded = performance.now();
-      const results = await rank(await db.embeddings.nearest(model.version, vector!, k));
+      const found = await knn(model.version, vector!, k, filter);
       const timings = { decode: decoded - started, preprocess: timing.preprocessMs, embed: timing.embedMs, knn: performance.now() - embedded };
-      return { model: model.version, results, timings, batchSize: timing.batchSize ?? 1 };
+      return { model: model.version, ...found, timings, batchSize: timing.batchSize ?? 1 };
     },
 
-    async searchByVector(vector: number[], k: number) {
+    async searchByVector(vector: number[], k: number, filters: SearchFilters = {}) {
+      const filter = toImageFilter(filters);
       await runtime.syncActive();
       const version = activeVersion();
       if (vector.length !== version.embeddingDim) {
@@ -60,7 +89,7 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
       }
       const bad = vector.findIndex((value) => !Number.isFinite(value));
       if (bad >= 0) throw new AppError(400, 'invalid_vector', `vector element ${bad} is not a finite number`);
-      return { model: version, results: await rank(await db.embeddings.nearest(version, vector, k)) };
+      return { model: version, ...(await knn(version, vector, k, filter)) };
     },
 
     async embeddingOf(imageId: string) {
@@ -71,9 +100,20 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
       return { model: version, vector };
     },
 
-    async similarTo(imageId: string, k: number) {
+    /** `excludeSamePatient`: leave out the case's own patient too (its other eye, other visits). */
+    async similarTo(imageId: string, k: number, filters: SearchFilters = {}, options: { excludeSamePatient?: boolean } = {}) {
+      const filter: ImageFilter = { ...toImageFilter(filters), excludeImageId: imageId };
       const { model, vector } = await this.embeddingOf(imageId);
-      return { model, results: await rank(await db.embeddings.nearest(model, vector, k, { excludeImageId: imageId })) };
+      if (options.excludeSamePatient) {
+        const patientRef = (await db.images.findById(imageId))?.patientRef;
+        if (patientRef) {
+          if (filter.excludePatientRef !== undefined && filter.excludePatientRef !== patientRef) {
+            throw new AppError(400, 'invalid_filter', 'excludePatient and excludeSamePatient name two different patients; use one of them');
+          }
+          filter.excludePatientRef = patientRef;
+        }
+      }
+      return { model, ...(await knn(model, vector, k, filter)) };
     },
   };
 }

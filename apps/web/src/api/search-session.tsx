@@ -1,6 +1,7 @@
-import type { SearchResponse } from '@cbmir/contract';
+import type { SearchFilters, SearchResponse } from '@cbmir/contract';
 import type { UseMutationResult } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { filterProblem, filtersKey } from '../domain/search-filter-params.ts';
 import { useImageSearch, type ImageSearchRequest } from './use-image-search.ts';
 import { useSession } from './use-session.ts';
 
@@ -12,11 +13,15 @@ export interface SearchSession {
   /** Object URL of the chosen file, for the preview; null before a file is chosen. */
   previewUrl: string | null;
   k: KOption;
+  /** The filters the search runs with (the page keeps them in its URL and hands them in). */
+  filters: SearchFilters;
   search: UseMutationResult<SearchResponse, Error, ImageSearchRequest>;
   /** Choose a query photograph and search with it straight away. */
   chooseFile(file: File): void;
   /** Change how many cases to retrieve; re-runs the search when there is a query. */
   setK(k: KOption): void;
+  /** Change the filters; re-runs the search when there is a query and the filters can be sent. */
+  setFilters(filters: SearchFilters): void;
   retry(): void;
 }
 
@@ -31,6 +36,7 @@ export function SearchSessionProvider({ children }: { children: ReactNode }) {
   const [file, setFile] = useState<File | null>(null);
   const [previewUrl, setPreviewUrl] = useState<string | null>(null);
   const [k, setKState] = useState<KOption>(10);
+  const [filters, setFiltersState] = useState<SearchFilters>({});
 
   useEffect(() => {
     if (!file) return;
@@ -48,28 +54,40 @@ export function SearchSessionProvider({ children }: { children: ReactNode }) {
     reset();
   }, [userId, reset]);
 
-  const { mutate } = search;
+  // Filters the page itself flags as wrong are not sent: the page says what to correct instead.
+  const { mutate: send } = search;
+  const mutate = useCallback((request: ImageSearchRequest) => {
+    if (filterProblem(request.filters) === null) send(request);
+  }, [send]);
   const chooseFile = useCallback(
     (next: File) => {
       setFile(next);
-      mutate({ file: next, k });
+      mutate({ file: next, k, filters });
     },
-    [mutate, k],
+    [mutate, k, filters],
   );
   const setK = useCallback(
     (next: KOption) => {
       setKState(next);
-      if (file) mutate({ file, k: next });
+      if (file) mutate({ file, k: next, filters });
     },
-    [mutate, file],
+    [mutate, file, filters],
+  );
+  const setFilters = useCallback(
+    (next: SearchFilters) => {
+      if (filtersKey(next) === filtersKey(filters)) return;
+      setFiltersState(next);
+      if (file) mutate({ file, k, filters: next });
+    },
+    [mutate, file, k, filters],
   );
   const retry = useCallback(() => {
-    if (file) mutate({ file, k });
-  }, [mutate, file, k]);
+    if (file) mutate({ file, k, filters });
+  }, [mutate, file, k, filters]);
 
   const value = useMemo<SearchSession>(
-    () => ({ file, previewUrl, k, search, chooseFile, setK, retry }),
-    [file, previewUrl, k, search, chooseFile, setK, retry],
+    () => ({ file, previewUrl, k, filters, search, chooseFile, setK, setFilters, retry }),
+    [file, previewUrl, k, filters, search, chooseFile, setK, setFilters, retry],
   );
   return <SearchSessionContext.Provider value={value}>{children}</SearchSessionContext.Provider>;
 }

@@ -8,7 +8,14 @@ import { GradeBadge } from './grade-badge.tsx';
 export function ResultCard({ hit, rank }: { hit: SearchHit; rank: number }) {
   const alt = `Fundus photograph of similar case ${rank}: DR grade ${drGradeName(hit.grade)}, ${eyePhrase(hit.eye)}`;
   return (
-    <li className="result-card" data-testid="result-card" data-image-id={hit.imageId} data-distance={hit.distance}>
+    <li
+      className="result-card"
+      data-testid="result-card"
+      data-image-id={hit.imageId}
+      data-distance={hit.distance}
+      data-grade={hit.grade ?? 'unknown'}
+      data-eye={hit.eye ?? 'unknown'}
+    >
       <Link
         to={`/cases/${encodeURIComponent(hit.imageId)}`}
         className="result-card__link"

@@ -3,11 +3,11 @@ import { drGradeName } from '../domain/dr-grade.ts';
 import { ResultCard } from './result-card.tsx';
 
 /** Ranked cases, nearest first, as the server ordered them. */
-export function ResultGrid({ hits, label }: { hits: SearchHit[]; label: string }) {
+export function ResultGrid({ hits, label, emptyMessage }: { hits: SearchHit[]; label: string; emptyMessage?: string | undefined }) {
   if (hits.length === 0) {
     return (
       <p className="empty-state" data-testid="no-results">
-        No indexed cases to compare with yet. Ingest or import images, then search again.
+        {emptyMessage ?? 'No indexed cases to compare with yet. Ingest or import images, then search again.'}
       </p>
     );
   }

@@ -1,12 +1,22 @@
-import { useEffect } from 'react';
+import type { SearchFilters } from '@cbmir/contract';
+import { useEffect, useMemo } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import { useSearchSession, type SearchSession } from '../api/search-session.tsx';
 import { ImageDropZone } from '../components/image-drop-zone.tsx';
 import { KSelector } from '../components/k-selector.tsx';
 import { ResultGrid } from '../components/result-grid.tsx';
+import { SearchFilterPanel } from '../components/search-filter-panel.tsx';
 import { ErrorMessage, LoadingMessage } from '../components/status-message.tsx';
+import { filtersFromUrl, filtersKey, filtersToUrl } from '../domain/search-filter-params.ts';
 
 export function SearchPage() {
-  const { file, previewUrl, k, search, chooseFile, setK, retry } = useSearchSession();
+  const { file, previewUrl, k, search, chooseFile, setK, setFilters, retry } = useSearchSession();
+  const [params, setParams] = useSearchParams();
+  // The URL is where the filters live (shareable, Back undoes a change); the session follows it.
+  const urlKey = filtersKey(filtersFromUrl(params));
+  const filters = useMemo(() => filtersFromUrl(new URLSearchParams(urlKey)), [urlKey]);
+  useEffect(() => setFilters(filters), [filters, setFilters]);
+  const changeFilters = (next: SearchFilters) => setParams((current) => filtersToUrl(current, next));
 
   useEffect(() => {
     document.title = 'Search · cbmir';
@@ -23,6 +33,7 @@ export function SearchPage() {
         </p>
         <ImageDropZone file={file} previewUrl={previewUrl} onFile={chooseFile} />
         <KSelector value={k} onChange={setK} />
+        <SearchFilterPanel filters={filters} onChange={changeFilters} />
         {file && (
           <button
             type="button"
@@ -66,7 +77,13 @@ function SearchOutcome({ search }: { search: SearchSession['search'] }) {
           <p className="results-panel__meta" data-testid="results-meta">
             {search.data.results.length} nearest {search.data.results.length === 1 ? 'case' : 'cases'} by{' '}
             <abbr title="Euclidean distance between embeddings; smaller is more similar">L2</abbr> distance,
-            ranked by model {search.data.model.name}.
+            ranked by model {search.data.model.name}
+            {search.data.matching !== null && <>, among the {search.data.matching} indexed {search.data.matching === 1 ? 'case' : 'cases'} that pass the filters</>}.
+          </p>
+        )}
+        {search.isSuccess && search.data.shortfall && search.data.results.length > 0 && (
+          <p className="status__hint" data-testid="search-shortfall">
+            {search.data.shortfall.message}
           </p>
         )}
         {search.isIdle && (
@@ -75,7 +92,9 @@ function SearchOutcome({ search }: { search: SearchSession['search'] }) {
           </p>
         )}
       </div>
-      {search.isSuccess && <ResultGrid hits={search.data.results} label="Similar cases, most similar first" />}
+      {search.isSuccess && (
+        <ResultGrid hits={search.data.results} label="Similar cases, most similar first" emptyMessage={search.data.shortfall?.message} />
+      )}
     </>
   );
 }

@@ -1,0 +1,109 @@
+// End to end: filters on the search page, kept in the URL, driven with mouse and keyboard, on a desktop and
+// at a 390 px phone viewport. The demo seed: grades cycle 0-4, eyes alternate left/right, source "demo".
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { generateSyntheticFundus } from '@cbmir/imaging';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN, buildWebApp, launchBrowser, openDesktopPage, screenshotPath, signIn, startE2eServer, type E2eServer } from './harness.ts';
+
+const DEMO_IMAGES = 20;
+
+let server: E2eServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let queryImagePath: string;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  await buildWebApp();
+  server = await startE2eServer({ demoImages: DEMO_IMAGES, trainSeconds: 0 });
+  queryImagePath = path.join(server.dataDir, 'query-fundus.jpg');
+  await writeFile(queryImagePath, await generateSyntheticFundus({ seed: 99, grade: 3 }));
+  browser = await launchBrowser();
+  ({ context, page } = await openDesktopPage(browser, pageErrors));
+  await signIn(page, server.url, ADMIN);
+}, 600_000);
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await server?.close();
+});
+
+async function cards(): Promise<{ grade: string; eye: string }[]> {
+  return page.getByTestId('result-card').evaluateAll((all) =>
+    all.map((card) => ({ grade: card.getAttribute('data-grade')!, eye: card.getAttribute('data-eye')! })),
+  );
+}
+
+async function searchAndWait() {
+  await page.getByTestId('file-input').setInputFiles(queryImagePath);
+  await page.getByTestId('results-meta').waitFor();
+}
+
+describe('search filters in the browser', () => {
+  it('reads filters from a shared URL and keeps only the matching cases', async () => {
+    await page.goto(`${server.url}/?grade=2-4&eye=right`);
+    expect(await page.getByTestId('filter-grade-0').isChecked()).toBe(false);
+    expect(await page.getByTestId('filter-grade-3').isChecked()).toBe(true);
+    expect(await page.getByTestId('filter-eye-right').isChecked()).toBe(true);
+    await searchAndWait();
+    const found = await cards();
+    // 20 demo cases: right eyes are the odd ones, grades 1,3,0,2,4,...: 6 of them are grade 2-4.
+    expect(found).toHaveLength(6);
+    expect(found.every((card) => card.eye === 'right' && ['2', '3', '4'].includes(card.grade))).toBe(true);
+    expect(await page.getByTestId('results-meta').textContent()).toMatch(/among the 6 indexed cases that pass the filters/);
+    await page.screenshot({ path: screenshotPath('search-filters'), fullPage: true });
+  });
+
+  it('changes a filter from the keyboard, re-runs the search and puts it in the URL', async () => {
+    await page.getByTestId('filter-grade-4').focus();
+    await page.keyboard.press('Space');
+    await page.waitForURL(/grade=2-3/);
+    // 4 right eyes of grade 2-3, and no grade 4 left (while the new search runs, the list is empty).
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="result-card"]:not([data-grade="4"])').length === 4);
+    const found = await cards();
+    expect(found.length).toBe(4);
+    expect(found.every((card) => ['2', '3'].includes(card.grade))).toBe(true);
+    // Back undoes the change.
+    await page.goBack();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="result-card"]').length === 6);
+  });
+
+  it('says so when no case passes, and what to do', async () => {
+    await page.getByTestId('filter-source').fill('another-hospital');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/source=another-hospital/);
+    const empty = page.getByTestId('no-results');
+    await empty.waitFor();
+    expect(await empty.textContent()).toMatch(/No indexed case passes these filters. Widen or clear them/);
+    await page.getByTestId('filter-clear').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="result-card"]').length === 10);
+    expect(new URL(page.url()).search).toBe('');
+  });
+
+  it('points out a contradictory filter in the URL instead of searching', async () => {
+    await page.goto(`${server.url}/?ingestedFrom=2026-05-02&ingestedTo=2026-05-01`);
+    const problem = page.getByTestId('filter-problem');
+    await problem.waitFor();
+    expect(await problem.textContent()).toMatch(/after ingestedTo/);
+  });
+
+  it('fits a 390 px phone screen', async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const cookies = await context.cookies();
+    await phone.addCookies(cookies);
+    const small = await phone.newPage();
+    await small.goto(`${server.url}/?grade=0-1,unknown&eye=left`);
+    await small.getByTestId('filter-panel').waitFor();
+    await small.getByTestId('file-input').setInputFiles(queryImagePath);
+    await small.getByTestId('results-meta').waitFor();
+    const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await small.screenshot({ path: screenshotPath('search-filters-phone'), fullPage: true });
+    await phone.close();
+    expect(pageErrors).toEqual([]);
+  });
+});
