@@ -143,6 +143,16 @@ describe(`error messages say what happened and leak nothing (${process.env.CBMIR
     expect(broken.status).toBeGreaterThanOrEqual(400);
     expect(broken.status).toBeLessThan(500);
     expect((await broken.json()).message).not.toMatch(/Unexpected end|busboy|Part terminated|Malformed part/i);
+
+    const brokenArchive = await call('POST', '/api/v1/archives', {
+      session: admin,
+      body: '--xyz\r\nContent-Disposition: form-data; name="archive"; filename="a.zip"\r\n\r\nPK',
+      headers: { 'content-type': 'multipart/form-data; boundary=xyz' },
+    });
+    expect(brokenArchive.status).toBe(400);
+    const archiveBody = await brokenArchive.json();
+    expect(archiveBody.error).toBe('bad_multipart');
+    expect(archiveBody.message).not.toMatch(/Unexpected end|busboy|Part terminated|Malformed part/i);
   });
 
   it('model registration does not tell whether a server path exists, nor echo a file’s content', async () => {

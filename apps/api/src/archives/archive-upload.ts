@@ -81,10 +81,15 @@ export async function receiveArchiveUpload(request: FastifyRequest, options: { p
     if (error instanceof AppError) throw error;
     const e = error as NodeJS.ErrnoException & { statusCode?: number };
     if (e.code === 'ENOSPC') throw new AppError(507, 'insufficient_storage', 'the server has no room left for the upload');
-    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) throw new AppError(e.statusCode, 'bad_multipart', e.message);
+    // The parser's own words describe its internals, not the request: they go to the log, not the caller.
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+      request.log.info({ err: e }, 'archive upload refused');
+      throw new AppError(e.statusCode, 'bad_multipart', 'the form data could not be read');
+    }
     // busboy's own errors (malformed or cut-off form data) carry no status.
     if (/multipart|unexpected end|part terminated|malformed|boundary/i.test(e.message ?? '') || e.code === 'ERR_STREAM_PREMATURE_CLOSE') {
-      throw new AppError(400, 'bad_multipart', `the form data is malformed or incomplete: ${e.message}`);
+      request.log.info({ err: e }, 'archive upload refused');
+      throw new AppError(400, 'bad_multipart', 'the form data is malformed or incomplete');
     }
     throw error;
   }
