@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createClient, type CbmirClient, type SearchResponse } from '@cbmir/contract';
 import { createTestDatabase } from '@cbmir/db';
 import { generateSyntheticFundus } from '@cbmir/imaging';
+import { knnVote } from '@cbmir/retrieval';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from './server.ts';
 import { issueTestApiKey, startTestServer } from './test-server.ts';
@@ -113,6 +114,23 @@ describe(`search filters (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     expect(similar.results.some((hit) => patientOf.get(hit.imageId) === 'demo-patient-1')).toBe(false);
     const withEye = await client.similar(first!.id, 20, { eye: 'right' });
     expect(withEye.results.every((hit) => hit.eye === 'right' && hit.imageId !== first!.id)).toBe(true);
+  });
+
+  it('carries the distance-weighted grade vote of the nearest graded cases: the vote the evaluation measures', async () => {
+    const body = await search({}, 20);
+    const voters = body.results.filter((hit) => hit.grade !== null).slice(0, 10);
+    const suggestion = body.suggestion!;
+    expect(suggestion.grade).toBe(knnVote(voters.map((hit) => hit.grade!), voters.map((hit) => hit.distance)));
+    expect(suggestion.voters).toBe(10);
+    expect(suggestion.ungraded).toBe(0);
+    expect(suggestion.spread.reduce((sum, vote) => sum + vote.share, 0)).toBeCloseTo(1, 9);
+    expect(suggestion.spread.reduce((sum, vote) => sum + vote.neighbours, 0)).toBe(10);
+    expect(suggestion.spread[0]!).toMatchObject({ grade: suggestion.grade, share: suggestion.share });
+    const expectedShare = voters.filter((hit) => hit.grade === suggestion.grade).reduce((sum, hit) => sum + 1 / hit.distance, 0) /
+      voters.reduce((sum, hit) => sum + 1 / hit.distance, 0);
+    expect(suggestion.share).toBeCloseTo(expectedShare, 9);
+    // Nothing graded among the results (here: nothing at all), nothing suggested.
+    expect((await search({ grade: 'unknown' })).suggestion).toBeNull();
   });
 
   it('documents the filters in OpenAPI', async () => {

@@ -47,9 +47,33 @@ export const SearchShortfall = Type.Object(
 );
 export type SearchShortfall = Static<typeof SearchShortfall>;
 
+export const GradeSuggestion = Type.Object(
+  {
+    grade: Type.Integer({ minimum: 0, maximum: 4, description: 'The grade with the largest share of the vote' }),
+    share: Type.Number({ minimum: 0, maximum: 1, description: 'Its share of the vote weight' }),
+    spread: Type.Array(
+      Type.Object({
+        grade: Type.Integer({ minimum: 0, maximum: 4 }),
+        share: Type.Number({ minimum: 0, maximum: 1 }),
+        neighbours: Type.Integer({ description: 'Neighbours of this grade that voted' }),
+      }),
+      { description: 'Every grade that received votes, largest share first' },
+    ),
+    voters: Type.Integer({ description: 'Graded neighbours that voted: the nearest ones, at most 10 (the vote the evaluation measures)' }),
+    ungraded: Type.Integer({ description: 'Neighbours among the results without a grade, which do not vote' }),
+  },
+  {
+    description:
+      'Decision support, not a diagnosis: the grades of the nearest graded cases, each weighted by 1/distance (the 10-NN vote ' +
+      '`cbmir eval` measures per model version). Null when no result is graded.',
+  },
+);
+export type GradeSuggestion = Static<typeof GradeSuggestion>;
+
 export const SearchResponse = Type.Object({
   model: ModelVersion,
   results: Type.Array(SearchHit),
+  suggestion: Type.Union([GradeSuggestion, Type.Null()]),
   matching: Type.Union([Type.Integer(), Type.Null()], {
     description: 'Indexed cases that pass the filters (null when the search was not filtered)',
   }),

@@ -5,7 +5,7 @@ export { reciprocalRank } from './reciprocal-rank.ts';
 export { precisionAtK, relevantInTopK } from './precision-at-k.ts';
 export { recallAtK } from './recall-at-k.ts';
 export { precisionRecallCurve, RECALL_LEVELS } from './precision-recall-curve.ts';
-export { knnVote, VOTE_K } from './knn-vote.ts';
+export { knnVote, knnVoteTally, VOTE_K, type KnnVoteTally } from './knn-vote.ts';
 export { confusionMatrix, quadraticWeightedKappa } from './quadratic-kappa.ts';
 export { chanceRanking, chanceRankingCache, type ChanceRanking } from './chance-levels.ts';
 export { nearest, nearestK, sortByDistance, squaredDistances, vectorMatrix, type VectorMatrix } from './exact-knn.ts';

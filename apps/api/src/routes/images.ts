@@ -113,11 +113,11 @@ export const imageRoutes =
       },
       async (request) => {
         const filters = pickSearchFilters(request.query);
-        const { model, results, matching, shortfall } = await deps.search.similarTo(request.params.id, request.query.k ?? 10, filters, {
+        const { model, results, suggestion, matching, shortfall } = await deps.search.similarTo(request.params.id, request.query.k ?? 10, filters, {
           excludeSamePatient: request.query.excludeSamePatient ?? false,
         });
         await deps.audit.record(request, 'search.similar', { type: 'image', id: request.params.id }, { modelVersionId: model.id, k: request.query.k ?? 10, filters, results: results.length });
-        return { model: toModelVersionDto(model), results, matching, shortfall };
+        return { model: toModelVersionDto(model), results, suggestion, matching, shortfall };
       },
     );
 

@@ -57,7 +57,7 @@ export const searchRoutes =
         // Charged by the header's size before any pixel is decoded; then a bounded queue for the CPU work.
         const header = await readImageHeader(bytes);
         deps.admission.charge(request.principal!.id, (header.width * header.height) / 1e6);
-        const { model, results, matching, shortfall, timings, batchSize } = await deps.admission.run(() =>
+        const { model, results, suggestion, matching, shortfall, timings, batchSize } = await deps.admission.run(() =>
           deps.search.searchByImage(bytes, request.query.k ?? 10, filters),
         );
         // Where the time went (and how many images shared the forward pass), for dev tools and `pnpm bench search`.
@@ -70,7 +70,7 @@ export const searchRoutes =
           filters,
           results: results.length,
         });
-        return { model: toModelVersionDto(model), results, matching, shortfall };
+        return { model: toModelVersionDto(model), results, suggestion, matching, shortfall };
       },
     );
 
@@ -87,9 +87,9 @@ export const searchRoutes =
       },
       async (request) => {
         const filters = request.body.filters ?? {};
-        const { model, results, matching, shortfall } = await deps.search.searchByVector(request.body.vector, request.body.k ?? 10, filters);
+        const { model, results, suggestion, matching, shortfall } = await deps.search.searchByVector(request.body.vector, request.body.k ?? 10, filters);
         await deps.audit.record(request, 'search.vector', null, { modelVersionId: model.id, k: request.body.k ?? 10, filters, results: results.length });
-        return { model: toModelVersionDto(model), results, matching, shortfall };
+        return { model: toModelVersionDto(model), results, suggestion, matching, shortfall };
       },
     );
   };

@@ -1,6 +1,7 @@
-import { parseSearchFilters, SearchFilterError, type SearchFilters, type SearchShortfall } from '@cbmir/contract';
+import { parseSearchFilters, SearchFilterError, type GradeSuggestion, type SearchFilters, type SearchShortfall } from '@cbmir/contract';
 import type { Database, FilteredNeighbours, ImageFilter, Neighbour, StoredModelVersion } from '@cbmir/db';
 import { decodeImage } from '@cbmir/imaging';
+import { knnVoteTally, VOTE_K } from '@cbmir/retrieval';
 import { AppError, notFound } from '../errors.ts';
 import type { EmbedTiming, ModelRuntime } from './model-runtime.ts';
 
@@ -32,6 +33,26 @@ export function shortfallOf(found: FilteredNeighbours, k: number): SearchShortfa
   return { code: 'fewer_match', message: `Only ${n} ${n === 1 ? 'case is' : 'cases are'} indexed under the active model.` };
 }
 
+/**
+ * The distance-weighted vote of the nearest graded results (ungraded ones do not vote): the 10-NN vote the
+ * evaluation measures, so its measured accuracy applies. Null when no result is graded.
+ */
+export function gradeSuggestion(results: SearchHit[]): GradeSuggestion | null {
+  const graded = results.filter((hit) => hit.grade !== null).slice(0, VOTE_K);
+  const tally = knnVoteTally(graded.map((hit) => hit.grade!), graded.map((hit) => hit.distance));
+  if (tally.grade === null) return null;
+  const spread = tally.votes
+    .map((vote) => ({ grade: vote.grade, share: vote.weight / tally.total, neighbours: vote.neighbours }))
+    .sort((a, b) => b.share - a.share);
+  return {
+    grade: tally.grade,
+    share: spread.find((vote) => vote.grade === tally.grade)!.share,
+    spread,
+    voters: graded.length,
+    ungraded: results.filter((hit) => hit.grade === null).length,
+  };
+}
+
 export const thumbnailUrl = (imageId: string) => `/api/v1/images/${imageId}/thumbnail`;
 export const originalUrl = (imageId: string) => `/api/v1/images/${imageId}/original`;
 
@@ -57,7 +78,8 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
   /** k-NN under the filter, ranked, with how many cases pass the filter and why fewer than k came back. */
   async function knn(version: StoredModelVersion, vector: ArrayLike<number>, k: number, filter: ImageFilter) {
     const found = await db.embeddings.search(version, vector, k, { filter });
-    return { results: await rank(found.neighbours), matching: found.matching, shortfall: shortfallOf(found, k) };
+    const results = await rank(found.neighbours);
+    return { results, suggestion: gradeSuggestion(results), matching: found.matching, shortfall: shortfallOf(found, k) };
   }
 
   return {

@@ -6,6 +6,7 @@ import { ImageDropZone } from '../components/image-drop-zone.tsx';
 import { KSelector } from '../components/k-selector.tsx';
 import { ResultGrid } from '../components/result-grid.tsx';
 import { SearchFilterPanel } from '../components/search-filter-panel.tsx';
+import { GradeSuggestionPanel } from '../components/grade-suggestion-panel.tsx';
 import { ErrorMessage, LoadingMessage } from '../components/status-message.tsx';
 import { filtersFromUrl, filtersKey, filtersToUrl } from '../domain/search-filter-params.ts';
 
@@ -51,13 +52,13 @@ export function SearchPage() {
         <h2 id="results-heading" className="results-panel__title">
           Similar cases
         </h2>
-        <SearchOutcome search={search} />
+        <SearchOutcome search={search} gradeFiltered={filters.grade !== undefined} />
       </section>
     </div>
   );
 }
 
-function SearchOutcome({ search }: { search: SearchSession['search'] }) {
+function SearchOutcome({ search, gradeFiltered }: { search: SearchSession['search']; gradeFiltered: boolean }) {
   return (
     <>
       {/* Always mounted, so screen readers announce each change of state, not only the first. */}
@@ -92,6 +93,7 @@ function SearchOutcome({ search }: { search: SearchSession['search'] }) {
           </p>
         )}
       </div>
+      {search.isSuccess && search.data.results.length > 0 && <GradeSuggestionPanel response={search.data} gradeFiltered={gradeFiltered} />}
       {search.isSuccess && (
         <ResultGrid hits={search.data.results} label="Similar cases, most similar first" emptyMessage={search.data.shortfall?.message} />
       )}
