@@ -8,6 +8,7 @@ import { jobWorkerFactory, type JobWorker } from './jobs/job-worker.ts';
 import { ingestJobServiceFactory, type IngestJobService } from './services/ingest-jobs.ts';
 import { evaluationServiceFactory, type EvaluationService } from './services/evaluation-service.ts';
 import { ingestServiceFactory, type IngestService } from './services/ingest-service.ts';
+import { patientRefSalt } from './services/patient-ref-salt.ts';
 import { modelActivationFactory, type ModelActivation } from './services/model-activation.ts';
 import { modelRegistryFactory, type ModelRegistry } from './services/model-registry.ts';
 import { modelRuntimeFactory, type Logger, type ModelRuntime } from './services/model-runtime.ts';
@@ -64,7 +65,7 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
     throw error;
   }
   const activation = modelActivationFactory({ db, files, runtime, log });
-  const ingest = ingestServiceFactory({ db, files, runtime, nearDuplicateDistance: config.nearDuplicateDistance });
+  const ingest = ingestServiceFactory({ db, files, runtime, nearDuplicateDistance: config.nearDuplicateDistance, patientSalt: patientRefSalt(config.dataDir) });
   const jobs = ingestJobServiceFactory({ db, files, ingest, limits: config.archiveLimits, batchSize: config.ingestBatchSize });
   const jobWorker = jobWorkerFactory({ db, jobs, files, leaseSeconds: config.jobLeaseSeconds, embedded: !config.databaseUrl, log });
   return {

@@ -1,4 +1,4 @@
-import { sniffImageFormat } from '@cbmir/imaging';
+import { isDicom, sniffImageFormat } from '@cbmir/imaging';
 import type { ArchiveEntry } from './archive-entries.ts';
 import { isNestedArchive } from './archive-format.ts';
 import { RATIO_CHECK_MIN_BYTES, type ArchiveLimits } from './archive-limits.ts';
@@ -70,9 +70,9 @@ export function headerProblem(entry: ArchiveEntry, limits: ArchiveLimits): Entry
 
 /** What the first bytes say: another archive (never opened), or not an image at all. */
 export function contentProblem(bytes: Uint8Array): EntryProblem | null {
-  if (sniffImageFormat(bytes)) return null;
+  if (sniffImageFormat(bytes) || isDicom(bytes)) return null;
   if (isNestedArchive(bytes)) return { code: 'nested_archive', reason: 'an archive inside the archive: nested archives are not opened' };
-  return { code: 'not_an_image', reason: 'not an image: only JPEG, PNG, TIFF and WebP files are stored' };
+  return { code: 'not_an_image', reason: 'not an image: only JPEG, PNG, TIFF, WebP and DICOM files are stored' };
 }
 
 /** An entry name fit for a report: control characters replaced, length capped. */

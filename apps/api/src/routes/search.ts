@@ -1,5 +1,5 @@
 import { pickSearchFilters, SearchQuery, SearchResponse, VectorSearchBody } from '@cbmir/contract';
-import { contentHash, readImageHeader } from '@cbmir/imaging';
+import { contentHash, readImageHeader, unwrapDicom } from '@cbmir/imaging';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { AuditTrail } from '../auth/audit-trail.ts';
@@ -37,7 +37,7 @@ export const searchRoutes =
           tags: ['search'],
           summary: 'Find the cases most similar to an uploaded fundus photo',
           description:
-            'multipart/form-data with one file field named `image` (JPEG, PNG, TIFF or WebP). Results are ordered by ' +
+            'multipart/form-data with one file field named `image` (JPEG, PNG, TIFF, WebP, or DICOM with JPEG Baseline or uncompressed RGB pixels). Results are ordered by ' +
             'Euclidean (L2) distance between embeddings under the active model version. Filters (grade, eye, source, ' +
             'ingest dates, a patient to leave out) narrow the cases searched; k cases still come back whenever k pass ' +
             'them. Contradictory or unknown filters: 400 invalid_filter; filters nothing passes: no results, with `shortfall`.',
@@ -53,7 +53,8 @@ export const searchRoutes =
         // Bad filters are refused before the upload is read or charged.
         const filters = pickSearchFilters(request.query);
         toImageFilter(filters);
-        const bytes = await readImageField(request);
+        // A DICOM photograph is searched by its image (its header is not kept).
+        const { bytes } = await unwrapDicom(await readImageField(request));
         // Charged by the header's size before any pixel is decoded; then a bounded queue for the CPU work.
         const header = await readImageHeader(bytes);
         deps.admission.charge(request.principal!.id, (header.width * header.height) / 1e6);

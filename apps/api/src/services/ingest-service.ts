@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { embeddingRepositoryFactory, imageRepositoryFactory, type Database, type Eye, type SqlClient } from '@cbmir/db';
-import { contentHash, decodeImage, generateSyntheticFundus, ImageValidationError, makeThumbnail, type DecodedImage } from '@cbmir/imaging';
+import { contentHash, decodeImage, generateSyntheticFundus, ImageValidationError, makeThumbnail, patientRefOf, unwrapDicom, type DecodedImage } from '@cbmir/imaging';
 import type { FileStore } from '../storage/file-store.ts';
 import type { LoadedModel, ModelRuntime } from './model-runtime.ts';
 
@@ -92,12 +92,19 @@ const failed = (fileName: string, error: unknown): IngestOutcome => ({
  * images and embeddings in one transaction. One bad image fails alone; the batch goes on. Re-ingesting the
  * same bytes adds nothing.
  */
-export function ingestServiceFactory(deps: { db: Database; files: FileStore; runtime: ModelRuntime; nearDuplicateDistance?: number }) {
+export function ingestServiceFactory(deps: { db: Database; files: FileStore; runtime: ModelRuntime; nearDuplicateDistance?: number; patientSalt?: string }) {
   const { db, files, runtime } = deps;
 
   /** Decodes, stores the files (content-addressed, so a repeat after a crash rewrites the same ones). */
   async function validateAndStore(slot: number, sha256: string, item: IngestItem): Promise<Fresh | IngestOutcome> {
     try {
+      // A DICOM file becomes its image (stored instead of the file, so no name or birth date is kept), its eye
+      // and a salted hash of its Patient ID, unless labels say otherwise; its hash stays the file's, for dedup.
+      const { bytes, dicom } = await unwrapDicom(item.bytes);
+      if (dicom) {
+        const patientRef = dicom.patientId && deps.patientSalt ? patientRefOf(dicom.patientId, deps.patientSalt) : null;
+        item = { ...item, bytes, eye: item.eye ?? dicom.eye, patientRef: item.patientRef ?? patientRef, metadata: { ...item.metadata, dicom: { transferSyntax: dicom.transferSyntax } } };
+      }
       const decoded = await decodeImage(item.bytes);
       const originalPath = files.originalPath(sha256, decoded.format);
       const thumbnailPath = files.thumbnailPath(sha256);

@@ -1,7 +1,7 @@
 import { useId, useRef, useState, type DragEvent } from 'react';
 
 /** What the server decodes; anything else is still sent, and the server explains why it is refused. */
-const ACCEPT = 'image/jpeg,image/png,image/tiff,image/webp,.jpg,.jpeg,.png,.tif,.tiff,.webp';
+const ACCEPT = 'image/jpeg,image/png,image/tiff,image/webp,application/dicom,.jpg,.jpeg,.png,.tif,.tiff,.webp,.dcm';
 
 export function ImageDropZone({
   file,
@@ -66,7 +66,7 @@ export function ImageDropZone({
         )}
       </label>
       <p id={hintId} className="hint">
-        JPEG, PNG, TIFF or WebP. The image is only used for this search.
+        JPEG, PNG, TIFF, WebP or DICOM. The image is only used for this search.
         {file && <> Drop or choose another file to replace it.</>}
       </p>
     </div>

@@ -70,7 +70,7 @@ function SearchOutcome({ search, gradeFiltered }: { search: SearchSession['searc
             title="The search could not be run"
             testId="search-error"
             action={
-              <p className="status__hint">Choose a JPEG, PNG, TIFF or WebP fundus photograph and try again.</p>
+              <p className="status__hint">Choose a JPEG, PNG, TIFF, WebP or DICOM (JPEG Baseline or uncompressed RGB) fundus photograph and try again.</p>
             }
           />
         )}
