@@ -6,7 +6,7 @@ import path from 'node:path';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, buildWebApp, launchBrowser, openDesktopPage, screenshotPath, signIn, startE2eServer, type E2eServer } from './harness.ts';
+import { ADMIN, buildWebApp, horizontalOverflow, launchBrowser, openDesktopPage, openPhonePage, screenshotPath, signIn, startE2eServer, type E2eServer } from './harness.ts';
 import { seedEvaluation } from './seed-evaluation.ts';
 
 let server: E2eServer;
@@ -76,13 +76,11 @@ describe('grade suggestion', () => {
   });
 
   it('reads at 390 px', async () => {
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-    await phone.addCookies(await context.cookies());
-    const small = await phone.newPage();
+    const { context: phone, page: small } = await openPhonePage(browser, context);
     await small.goto(server.url);
     await search(small);
     expect(await small.getByTestId('grade-suggestion').getAttribute('data-kind')).toBe('suggest');
-    expect(await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    expect(await horizontalOverflow(small)).toBeLessThanOrEqual(0);
     await phone.close();
     expect(pageErrors).toEqual([]);
   });

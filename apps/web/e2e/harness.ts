@@ -139,3 +139,15 @@ export async function adminApi(baseUrl: string): Promise<{ api: APIRequestContex
 export function screenshotPath(name: string): string {
   return path.join(SCREENSHOT_DIR, `cbmir-${name}.png`);
 }
+
+/** A 390 px phone (touch, mobile viewport) signed in as `from` is, with one page. */
+export async function openPhonePage(browser: Browser, from: BrowserContext): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await context.addCookies(await from.cookies());
+  return { context, page: await context.newPage() };
+}
+
+/** How far the page runs past the right edge of the viewport (0 or less: it fits). */
+export function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}

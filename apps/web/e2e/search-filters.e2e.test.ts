@@ -5,7 +5,7 @@ import path from 'node:path';
 import { buildTestDicom, generateSyntheticFundus, TRANSFER_SYNTAX } from '@cbmir/imaging';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, buildWebApp, launchBrowser, openDesktopPage, screenshotPath, signIn, startE2eServer, type E2eServer } from './harness.ts';
+import { ADMIN, buildWebApp, horizontalOverflow, launchBrowser, openDesktopPage, openPhonePage, screenshotPath, signIn, startE2eServer, type E2eServer } from './harness.ts';
 
 const DEMO_IMAGES = 20;
 
@@ -92,16 +92,12 @@ describe('search filters in the browser', () => {
   });
 
   it('fits a 390 px phone screen', async () => {
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-    const cookies = await context.cookies();
-    await phone.addCookies(cookies);
-    const small = await phone.newPage();
+    const { context: phone, page: small } = await openPhonePage(browser, context);
     await small.goto(`${server.url}/?grade=0-1,unknown&eye=left`);
     await small.getByTestId('filter-panel').waitFor();
     await small.getByTestId('file-input').setInputFiles(queryImagePath);
     await small.getByTestId('results-meta').waitFor();
-    const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
+    expect(await horizontalOverflow(small)).toBeLessThanOrEqual(0);
     await small.screenshot({ path: screenshotPath('search-filters-phone'), fullPage: true });
     await phone.close();
     expect(pageErrors).toEqual([]);
