@@ -158,7 +158,7 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
         : loadServingEmbedder(model.dir, { log: deps.log });
     if (files && weightsFormatOf(files.metadata) === 'onnx') {
       if (layerSpec === null) return { embedder: await served(), layer: null, preprocessing, kind };
-      const outputNames = await onnxOutputNames(files.dir, files.metadata.spec);
+      const outputNames = Object.keys(await onnxOutputs(files.dir, files.metadata.spec));
       let output: string;
       try {
         output = resolveOnnxOutput(kind, outputNames, layerSpec);
@@ -186,17 +186,11 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
     return { embedder: layerEmbedder(tfjs, found), layer: found.name, preprocessing, kind };
   }
 
-  /** The output names of an ONNX-only model's file (a short-lived session just to read them). */
-  async function onnxOutputNames(dir: string, spec: EmbedderSpec): Promise<string[]> {
-    const names: string[] = [];
-    for (const candidate of ['pooled', 'embedding', 'probabilities']) {
-      const probe = await loadOnnxEmbedder(join(dir, ONNX_FILE_NAME), spec, { output: candidate, threads: 1 }).catch(() => null);
-      if (probe) {
-        names.push(candidate);
-        probe.dispose();
-      }
-    }
-    return names;
+  /** The outputs of an ONNX-only model's file with their widths (a short-lived session just to read them). */
+  async function onnxOutputs(dir: string, spec: EmbedderSpec): Promise<Readonly<Record<string, number | null>>> {
+    const probe = await loadOnnxEmbedder(join(dir, ONNX_FILE_NAME), spec, { threads: 1 });
+    probe.dispose();
+    return probe.outputs;
   }
 
   /** A model directory's weights identify its cache: hash of its weight files and metadata. */
@@ -323,15 +317,9 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
       const files = await modelFiles(model);
       if (files && weightsFormatOf(files.metadata) === 'onnx') {
         const kind = typeof files.metadata.info?.kind === 'string' ? files.metadata.info.kind : null;
-        const outputs = onnxRepresentationOutputs(kind, await onnxOutputNames(files.dir, files.metadata.spec));
-        const widths = await Promise.all(
-          outputs.map(async (output) => {
-            const probe = await loadOnnxEmbedder(join(files.dir, ONNX_FILE_NAME), files.metadata.spec, { output, threads: 1 });
-            probe.dispose();
-            return probe.spec.embeddingDim;
-          }),
-        );
-        return outputs.map((name, i) => ({ position: i - outputs.length, name, type: 'OnnxOutput', width: widths[i]! }));
+        const widths = await onnxOutputs(files.dir, files.metadata.spec);
+        const outputs = onnxRepresentationOutputs(kind, Object.keys(widths));
+        return outputs.map((name, i) => ({ position: i - outputs.length, name, type: 'OnnxOutput', width: widths[name] ?? null }));
       }
       const embedder: Embedder =
         model.kind === 'version' ? (await runtime.load(model.version, { engine: 'tfjs' })).embedder : await loadEmbedder(model.dir);

@@ -2,13 +2,13 @@ import { createClient } from '@cbmir/contract';
 import { generateSyntheticFundus, type FundusGrade } from '@cbmir/imaging';
 import { UsageError } from '../usage-error.ts';
 
-export const SEARCH_BENCH_USAGE = `  bench search [--url http://127.0.0.1:8080] [--api-key KEY | --user admin --password PW]
+export const SEARCH_BENCH_USAGE = `  bench search [--url http://127.0.0.1:8080] [--api-key-file F | --user admin --password-file F]
                [--concurrency 1,4,16] [--requests 64] [--max-seconds 60] [--json]
       End-to-end POST /api/v1/search latency (p50, p99) and throughput at each concurrency against a running
       server on this machine (loopback addresses only), beside the server's own embedding time per request
       (its Server-Timing header: batching wait + forward pass). Queries are synthetic fundus photos.
-      Authentication: an API key (--api-key or CBMIR_API_KEY), or admin credentials (--user, default admin;
-      --password or CBMIR_ADMIN_PASSWORD, the password the server was first started with), with which the bench
+      Authentication: an API key (CBMIR_API_KEY or --api-key-file), or admin credentials (--user, default admin;
+      CBMIR_ADMIN_PASSWORD or --password-file, the password the server was first started with), with which the bench
       issues itself a temporary clinician key and revokes it at the end.
       Start the server with a search rate limit above the bench's rate, e.g.
         CBMIR_SEARCH_RATE_LIMIT=100000 CBMIR_ADMIN_PASSWORD=... pnpm serve`;
@@ -140,7 +140,7 @@ async function authenticate(url: string, options: SearchBenchOptions): Promise<{
   if (given) return { key: given, release: async () => {} };
   const password = options.password ?? process.env.CBMIR_ADMIN_PASSWORD;
   if (!password) {
-    throw new UsageError('bench search needs --api-key (or CBMIR_API_KEY), or admin credentials: --password (or CBMIR_ADMIN_PASSWORD) [--user admin]');
+    throw new UsageError('bench search needs an API key (CBMIR_API_KEY or --api-key-file), or admin credentials: CBMIR_ADMIN_PASSWORD or --password-file [--user admin]');
   }
   // Node's fetch keeps no cookies: carry the session cookie by hand for the typed client.
   let cookie = '';

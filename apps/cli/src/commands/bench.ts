@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../usage-error.ts';
 import { benchEmbed, EMBED_BENCH_USAGE, formatEmbedBench, parseModelList } from './bench-embed.ts';
@@ -72,19 +73,25 @@ export async function bench(args: string[], log: (message: string) => void): Pro
       options: {
         url: { type: 'string' },
         'api-key': { type: 'string' },
+        'api-key-file': { type: 'string' },
         user: { type: 'string' },
         password: { type: 'string' },
+        'password-file': { type: 'string' },
         concurrency: { type: 'string' },
         requests: { type: 'string' },
         'max-seconds': { type: 'string' },
         json: { type: 'boolean' },
       },
     });
+    // A secret on the command line is visible to every user of the machine (ps, /proc): files or the environment only.
+    if (values['api-key'] !== undefined || values.password !== undefined) {
+      throw new UsageError('secrets on the command line are visible in ps: use CBMIR_API_KEY or --api-key-file, CBMIR_ADMIN_PASSWORD or --password-file');
+    }
     const result = await benchSearch({
       url: values.url ?? 'http://127.0.0.1:8080',
-      apiKey: values['api-key'],
+      apiKey: await readSecretFile(values['api-key-file'], '--api-key-file'),
       user: values.user,
-      password: values.password,
+      password: await readSecretFile(values['password-file'], '--password-file'),
       concurrency: integerList(values.concurrency ?? '1,4,16', '--concurrency', 256),
       requests: integerList(values.requests ?? '64', '--requests', 100_000)[0]!,
       maxSeconds: integerList(values['max-seconds'] ?? '60', '--max-seconds', 3600)[0]!,
@@ -102,4 +109,15 @@ function integerList(value: string, flag: string, max: number): number[] {
     throw new UsageError(`${flag} takes integers from 1 to ${max}, comma-separated; got "${value}"`);
   }
   return list;
+}
+
+/** The first line of a secret file (mode 0600 is the caller's business), or undefined without one. */
+async function readSecretFile(file: string | undefined, option: string): Promise<string | undefined> {
+  if (file === undefined) return undefined;
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new UsageError(`${option}: cannot read ${file}`);
+  });
+  const secret = text.split('\n')[0]!.trim();
+  if (!secret) throw new UsageError(`${option}: ${file} is empty`);
+  return secret;
 }

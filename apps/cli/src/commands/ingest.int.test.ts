@@ -57,6 +57,10 @@ describe(`cbmir ingest (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     expect(text).toMatch(/failed notes\.txt: not an image/);
     expect(text).toMatch(/failed p3\.jpg: a symbolic link/);
 
+    // The job and its audit row were written together.
+    const audited = await services.db.sql.query<{ target_id: string }>(`SELECT target_id FROM audit_events WHERE action = 'archive.ingest'`);
+    expect(audited.map((row) => row.target_id)).toEqual([report.job.id]);
+
     const again = await ingestInput(services, { input: folder, labels });
     expect(again.job).toMatchObject({ status: 'completed', added: 0, duplicate: 3 });
   });

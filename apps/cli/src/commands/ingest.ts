@@ -69,6 +69,14 @@ export async function ingestInput(
         labels,
         createdBy: { id: 'cli', name: 'cbmir ingest (CLI)' },
         claimedBy: services.jobWorker.workerId,
+        // Like an upload, the job and its audit row commit together.
+        audit: (tx, created) =>
+          services.audit.recordSystemIn(tx, {
+            action: 'archive.ingest',
+            targetType: 'job',
+            targetId: created.id,
+            details: { via: 'cli', input: inputPath, format: (created.params as { input: { format: string } }).input.format, files: created.total },
+          }),
       });
     } catch (error) {
       if (error instanceof AppError) throw new UsageError(error.message);

@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { embeddingDifference, loadServingEmbedder, readModelMetadata } from '@cbmir/embedder';
 import { validationMetrics } from '@cbmir/retrieval';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +15,7 @@ import { chooseEngine, parseTrainOptions, train } from './train.ts';
 // The PyTorch engine end to end, as `cbmir train --engine torch` runs it: a Python with torch is needed
 // (scripts/run-tests.mjs runs this tier only where one is found, and under CI requires it).
 const root = mkdtempSync(join(tmpdir(), 'cbmir-train-torch-'));
+const REPO = fileURLToPath(new URL('../../../..', import.meta.url));
 let data: string;
 let labels: string;
 
@@ -43,6 +46,20 @@ const options = (out: string, extra: Record<string, string | boolean> = {}) => (
   backend: undefined,
   validate: validationMetrics,
 });
+
+/** The `cbmir` command itself, on an embedded database of its own. */
+function cbmirCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env, CBMIR_DATA_DIR: join(root, 'cli-data'), CBMIR_DEFAULT_MODEL: 'untrained', CBMIR_DEMO_IMAGES: '0', DATABASE_URL: '' };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', ...args], { cwd: REPO, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
 
 describe('cbmir train --engine torch', () => {
   it('trains on linked images, writes an ONNX-only model that ONNX Runtime serves like PyTorch computes it', async () => {
@@ -89,6 +106,15 @@ describe('cbmir train --engine torch', () => {
     } finally {
       served.dispose();
     }
+
+    // `cbmir eval` reads the paper's Table 1 layers of the ONNX-only model: its graph outputs, by ONNX Runtime.
+    const evaluation = await cbmirCli(['eval', '--data', data, '--labels', labels, '--no-store', '--json', '--map-points', '0',
+      '--layers', `${out}:third-last,${out}:second-last,${out}:softmax`]);
+    expect(evaluation.code, evaluation.stderr).toBe(0);
+    const { runs } = JSON.parse(evaluation.stdout) as { runs: { source: { layer: string | null; dimensions: number }; result: { overall: { map: number } } }[] };
+    expect(runs.map((run) => [run.source.layer, run.source.dimensions])).toEqual([['pooled', 64], [null, 8], ['probabilities', 5]]);
+    expect(runs.every((run) => run.result.overall.map > 0)).toBe(true);
+    expect(evaluation.stderr.match(/embedded by onnxruntime/g)).toHaveLength(3);
   }, 300_000);
 
   it('stops on Ctrl-C with a checkpoint and resumes where it stopped', async () => {

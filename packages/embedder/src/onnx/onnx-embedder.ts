@@ -22,6 +22,8 @@ export interface OnnxEmbedderOptions {
 
 export interface OnnxEmbedder extends InferenceEmbedder {
   readonly engine: 'onnxruntime-cpu' | 'onnxruntime-cuda';
+  /** every output of the graph with its width (null where the file does not fix it) */
+  readonly outputs: Readonly<Record<string, number | null>>;
   /** onnxruntime-node version and why a faster provider was not used, for the start-up log */
   readonly detail: string;
 }
@@ -98,7 +100,10 @@ export async function loadOnnxEmbedder(file: string, spec: EmbedderSpec, options
   const engine = ready.provider === 'cuda' ? 'onnxruntime-cuda' : 'onnxruntime-cpu';
   const detail = [`onnxruntime-node ${ready.version}, ${ready.provider.toUpperCase()} execution provider`, ...ready.notes].join('; ');
   const outputSpec = isDefault ? spec : { ...spec, embeddingDim: d as number };
-  return new WorkerOnnxEmbedder(worker, outputSpec, engine, detail, batchSize, output);
+  const outputs = Object.fromEntries(
+    Object.entries(ready.outputShapes).map(([name, shape]) => [name, typeof shape?.[1] === 'number' ? shape[1] : null]),
+  );
+  return new WorkerOnnxEmbedder(worker, outputSpec, engine, detail, batchSize, output, outputs);
 }
 
 class WorkerOnnxEmbedder implements OnnxEmbedder {
@@ -114,6 +119,7 @@ class WorkerOnnxEmbedder implements OnnxEmbedder {
     readonly detail: string,
     private readonly defaultBatchSize: number,
     private readonly outputName: string,
+    readonly outputs: Readonly<Record<string, number | null>>,
   ) {
     worker.on('message', (reply: WorkerReply) => {
       if (!('id' in reply)) return;
