@@ -92,6 +92,11 @@ describe(`DICOM in (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
       const original = Buffer.from(await (await fetch(`${server.url}${image.originalUrl}`, { headers: { authorization: `Bearer ${clinicianKey}` } })).arrayBuffer());
       expect(original.toString('latin1')).not.toMatch(/DOE\^JANE|19600101|MRN-777|DICM/);
     }
+    // Provenance and the patient's other eye, as the case page shows them.
+    expect(byName.get('od.dcm')!.provenance).toMatchObject({ jobId: job.id, fileName: 'od.dcm', ingestedAt: byName.get('od.dcm')!.createdAt });
+    expect((await clinician.samePatient(byName.get('od.dcm')!.id)).images).toEqual([
+      expect.objectContaining({ id: byName.get('os.dcm')!.id, eye: 'left', source: 'camera' }),
+    ]);
     // The reference works as a patient filter: the other eye is left out with its patient.
     const similar = await clinician.similar(byName.get('od.dcm')!.id, 10, { excludeSamePatient: true });
     expect(similar.results.map((hit) => hit.imageId)).not.toContain(byName.get('os.dcm')!.id);

@@ -133,6 +133,15 @@ describe(`search filters (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     expect((await search({ grade: 'unknown' })).suggestion).toBeNull();
   });
 
+  it('gives a case its patient’s other eye and its provenance', async () => {
+    const stored = await images();
+    const right = stored.find((image) => image.patientRef === 'demo-patient-2' && image.eye === 'right')!;
+    const left = stored.find((image) => image.patientRef === 'demo-patient-2' && image.eye === 'left')!;
+    expect((await client.samePatient(right.id)).images.map((image) => [image.id, image.eye])).toEqual([[left.id, 'left']]);
+    // Seeded, not ingested by a job.
+    expect(right.provenance).toMatchObject({ jobId: null, ingestedAt: right.createdAt });
+  });
+
   it('documents the filters in OpenAPI', async () => {
     const doc = (await (await fetch(`${server.url}/api/docs/json`)).json()) as { paths: Record<string, Record<string, { parameters?: { name: string }[] }>> };
     const names = (doc.paths['/api/v1/search']!.post!.parameters ?? []).map((p) => p.name);

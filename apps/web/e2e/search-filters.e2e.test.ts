@@ -122,3 +122,37 @@ describe('DICOM on the search page', () => {
     expect(await error.textContent()).toMatch(/DICOM \(JPEG Baseline or uncompressed RGB\)/);
   });
 });
+
+describe('case page', () => {
+  it('shows the patient’s other eye and provenance, and searches with the case under the current filters', async () => {
+    await page.goto(`${server.url}/?eye=right`);
+    await searchAndWait();
+    await page.getByTestId('result-card').first().getByRole('link').click();
+    await page.getByTestId('case-details').waitFor();
+    const other = page.getByTestId('same-patient-image');
+    await other.first().waitFor();
+    expect(await other.count()).toBe(1);
+    expect(await other.getAttribute('data-other-eye')).toBe('true');
+    expect(await page.getByTestId('case-job').textContent()).toMatch(/none/);
+    const caseUrl = page.url();
+    const caseId = caseUrl.split('/cases/')[1]!;
+    // From the keyboard: focus the link and press Enter.
+    await page.getByTestId('search-with-case').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(new RegExp(`\\?case=${caseId}`));
+    await page.getByTestId('case-query').waitFor();
+    // The case's own similar cases (itself left out) replace the upload's results.
+    await page.waitForFunction((id) => {
+      const cards = [...document.querySelectorAll('[data-testid="result-card"]')];
+      return cards.length === 10 && cards.every((card) => card.getAttribute('data-image-id') !== id);
+    }, caseId);
+    // A filter applies to the case query too.
+    await page.getByTestId('filter-panel').locator('summary').click();
+    await page.getByTestId('filter-eye-left').click();
+    await page.waitForFunction(() => {
+      const cards = [...document.querySelectorAll('[data-testid="result-card"]')];
+      return cards.length === 10 && cards.every((card) => card.getAttribute('data-eye') === 'left');
+    });
+    expect(page.url()).toMatch(new RegExp(`case=${caseId}`));
+  });
+});

@@ -20,6 +20,7 @@ import type {
   JobList,
   JobListQuery,
   Readiness,
+  SamePatientImages,
   SearchResponse,
   SessionResponse,
   UpdateUserBody,
@@ -102,6 +103,8 @@ export function createClient(options: ClientOptions = {}) {
     images: (query: ImageListQuery = {}) => request<ImageList>(`/api/v1/images${queryString(query)}`),
     similar: (id: string, k?: number, filters: SearchFilters & { excludeSamePatient?: boolean } = {}) =>
       request<SearchResponse>(`/api/v1/images/${encodeURIComponent(id)}/similar${queryString({ k, ...filters })}`),
+    /** The other images of the case's patient (its other eye first). */
+    samePatient: (id: string) => request<SamePatientImages>(`/api/v1/images/${encodeURIComponent(id)}/same-patient`),
     embedding: (id: string) =>
       request<EmbeddingResponse>(`/api/v1/images/${encodeURIComponent(id)}/embedding`),
     thumbnailUrl: (id: string) => `${baseUrl}/api/v1/images/${encodeURIComponent(id)}/thumbnail`,

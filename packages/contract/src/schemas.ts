@@ -128,6 +128,14 @@ export const ImageRecord = Type.Object({
   source: Type.String(),
   createdAt: Type.String({ format: 'date-time' }),
   metadata: Type.Record(Type.String(), Type.Unknown()),
+  provenance: Type.Object(
+    {
+      jobId: Type.Union([Type.String(), Type.Null()], { description: 'The ingest job that added it; null when it came otherwise (demo seed, older imports)' }),
+      fileName: Type.Union([Type.String(), Type.Null()], { description: 'Its name in the archive or folder' }),
+      ingestedAt: Type.String({ format: 'date-time' }),
+    },
+    { description: 'Where the case came from: source (above), ingest job, file name, ingest date' },
+  ),
   thumbnailUrl: Type.String(),
   originalUrl: Type.String(),
 });
@@ -396,6 +404,11 @@ export const ImageSummary = Type.Object({
   thumbnailUrl: Type.String(),
 });
 export type ImageSummary = Static<typeof ImageSummary>;
+
+export const SamePatientImages = Type.Object({
+  images: Type.Array(ImageSummary, { description: 'Other images of the patient: the other eye first, then oldest first' }),
+});
+export type SamePatientImages = Static<typeof SamePatientImages>;
 
 export const ImageList = Type.Object({
   images: Type.Array(ImageSummary),

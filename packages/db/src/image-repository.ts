@@ -119,6 +119,26 @@ export function imageRepositoryFactory(db: SqlClient) {
       return Number(rows[0]?.n ?? 0);
     },
 
+    /** The other images of this image's patient: its other eye first, then oldest first. Empty without a patient reference. */
+    async samePatient(imageId: string, limit: number): Promise<StoredImage[]> {
+      const rows = await db.query<ImageRow>(
+        `SELECT o.* FROM images i JOIN images o ON o.patient_ref = i.patient_ref AND o.id <> i.id
+         WHERE i.id = $1
+         ORDER BY (o.eye IS NOT DISTINCT FROM i.eye), o.created_at, o.id LIMIT $2`,
+        [imageId, limit],
+      );
+      return rows.map(toImage);
+    },
+
+    /** The ingest job and archive entry that added this image; null for images added otherwise (demo, CLI before jobs). */
+    async addedBy(imageId: string): Promise<{ jobId: string; fileName: string } | null> {
+      const rows = await db.query<{ job_id: string; file_name: string }>(
+        `SELECT job_id, file_name FROM job_items WHERE image_id = $1 AND status = 'added' ORDER BY created_at LIMIT 1`,
+        [imageId],
+      );
+      return rows[0] ? { jobId: rows[0].job_id, fileName: rows[0].file_name } : null;
+    },
+
     /** Oldest first; optionally only one source (dataset, archive, 'demo'). */
     async list(options: { source?: string; limit: number; offset?: number }): Promise<StoredImage[]> {
       const rows = await db.query<ImageRow>(

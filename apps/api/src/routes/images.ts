@@ -1,4 +1,5 @@
-import { EmbeddingResponse, ImageIdParams, ImageList, ImageListQuery, ImageRecord, pickSearchFilters, SearchResponse, SimilarQuery } from '@cbmir/contract';
+import { EmbeddingResponse, ImageIdParams, ImageList, ImageListQuery, ImageRecord, pickSearchFilters, SamePatientImages, SearchResponse, SimilarQuery } from '@cbmir/contract';
+import type { StoredImage } from '@cbmir/db';
 import type { Database } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuditTrail } from '../auth/audit-trail.ts';
@@ -13,6 +14,15 @@ import { errorResponses } from './error-responses.ts';
 const ImageBytes = Type.Unsafe<Buffer>({ type: 'string', format: 'binary' });
 
 const CONTENT_TYPES: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', tiff: 'image/tiff', webp: 'image/webp' };
+
+const toImageSummary = (image: StoredImage) => ({
+  id: image.id,
+  grade: image.grade,
+  eye: image.eye,
+  source: image.source,
+  createdAt: image.createdAt.toISOString(),
+  thumbnailUrl: thumbnailUrl(image.id),
+});
 
 export const imageRoutes =
   (deps: { db: Database; files: FileStore; search: SearchService; audit: AuditTrail; searchRateLimit: number }): FastifyPluginAsyncTypebox =>
@@ -34,14 +44,7 @@ export const imageRoutes =
         const [images, total] = await Promise.all([deps.db.images.list({ source, limit, offset }), deps.db.images.count({ source })]);
         await deps.audit.record(request, 'image.list', null, { limit, offset, source: source ?? null, returned: images.length });
         return {
-          images: images.map((image) => ({
-            id: image.id,
-            grade: image.grade,
-            eye: image.eye,
-            source: image.source,
-            createdAt: image.createdAt.toISOString(),
-            thumbnailUrl: thumbnailUrl(image.id),
-          })),
+          images: images.map(toImageSummary),
           total,
           limit,
           offset,
@@ -54,6 +57,7 @@ export const imageRoutes =
       { config: { access: 'clinician' }, schema: { tags: ['images'], summary: 'One stored image and its labels', params: ImageIdParams, response: { 200: ImageRecord, ...errorResponses(400, 401, 403, 404) } } },
       async (request) => {
         const image = await findImage(request.params.id);
+        const addedBy = await deps.db.images.addedBy(image.id);
         await deps.audit.record(request, 'case.view', { type: 'image', id: image.id });
         return {
           id: image.id,
@@ -67,9 +71,33 @@ export const imageRoutes =
           source: image.source,
           createdAt: image.createdAt.toISOString(),
           metadata: image.metadata,
+          provenance: {
+            jobId: addedBy?.jobId ?? null,
+            fileName: addedBy?.fileName ?? (typeof image.metadata.fileName === 'string' ? image.metadata.fileName : null),
+            ingestedAt: image.createdAt.toISOString(),
+          },
           thumbnailUrl: thumbnailUrl(image.id),
           originalUrl: originalUrl(image.id),
         };
+      },
+    );
+
+    app.get(
+      '/api/v1/images/:id/same-patient',
+      {
+        config: { access: 'clinician' },
+        schema: {
+          tags: ['images'],
+          summary: "The other images of the case's patient: the other eye first",
+          params: ImageIdParams,
+          response: { 200: SamePatientImages, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const image = await findImage(request.params.id);
+        const others = await deps.db.images.samePatient(image.id, 20);
+        await deps.audit.record(request, 'case.same_patient', { type: 'image', id: image.id }, { returned: others.length });
+        return { images: others.map(toImageSummary) };
       },
     );
 

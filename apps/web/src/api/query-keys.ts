@@ -8,6 +8,7 @@ export const queryKeys = {
   images: ['image'] as const,
   image: (id: string) => ['image', id] as const,
   similar: (id: string, k: number) => ['image', id, 'similar', k] as const,
+  samePatient: (id: string) => ['image', id, 'same-patient'] as const,
   /** Every admin-only query (accounts, keys, audit trail, jobs): forgotten on sign-out. */
   admin: ['admin'] as const,
   users: ['admin', 'users'] as const,

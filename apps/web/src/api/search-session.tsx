@@ -1,6 +1,6 @@
 import type { SearchFilters, SearchResponse } from '@cbmir/contract';
 import type { UseMutationResult } from '@tanstack/react-query';
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { filterProblem, filtersKey } from '../domain/search-filter-params.ts';
 import { useImageSearch, type ImageSearchRequest } from './use-image-search.ts';
 import { useSession } from './use-session.ts';
@@ -10,6 +10,8 @@ export type KOption = (typeof K_OPTIONS)[number];
 
 export interface SearchSession {
   file: File | null;
+  /** The stored case searched with instead of a file ("search with this case"); null otherwise. */
+  caseId: string | null;
   /** Object URL of the chosen file, for the preview; null before a file is chosen. */
   previewUrl: string | null;
   k: KOption;
@@ -18,6 +20,8 @@ export interface SearchSession {
   search: UseMutationResult<SearchResponse, Error, ImageSearchRequest>;
   /** Choose a query photograph and search with it straight away. */
   chooseFile(file: File): void;
+  /** Search with a stored case as the query: its own similar cases, under these filters. */
+  chooseCase(id: string, filters: SearchFilters): void;
   /** Change how many cases to retrieve; re-runs the search when there is a query. */
   setK(k: KOption): void;
   /** Change the filters; re-runs the search when there is a query and the filters can be sent. */
@@ -34,6 +38,7 @@ const SearchSessionContext = createContext<SearchSession | null>(null);
 export function SearchSessionProvider({ children }: { children: ReactNode }) {
   const search = useImageSearch();
   const [file, setFile] = useState<File | null>(null);
+  const [caseId, setCaseId] = useState<string | null>(null);
   const [previewUrl, setPreviewUrl] = useState<string | null>(null);
   const [k, setKState] = useState<KOption>(10);
   const [filters, setFiltersState] = useState<SearchFilters>({});
@@ -49,7 +54,9 @@ export function SearchSessionProvider({ children }: { children: ReactNode }) {
   const userId = useSession().data?.user.id ?? null;
   const { reset } = search;
   useEffect(() => {
+    current.current = { ...current.current, file: null, caseId: null };
     setFile(null);
+    setCaseId(null);
     setPreviewUrl(null);
     reset();
   }, [userId, reset]);
@@ -59,35 +66,40 @@ export function SearchSessionProvider({ children }: { children: ReactNode }) {
   const mutate = useCallback((request: ImageSearchRequest) => {
     if (filterProblem(request.filters) === null) send(request);
   }, [send]);
-  const chooseFile = useCallback(
-    (next: File) => {
-      setFile(next);
-      mutate({ file: next, k, filters });
+  // The query as of the latest call, so a callback from an earlier render never searches with an old one.
+  const current = useRef<ImageSearchRequest>({ file: null, caseId: null, k: 10, filters: {} });
+  const run = useCallback(
+    (change: Partial<ImageSearchRequest>, searchNow: boolean) => {
+      const next = { ...current.current, ...change };
+      current.current = next;
+      setFile(next.file);
+      setCaseId(next.caseId);
+      setKState(next.k as KOption);
+      setFiltersState(next.filters);
+      if (searchNow && (next.file !== null || next.caseId !== null)) mutate(next);
     },
-    [mutate, k, filters],
+    [mutate],
   );
-  const setK = useCallback(
-    (next: KOption) => {
-      setKState(next);
-      if (file) mutate({ file, k: next, filters });
+  const chooseFile = useCallback((next: File) => run({ file: next, caseId: null }, true), [run]);
+  const chooseCase = useCallback(
+    (id: string, withFilters: SearchFilters) => {
+      setPreviewUrl(null);
+      run({ file: null, caseId: id, filters: withFilters }, true);
     },
-    [mutate, file, filters],
+    [run],
   );
+  const setK = useCallback((next: KOption) => run({ k: next }, true), [run]);
   const setFilters = useCallback(
     (next: SearchFilters) => {
-      if (filtersKey(next) === filtersKey(filters)) return;
-      setFiltersState(next);
-      if (file) mutate({ file, k, filters: next });
+      if (filtersKey(next) !== filtersKey(current.current.filters)) run({ filters: next }, true);
     },
-    [mutate, file, k, filters],
+    [run],
   );
-  const retry = useCallback(() => {
-    if (file) mutate({ file, k, filters });
-  }, [mutate, file, k, filters]);
+  const retry = useCallback(() => run({}, true), [run]);
 
   const value = useMemo<SearchSession>(
-    () => ({ file, previewUrl, k, filters, search, chooseFile, setK, setFilters, retry }),
-    [file, previewUrl, k, filters, search, chooseFile, setK, setFilters, retry],
+    () => ({ file, caseId, previewUrl, k, filters, search, chooseFile, chooseCase, setK, setFilters, retry }),
+    [file, caseId, previewUrl, k, filters, search, chooseFile, chooseCase, setK, setFilters, retry],
   );
   return <SearchSessionContext.Provider value={value}>{children}</SearchSessionContext.Provider>;
 }

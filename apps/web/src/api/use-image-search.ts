@@ -3,7 +3,9 @@ import { useMutation } from '@tanstack/react-query';
 import { useApiClient } from './api-client.tsx';
 
 export interface ImageSearchRequest {
-  file: File;
+  /** The query: an uploaded photograph, or a stored case (its own similar cases). */
+  file: File | null;
+  caseId: string | null;
   k: number;
   filters: SearchFilters;
 }
@@ -13,6 +15,7 @@ export function useImageSearch() {
   const client = useApiClient();
   return useMutation<SearchResponse, Error, ImageSearchRequest>({
     mutationKey: ['search'],
-    mutationFn: ({ file, k, filters }) => client.searchByImage(file, { k, fileName: file.name, filters }),
+    mutationFn: ({ file, caseId, k, filters }) =>
+      caseId !== null ? client.similar(caseId, k, filters) : client.searchByImage(file!, { k, fileName: file!.name, filters }),
   });
 }

@@ -3,12 +3,14 @@ import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { useSearchSession } from '../api/search-session.tsx';
 import { useImage } from '../api/use-image.ts';
+import { useSamePatient } from '../api/use-same-patient.ts';
 import { useSimilarCases } from '../api/use-similar-cases.ts';
 import { GradeBadge } from '../components/grade-badge.tsx';
 import { ResultGrid } from '../components/result-grid.tsx';
 import { ErrorMessage, LoadingMessage } from '../components/status-message.tsx';
 import { drGradeLabel } from '../domain/dr-grade.ts';
 import { eyeLabel, eyePhrase } from '../domain/eye.ts';
+import { formatDateTime } from '../domain/format.ts';
 
 const SIMILAR_K = 10;
 
@@ -78,7 +80,9 @@ function CaseDetails({ record }: { record: ImageRecord }) {
               value={`${record.width} × ${record.height} px, ${record.format.toUpperCase()}`}
               testId="case-size"
             />
-            <Fact label="Added" value={new Date(record.createdAt).toLocaleDateString('en-GB', { dateStyle: 'medium' })} />
+            <Fact label="Ingested" value={formatDateTime(record.provenance.ingestedAt)} testId="case-ingested" />
+            <Fact label="File" value={record.provenance.fileName ?? 'not recorded'} testId="case-file" />
+            <Fact label="Ingest job" value={record.provenance.jobId ?? 'none (seeded or imported directly)'} testId="case-job" mono={record.provenance.jobId !== null} />
             <Fact label="Image id" value={record.id} mono />
           </dl>
           {metadata.length > 0 && (
@@ -91,13 +95,18 @@ function CaseDetails({ record }: { record: ImageRecord }) {
               </dl>
             </details>
           )}
-          <p>
+          <p className="case-panel__actions">
+            <Link className="button" to={`/?case=${encodeURIComponent(record.id)}`} data-testid="search-with-case">
+              Search with this case
+            </Link>
             <a className="button button--secondary" href={record.originalUrl} target="_blank" rel="noreferrer">
               Open full-resolution image
             </a>
           </p>
         </div>
       </article>
+
+      {record.patientRef !== null && <SamePatient record={record} />}
 
       <section className="results-panel" aria-labelledby="similar-heading">
         <h2 id="similar-heading" className="results-panel__title">
@@ -114,6 +123,40 @@ function CaseDetails({ record }: { record: ImageRecord }) {
         )}
       </section>
     </>
+  );
+}
+
+/** The patient's other images, the other eye first: the comparison a grader makes first. */
+function SamePatient({ record }: { record: ImageRecord }) {
+  const others = useSamePatient(record.id, record.patientRef !== null);
+  return (
+    <section className="panel same-patient" aria-labelledby="same-patient-heading" data-testid="same-patient">
+      <h2 id="same-patient-heading" className="panel__title">
+        Same patient
+      </h2>
+      {others.isError && <ErrorMessage error={others.error} title="The patient’s other images could not be loaded" testId="same-patient-error" />}
+      {others.isSuccess && others.data.images.length === 0 && <p className="empty-state">No other image of this patient is indexed.</p>}
+      {others.isSuccess && others.data.images.length > 0 && (
+        <ul className="same-patient__list">
+          {others.data.images.map((image) => (
+            <li key={image.id}>
+              <Link
+                to={`/cases/${encodeURIComponent(image.id)}`}
+                className="same-patient__link"
+                data-testid="same-patient-image"
+                data-other-eye={image.eye !== null && record.eye !== null && image.eye !== record.eye ? 'true' : 'false'}
+              >
+                <img src={image.thumbnailUrl} alt={`Same patient, ${eyePhrase(image.eye)}, DR grade ${drGradeLabel(image.grade)}`} loading="lazy" />
+                <span>
+                  {image.eye !== null && record.eye !== null && image.eye !== record.eye ? 'Other eye: ' : ''}
+                  {eyeLabel(image.eye)} · <GradeBadge grade={image.grade} />
+                </span>
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }
 

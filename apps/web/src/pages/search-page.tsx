@@ -1,6 +1,7 @@
 import type { SearchFilters } from '@cbmir/contract';
-import { useEffect, useMemo } from 'react';
-import { useSearchParams } from 'react-router-dom';
+import { useEffect, useMemo, useRef } from 'react';
+import { Link, useSearchParams } from 'react-router-dom';
+import { useApiClient } from '../api/api-client.tsx';
 import { useSearchSession, type SearchSession } from '../api/search-session.tsx';
 import { ImageDropZone } from '../components/image-drop-zone.tsx';
 import { KSelector } from '../components/k-selector.tsx';
@@ -11,13 +12,34 @@ import { ErrorMessage, LoadingMessage } from '../components/status-message.tsx';
 import { filtersFromUrl, filtersKey, filtersToUrl } from '../domain/search-filter-params.ts';
 
 export function SearchPage() {
-  const { file, previewUrl, k, search, chooseFile, setK, setFilters, retry } = useSearchSession();
+  const { file, caseId, previewUrl, k, search, chooseFile, chooseCase, setK, setFilters, retry } = useSearchSession();
   const [params, setParams] = useSearchParams();
   // The URL is where the filters live (shareable, Back undoes a change); the session follows it.
   const urlKey = filtersKey(filtersFromUrl(params));
   const filters = useMemo(() => filtersFromUrl(new URLSearchParams(urlKey)), [urlKey]);
-  useEffect(() => setFilters(filters), [filters, setFilters]);
   const changeFilters = (next: SearchFilters) => setParams((current) => filtersToUrl(current, next));
+  // ?case=<id>: search with a stored case ("Search with this case" on its page); a chosen file replaces it.
+  const caseParam = params.get('case');
+  // One effect, so a new case and new filters in one navigation start one search, not two.
+  const startedCase = useRef<string | null>(null);
+  useEffect(() => {
+    if (caseParam && caseParam !== caseId && caseParam !== startedCase.current) {
+      startedCase.current = caseParam;
+      chooseCase(caseParam, filters);
+    } else {
+      setFilters(filters);
+    }
+  }, [caseParam, caseId, chooseCase, filters, setFilters]);
+  const chooseUpload = (next: File) => {
+    chooseFile(next);
+    if (caseParam) {
+      setParams((current) => {
+        const without = new URLSearchParams(current);
+        without.delete('case');
+        return without;
+      });
+    }
+  };
 
   useEffect(() => {
     document.title = 'Search · cbmir';
@@ -32,10 +54,11 @@ export function SearchPage() {
         <p className="panel__intro">
           Upload a colour fundus photograph to retrieve the most similar graded cases in the index.
         </p>
-        <ImageDropZone file={file} previewUrl={previewUrl} onFile={chooseFile} />
+        {caseId && <CaseQuery id={caseId} />}
+        <ImageDropZone file={file} previewUrl={previewUrl} onFile={chooseUpload} />
         <KSelector value={k} onChange={setK} />
         <SearchFilterPanel filters={filters} onChange={changeFilters} />
-        {file && (
+        {(file || caseId) && (
           <button
             type="button"
             className="button button--secondary"
@@ -98,5 +121,19 @@ function SearchOutcome({ search, gradeFiltered }: { search: SearchSession['searc
         <ResultGrid hits={search.data.results} label="Similar cases, most similar first" emptyMessage={search.data.shortfall?.message} />
       )}
     </>
+  );
+}
+
+/** The stored case being searched with, in place of an uploaded photograph. */
+function CaseQuery({ id }: { id: string }) {
+  const client = useApiClient();
+  return (
+    <figure className="case-query" data-testid="case-query">
+      <img src={client.thumbnailUrl(id)} alt="The stored case searched with" />
+      <figcaption>
+        Searching with case <Link to={`/cases/${encodeURIComponent(id)}`}>{id.slice(0, 8)}</Link> (itself left out). Choose a
+        photograph below to search with it instead.
+      </figcaption>
+    </figure>
   );
 }
