@@ -26,6 +26,7 @@ def run_bench(models: list[str], kinds: list[str], batch: int = 16, steps: int =
             try:
                 network = EmbeddingNetwork(arch, embedding_dim, kind).to(runtime.device).to(memory_format=torch.channels_last)
                 optimizer = torch.optim.AdamW(network.parameters(), lr=1e-4)
+                scaler = runtime.grad_scaler()
                 images = torch.rand(batch, 3, size, size, generator=generator).mul(2).sub(1).contiguous(memory_format=torch.channels_last)
                 grades = torch.arange(batch) % 5
                 patients = torch.arange(batch)
@@ -40,8 +41,9 @@ def run_bench(models: list[str], kinds: list[str], batch: int = 16, steps: int =
                     else:
                         loss = supervised_loss(out, grades.to(runtime.device), 0.5)
                     optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    optimizer.step()
+                    scaler.scale(loss).backward()
+                    scaler.step(optimizer)
+                    scaler.update()
                     if runtime.device.type == "cuda":
                         torch.cuda.synchronize()
 

@@ -17,6 +17,10 @@ class Runtime:
     threads: int
     detail: str
 
+    def grad_scaler(self):
+        """fp16 gradients underflow without loss scaling (CUDA AMP); bf16 and fp32 need none."""
+        return torch.cuda.amp.GradScaler(enabled=self.precision == "fp16")
+
     def autocast(self):
         if self.precision == "bf16":
             return torch.autocast(device_type="cpu", dtype=torch.bfloat16)
@@ -58,4 +62,4 @@ def choose_runtime(device: str = "auto", precision: str = "auto", threads: int |
         raise RuntimeError("--precision bf16 was asked for, but this CPU has no bf16 units (avx512_bf16 / amx_bf16)")
     else:
         chosen = precision
-    return Runtime(torch.device("cpu"), chosen, threads, f"CPU, {threads} threads, {chosen}")
+    return Runtime(torch.device("cpu"), chosen, threads, f"CPU, {threads} thread{'s' if threads != 1 else ''}, {chosen}")

@@ -164,6 +164,7 @@ def run_training(config: TrainConfig) -> dict:
         state = {"epoch": 0, "history": [], "best": None, "untrained": None, "progress": 0.0, "elapsed": 0.0, "step": 0}
     network = network.to(runtime.device).to(memory_format=torch.channels_last)
     optimizer = torch.optim.AdamW(network.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    scaler = runtime.grad_scaler()
     if resuming:
         optimizer.load_state_dict(saved["optimizer"])
     if not resuming:
@@ -231,8 +232,9 @@ def run_training(config: TrainConfig) -> dict:
             else:
                 loss = supervised_loss(outputs, grades, config.regression_weight)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
             value = float(loss.detach())
             if not math.isfinite(value):
                 raise FloatingPointError(f"training diverged: loss {value} at epoch {epoch}, step {step} (try a lower --lr)")
