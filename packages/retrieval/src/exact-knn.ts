@@ -74,11 +74,6 @@ export function squaredDistances(queries: VectorMatrix, gallery: VectorMatrix, f
   }
 }
 
-/** Sorts candidate gallery indices by their distance in row (ascending; equal distances keep index order). */
-export function sortByDistance(candidates: Uint32Array, row: Float64Array): Uint32Array {
-  return candidates.sort((a, b) => row[a]! - row[b]! || a - b);
-}
-
 /**
  * The k nearest candidates by row distance, nearest first (equal distances: the earlier candidate first),
  * into index/distance; returns how many were found (fewer than k when there are fewer candidates).
@@ -100,13 +95,4 @@ export function nearestK(candidates: Uint32Array, row: Float64Array, k: number, 
     index[p] = j;
   }
   return found;
-}
-
-/** The k nearest gallery rows of one vector: exact, for small galleries and tests. */
-export function nearest(vector: ArrayLike<number>, gallery: VectorMatrix, k: number): { index: number; distance: number }[] {
-  const query: VectorMatrix = { data: Float32Array.from(vector), count: 1, dim: vector.length };
-  const row = new Float64Array(gallery.count);
-  squaredDistances(query, gallery, 0, 1, row);
-  const order = sortByDistance(Uint32Array.from({ length: gallery.count }, (_, i) => i), row);
-  return [...order.subarray(0, k)].map((index) => ({ index, distance: Math.sqrt(row[index]!) }));
 }

@@ -8,7 +8,7 @@ export { precisionRecallCurve, RECALL_LEVELS } from './precision-recall-curve.ts
 export { knnVote, knnVoteTally, VOTE_K, type KnnVoteTally } from './knn-vote.ts';
 export { confusionMatrix, quadraticWeightedKappa } from './quadratic-kappa.ts';
 export { chanceRanking, chanceRankingCache, type ChanceRanking } from './chance-levels.ts';
-export { nearest, nearestK, sortByDistance, squaredDistances, vectorMatrix, type VectorMatrix } from './exact-knn.ts';
+export { nearestK, squaredDistances, vectorMatrix, type VectorMatrix } from './exact-knn.ts';
 export {
   GRADES,
   PRECISION_KS,
@@ -22,7 +22,6 @@ export {
   type MetricSet,
   type OverallMetrics,
 } from './evaluation-run.ts';
-export { evaluateRetrieval, type RetrievalQuery, type RetrievalSummary } from './evaluate-retrieval.ts';
 export { pcaProject } from './pca.ts';
 export { tsneProject, type TsneOptions } from './tsne.ts';
 export { embeddingMap, stratifiedSample, type EmbeddingMapOptions, type MapPoint } from './embedding-map.ts';
