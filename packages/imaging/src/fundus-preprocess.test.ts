@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PREPROCESSING, preprocessFundus, type PreprocessedImage } from './fundus-preprocess.ts';
+import { DEFAULT_PREPROCESSING, preprocessFundus, resolvePreprocessing, UnsupportedPreprocessingError, type PreprocessedImage } from './fundus-preprocess.ts';
 import { ImageValidationError } from './image-error.ts';
 import { generateSyntheticFundus, syntheticFundusGeometry, type SyntheticFundusOptions } from './synthetic-fundus.ts';
 import { gradientPng, noiseImage } from './test-fixtures.ts';
@@ -132,5 +132,17 @@ describe('preprocessFundus', () => {
     await expect(preprocessFundus(new TextEncoder().encode('plain text'))).rejects.toBeInstanceOf(ImageValidationError);
     const jpeg = await generateSyntheticFundus({ seed: 1, grade: 0 });
     await expect(preprocessFundus(jpeg.subarray(0, jpeg.length / 2))).rejects.toMatchObject({ code: 'undecodable' });
+  });
+});
+
+describe('resolvePreprocessing', () => {
+  it("fills a model's partial record with Graham's defaults and its input size", () => {
+    expect(resolvePreprocessing({ version: 'graham-v1', scaleRadius: 300 }, 128)).toEqual({ ...DEFAULT_PREPROCESSING, inputSize: 128 });
+    expect(resolvePreprocessing(null, 64)).toEqual({ ...DEFAULT_PREPROCESSING, inputSize: 64 });
+  });
+
+  it('refuses a preprocessing version this code does not implement', () => {
+    expect(() => resolvePreprocessing({ ...DEFAULT_PREPROCESSING, version: 'graham-v9' }, 224)).toThrow(UnsupportedPreprocessingError);
+    expect(() => resolvePreprocessing({ version: 'graham-v9' }, 224)).toThrow(/"graham-v9" is not implemented .* graham-v1/);
   });
 });

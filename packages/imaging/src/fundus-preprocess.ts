@@ -31,6 +31,30 @@ export const DEFAULT_PREPROCESSING: FundusPreprocessing = Object.freeze({
   version: 'graham-v1',
 });
 
+/** The preprocessing algorithms this code implements (FundusPreprocessing.version). */
+export const PREPROCESSING_VERSIONS: readonly string[] = ['graham-v1'];
+
+/** A model's recorded preprocessing names a version this code does not implement: its embeddings would not compare. */
+export class UnsupportedPreprocessingError extends Error {
+  constructor(readonly version: string) {
+    super(`preprocessing "${version}" is not implemented by this cbmir (it implements ${PREPROCESSING_VERSIONS.join(', ')}): upgrade cbmir or retrain the model`);
+    this.name = 'UnsupportedPreprocessingError';
+  }
+}
+
+/**
+ * The one way to turn a model's recorded preprocessing (metadata.json, a model version's row; possibly
+ * partial, from older releases) into the parameters to run: Graham's defaults for what is missing, the
+ * model's input size, and a refusal of an algorithm version this code does not implement.
+ */
+export function resolvePreprocessing(recorded: unknown, inputSize: number): FundusPreprocessing {
+  const given = recorded && typeof recorded === 'object' ? (recorded as Partial<FundusPreprocessing>) : {};
+  const params = { ...DEFAULT_PREPROCESSING, ...given, inputSize };
+  if (!PREPROCESSING_VERSIONS.includes(params.version)) throw new UnsupportedPreprocessingError(String(params.version));
+  assertValidPreprocessing(params);
+  return params;
+}
+
 export interface PreprocessedImage {
   /** inputSize * inputSize * 3 values, HWC, RGB, scaled to [-1, 1] as v / 127.5 - 1. */
   data: Float32Array;

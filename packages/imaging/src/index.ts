@@ -9,8 +9,11 @@ export { DEFAULT_THUMBNAIL_SIZE, makeThumbnail } from './thumbnail.ts';
 export { findFundusDisc, locateFundusDisc, type FundusDisc } from './fundus-disc.ts';
 export {
   DEFAULT_PREPROCESSING,
+  PREPROCESSING_VERSIONS,
+  UnsupportedPreprocessingError,
   assertValidPreprocessing,
   preprocessFundus,
+  resolvePreprocessing,
   type FundusPreprocessing,
   type PreprocessedImage,
 } from './fundus-preprocess.ts';

@@ -21,7 +21,7 @@ import {
   type EmbedderSpec,
   type InferenceEmbedder,
 } from '@cbmir/embedder';
-import { DEFAULT_PREPROCESSING, preprocessFundus, type FundusPreprocessing } from '@cbmir/imaging';
+import { preprocessFundus, resolvePreprocessing, type FundusPreprocessing } from '@cbmir/imaging';
 import {
   dataFingerprint,
   embeddingMap,
@@ -137,7 +137,7 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
   function preprocessingOf(model: ModelRef, metadata: EmbedderMetadata | undefined): FundusPreprocessing {
     const recorded = model.kind === 'version' ? model.version.preprocessing : metadata?.info?.preprocessing;
     const inputSize = model.kind === 'version' ? model.version.inputSize : metadata!.spec.inputSize;
-    return { ...DEFAULT_PREPROCESSING, ...((recorded as Partial<FundusPreprocessing> | undefined) ?? {}), inputSize };
+    return resolvePreprocessing(recorded, inputSize);
   }
 
   /**

@@ -11,7 +11,7 @@ import {
   writeOnnxModel,
   type OnnxExportResult,
 } from '@cbmir/embedder';
-import { DEFAULT_PREPROCESSING } from '@cbmir/imaging';
+import { resolvePreprocessing } from '@cbmir/imaging';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors.ts';
 import { versionModelDir, type Logger } from './model-runtime.ts';
@@ -31,6 +31,12 @@ export function modelRegistryFactory(deps: { db: Database; dataDir: string; log?
         throw new AppError(400, 'invalid_model', `${dir} is not a saved cbmir model: ${error.message}`);
       });
       const info = metadata.info ?? {};
+      let preprocessing;
+      try {
+        preprocessing = resolvePreprocessing(info.preprocessing, metadata.spec.inputSize);
+      } catch (error) {
+        throw new AppError(400, 'invalid_model', `${dir}: ${(error as Error).message}`);
+      }
       const name = options.name ?? (typeof info.name === 'string' ? info.name : `${metadata.spec.architecture}-${new Date().toISOString().slice(0, 19)}`);
       if (await deps.db.modelVersions.findByName(name)) {
         throw new AppError(409, 'name_taken', `a model version named "${name}" exists already`);
@@ -48,7 +54,7 @@ export function modelRegistryFactory(deps: { db: Database; dataDir: string; log?
           architecture: metadata.spec.architecture,
           embeddingDim: metadata.spec.embeddingDim,
           inputSize: metadata.spec.inputSize,
-          preprocessing: (info.preprocessing as Record<string, unknown> | undefined) ?? { ...DEFAULT_PREPROCESSING, inputSize: metadata.spec.inputSize },
+          preprocessing: { ...preprocessing },
           spec: { ...metadata.spec },
           weightsPath: relative,
           trained: info.trained !== false,

@@ -12,7 +12,7 @@ import {
   type InferenceEmbedder,
   type InferenceEngine,
 } from '@cbmir/embedder';
-import { DEFAULT_PREPROCESSING, preprocessFundus, type FundusPreprocessing } from '@cbmir/imaging';
+import { DEFAULT_PREPROCESSING, preprocessFundus, resolvePreprocessing, type FundusPreprocessing } from '@cbmir/imaging';
 import type { BackendPreference } from '../config.ts';
 import { createEmbeddingBatcher, type EmbeddingBatcher, type EmbeddingBatcherStats } from './embedding-batcher.ts';
 
@@ -132,6 +132,8 @@ export function modelRuntimeFactory(deps: {
   async function load(version: StoredModelVersion, options: { engine?: InferenceEngine } = {}): Promise<LoadedModel> {
     const engine = options.engine ?? deps.inference ?? 'auto';
     const spec = resolveEmbedderSpec(version.spec as object);
+    // Refused before any network is loaded: embeddings of another preprocessing would not compare.
+    const preprocessing = resolvePreprocessing(version.preprocessing, version.inputSize);
     const serving = { engine, exportIfMissing: true, log };
     let embedder: InferenceEmbedder;
     if (engine === 'tfjs') {
@@ -148,7 +150,7 @@ export function modelRuntimeFactory(deps: {
     return {
       version,
       embedder,
-      preprocessing: { ...DEFAULT_PREPROCESSING, ...(version.preprocessing as Partial<FundusPreprocessing>), inputSize: version.inputSize },
+      preprocessing,
     };
   }
 
