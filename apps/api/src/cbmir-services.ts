@@ -65,7 +65,8 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
     throw error;
   }
   const activation = modelActivationFactory({ db, files, runtime, log });
-  const ingest = ingestServiceFactory({ db, files, runtime, nearDuplicateDistance: config.nearDuplicateDistance, patientSalt: patientRefSalt(config.dataDir) });
+  const patientSalt = patientRefSalt(config.dataDir);
+  const ingest = ingestServiceFactory({ db, files, runtime, nearDuplicateDistance: config.nearDuplicateDistance, patientSalt });
   const jobs = ingestJobServiceFactory({ db, files, ingest, limits: config.archiveLimits, batchSize: config.ingestBatchSize });
   const jobWorker = jobWorkerFactory({ db, jobs, files, leaseSeconds: config.jobLeaseSeconds, embedded: !config.databaseUrl, log });
   return {
@@ -77,7 +78,7 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
     ingest,
     jobs,
     jobWorker,
-    search: searchServiceFactory({ db, runtime }),
+    search: searchServiceFactory({ db, runtime, patientSalt }),
     evaluations: evaluationServiceFactory({ db, runtime, audit: auditTrailFactory({ db }), dataDir: config.dataDir, log }),
     auth: authServiceFactory({ db, throttle: loginThrottleFactory(), hashing: hashingQueueFactory(), sessionHours: config.sessionHours }),
     audit: auditTrailFactory({ db }),

@@ -51,6 +51,8 @@ describe(`DICOM in (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
       const { status, body } = await searchStatus(await buildTestDicom(await photo(11), { transferSyntax, imageLaterality: 'R' }));
       expect(status).toBe(200);
       expect(body.results).toHaveLength(3);
+      // The query's eye and salted patient reference, for "leave out this patient"; never the Patient ID.
+      expect((body as { query?: unknown }).query).toEqual({ eye: 'right', patientRef: expect.stringMatching(/^dicom-[0-9a-f]{32}$/) });
     }
   });
 

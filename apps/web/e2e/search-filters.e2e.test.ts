@@ -108,13 +108,19 @@ describe('DICOM on the search page', () => {
   it('searches with a DICOM photograph and explains a transfer syntax it cannot read', async () => {
     const fundus = await generateSyntheticFundus({ seed: 98, grade: 2 });
     const dicomPath = path.join(server.dataDir, 'camera-export.dcm');
-    await writeFile(dicomPath, await buildTestDicom(fundus, { imageLaterality: 'L' }));
+    await writeFile(dicomPath, await buildTestDicom(fundus, { imageLaterality: 'L', patientId: 'MRN-E2E' }));
     const j2kPath = path.join(server.dataDir, 'camera-j2k.dcm');
     await writeFile(j2kPath, await buildTestDicom(fundus, { transferSyntax: TRANSFER_SYNTAX.jpeg2000 }));
     await page.goto(server.url);
     await page.getByTestId('file-input').setInputFiles(dicomPath);
     await page.getByTestId('results-meta').waitFor();
     expect(await page.getByTestId('result-card').count()).toBe(10);
+    // Its patient can be left out: the filter takes the salted reference, never the Patient ID.
+    await page.getByTestId('exclude-query-patient').click();
+    await page.waitForURL(/excludePatient=dicom-[0-9a-f]{32}/);
+    await page.getByTestId('query-patient').getByText('left out of the results').waitFor();
+    expect(page.url()).not.toContain('MRN');
+    await page.getByTestId('filter-clear').click();
     await page.getByTestId('file-input').setInputFiles(j2kPath);
     const error = page.getByTestId('search-error');
     await error.waitFor();

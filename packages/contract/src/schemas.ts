@@ -78,6 +78,11 @@ export const SearchResponse = Type.Object({
     description: 'Indexed cases that pass the filters (null when the search was not filtered)',
   }),
   shortfall: Type.Union([SearchShortfall, Type.Null()]),
+  query: Type.Optional(
+    Type.Union([Type.Object({ eye: Eye, patientRef: Type.Union([Type.String(), Type.Null()]) }), Type.Null()], {
+      description: 'Image search only: what a DICOM query says about itself (its eye, and its patient reference for excludePatient); null for other images',
+    }),
+  ),
 });
 export type SearchResponse = Static<typeof SearchResponse>;
 

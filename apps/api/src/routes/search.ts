@@ -1,5 +1,5 @@
 import { pickSearchFilters, SearchQuery, SearchResponse, VectorSearchBody } from '@cbmir/contract';
-import { contentHash, readImageHeader, unwrapDicom } from '@cbmir/imaging';
+import { contentHash, readImageHeader } from '@cbmir/imaging';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { AuditTrail } from '../auth/audit-trail.ts';
@@ -54,7 +54,7 @@ export const searchRoutes =
         const filters = pickSearchFilters(request.query);
         toImageFilter(filters);
         // A DICOM photograph is searched by its image (its header is not kept).
-        const { bytes } = await unwrapDicom(await readImageField(request));
+        const { bytes, query } = await deps.search.readQuery(await readImageField(request));
         // Charged by the header's size before any pixel is decoded; then a bounded queue for the CPU work.
         const header = await readImageHeader(bytes);
         deps.admission.charge(request.principal!.id, (header.width * header.height) / 1e6);
@@ -71,7 +71,7 @@ export const searchRoutes =
           filters,
           results: results.length,
         });
-        return { model: toModelVersionDto(model), results, suggestion, matching, shortfall };
+        return { model: toModelVersionDto(model), results, suggestion, matching, shortfall, query };
       },
     );
 

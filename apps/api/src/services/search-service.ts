@@ -1,6 +1,6 @@
 import { parseSearchFilters, SearchFilterError, type GradeSuggestion, type SearchFilters, type SearchShortfall } from '@cbmir/contract';
 import type { Database, FilteredNeighbours, ImageFilter, Neighbour, StoredModelVersion } from '@cbmir/db';
-import { decodeImage } from '@cbmir/imaging';
+import { decodeImage, patientRefOf, unwrapDicom } from '@cbmir/imaging';
 import { knnVoteTally, VOTE_K } from '@cbmir/retrieval';
 import { AppError, notFound } from '../errors.ts';
 import type { EmbedTiming, ModelRuntime } from './model-runtime.ts';
@@ -53,11 +53,17 @@ export function gradeSuggestion(results: SearchHit[]): GradeSuggestion | null {
   };
 }
 
+/** What a DICOM query says about itself (an ordinary photograph says nothing). */
+export interface QueryInfo {
+  eye: 'left' | 'right' | null;
+  patientRef: string | null;
+}
+
 export const thumbnailUrl = (imageId: string) => `/api/v1/images/${imageId}/thumbnail`;
 export const originalUrl = (imageId: string) => `/api/v1/images/${imageId}/original`;
 
 /** Query image or vector -> active model's embedding space -> L2 nearest neighbours -> ranked cases. */
-export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime }) {
+export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime; patientSalt?: string }) {
   const { db, runtime } = deps;
 
   function activeVersion(): StoredModelVersion {
@@ -84,6 +90,17 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
 
   return {
     activeVersion,
+
+    /**
+     * The uploaded query as an image to search with; a DICOM photograph is unwrapped (its header is not kept)
+     * and tells its eye and patient reference, so the page can offer to leave that patient out.
+     */
+    async readQuery(upload: Uint8Array): Promise<{ bytes: Uint8Array; query: QueryInfo | null }> {
+      const { bytes, dicom } = await unwrapDicom(upload);
+      if (!dicom) return { bytes, query: null };
+      const patientRef = dicom.patientId && deps.patientSalt ? patientRefOf(dicom.patientId, deps.patientSalt) : null;
+      return { bytes, query: { eye: dicom.eye, patientRef } };
+    },
 
     /** `timings` (milliseconds: decode, preprocess, embed, knn) says where the request's time went. */
     async searchByImage(bytes: Uint8Array, k: number, filters: SearchFilters = {}) {

@@ -75,13 +75,22 @@ export function SearchPage() {
         <h2 id="results-heading" className="results-panel__title">
           Similar cases
         </h2>
-        <SearchOutcome search={search} gradeFiltered={filters.grade !== undefined} />
+        <SearchOutcome search={search} filters={filters} onFilters={changeFilters} />
       </section>
     </div>
   );
 }
 
-function SearchOutcome({ search, gradeFiltered }: { search: SearchSession['search']; gradeFiltered: boolean }) {
+function SearchOutcome({
+  search,
+  filters,
+  onFilters,
+}: {
+  search: SearchSession['search'];
+  filters: SearchFilters;
+  onFilters(filters: SearchFilters): void;
+}) {
+  const queryPatient = search.data?.query?.patientRef ?? null;
   return (
     <>
       {/* Always mounted, so screen readers announce each change of state, not only the first. */}
@@ -116,7 +125,23 @@ function SearchOutcome({ search, gradeFiltered }: { search: SearchSession['searc
           </p>
         )}
       </div>
-      {search.isSuccess && search.data.results.length > 0 && <GradeSuggestionPanel response={search.data} gradeFiltered={gradeFiltered} />}
+      {search.isSuccess && queryPatient && (
+        <p className="query-patient" data-testid="query-patient">
+          {filters.excludePatient === queryPatient ? (
+            'This DICOM photograph’s patient is left out of the results.'
+          ) : (
+            <>
+              This DICOM photograph names a patient (kept only as a salted reference).{' '}
+              <button type="button" className="button button--secondary" onClick={() => onFilters({ ...filters, excludePatient: queryPatient })} data-testid="exclude-query-patient">
+                Leave out this patient’s photographs
+              </button>
+            </>
+          )}
+        </p>
+      )}
+      {search.isSuccess && search.data.results.length > 0 && (
+        <GradeSuggestionPanel response={search.data} gradeFiltered={filters.grade !== undefined} />
+      )}
       {search.isSuccess && (
         <ResultGrid hits={search.data.results} label="Similar cases, most similar first" emptyMessage={search.data.shortfall?.message} />
       )}
