@@ -7,7 +7,10 @@ import {
   createEmbedder,
   loadEmbedder,
   loadOnnxEmbedder,
+  loadServingEmbedder,
   onnxRuntimeInstalled,
+  readModelMetadata,
+  weightsFormatOf,
   writeOnnxModel,
   type Architecture,
   type Embedder,
@@ -69,19 +72,22 @@ export async function benchEmbed(options: EmbedBenchOptions): Promise<EmbedBench
   const notes: string[] = [];
   const workDir = await mkdtemp(join(tmpdir(), 'cbmir-bench-embed-'));
   try {
-    const sources: Array<() => Promise<Embedder>> = options.modelDir
-      ? [() => loadEmbedder(options.modelDir!)]
+    // A PyTorch model directory has ONNX weights only: ONNX Runtime alone is measured.
+    const onnxOnly = options.modelDir ? weightsFormatOf(await readModelMetadata(options.modelDir)) === 'onnx' : false;
+    if (onnxOnly) notes.push(`${options.modelDir} holds ONNX weights only (PyTorch engine): no TF.js row`);
+    const sources: Array<() => Promise<Embedder | null>> = options.modelDir
+      ? [async () => (onnxOnly ? null : loadEmbedder(options.modelDir!))]
       : options.models.map((m) => () => createEmbedder({ architecture: m.architecture, inputSize: m.inputSize }));
     for (const [index, open] of sources.entries()) {
       const tfjs = await open();
-      const { architecture, inputSize } = tfjs.spec;
-      let onnx: InferenceEmbedder | undefined;
+      let onnx: InferenceEmbedder | undefined = onnxOnly ? await loadServingEmbedder(options.modelDir!, { engine: 'onnxruntime' }) : undefined;
+      const { architecture, inputSize } = (tfjs ?? onnx)!.spec;
       try {
-        if (onnxRuntimeInstalled()) {
+        if (tfjs && onnxRuntimeInstalled()) {
           options.log(`${architecture}@${inputSize}: exporting to ONNX`);
           const { file } = await writeOnnxModel(join(workDir, String(index)), tfjs);
           onnx = await loadOnnxEmbedder(file, tfjs.spec);
-        } else {
+        } else if (!onnxOnly) {
           notes.push('onnxruntime-node is not installed: TF.js only');
         }
         for (const batchSize of options.batchSizes) {
@@ -94,7 +100,7 @@ export async function benchEmbed(options: EmbedBenchOptions): Promise<EmbedBench
             rows.push({
               architecture,
               inputSize,
-              runtime: embedder === tfjs ? 'tfjs' : 'onnxruntime',
+              runtime: embedder === onnx ? 'onnxruntime' : 'tfjs',
               engine: embedder.engine,
               batchSize,
               imagesPerSecond,
@@ -103,7 +109,7 @@ export async function benchEmbed(options: EmbedBenchOptions): Promise<EmbedBench
           }
         }
       } finally {
-        tfjs.dispose();
+        tfjs?.dispose();
         onnx?.dispose();
       }
     }
