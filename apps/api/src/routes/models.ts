@@ -50,7 +50,13 @@ export const modelRoutes =
         },
       },
       async (request, reply) => {
-        const version = await deps.models.register(request.body.path, { name: request.body.name }).catch((error: unknown) => {
+        const version = await deps.models
+          .register(request.body.path, {
+            name: request.body.name,
+            audit: (tx, created) =>
+              deps.audit.recordIn(tx, request, 'model.register', { type: 'model_version', id: created.id }, { name: created.name, architecture: created.architecture }),
+          })
+          .catch((error: unknown) => {
           // The registry's reason names the path and quotes its files: fine for the CLI's user on the server,
           // but over HTTP it would tell a caller which server paths exist and what they hold. It goes to the log.
           if (error instanceof AppError && error.code === 'invalid_model') {
@@ -59,7 +65,6 @@ export const modelRoutes =
           }
           throw error;
         });
-        await deps.audit.record(request, 'model.register', { type: 'model_version', id: version.id }, { name: version.name, architecture: version.architecture });
         return reply.code(201).send(await detail(version));
       },
     );
@@ -76,8 +81,9 @@ export const modelRoutes =
         },
       },
       async (request, reply) => {
-        const version = await deps.activation.request(request.params.id);
-        await deps.audit.record(request, 'model.activate', { type: 'model_version', id: version.id }, { name: version.name });
+        const version = await deps.activation.request(request.params.id, (tx, requested) =>
+          deps.audit.recordIn(tx, request, 'model.activate', { type: 'model_version', id: requested.id }, { name: requested.name }),
+        );
         return reply.code(202).send(await detail(version));
       },
     );

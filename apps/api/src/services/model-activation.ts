@@ -1,4 +1,4 @@
-import type { Database, StoredModelVersion } from '@cbmir/db';
+import type { Database, SqlClient, StoredModelVersion } from '@cbmir/db';
 import { AppError, notFound } from '../errors.ts';
 import type { FileStore } from '../storage/file-store.ts';
 import { embedMissing } from './embed-missing.ts';
@@ -63,22 +63,34 @@ export function modelActivationFactory(deps: { db: Database; files: FileStore; r
 
   return {
     /** Asks for a version to go live; returns at once, the indexing runs in the background. */
-    async request(id: string): Promise<StoredModelVersion> {
+    /** `audit` writes the request's audit row in the transaction that records the request. */
+    async request(id: string, audit?: (tx: SqlClient, version: StoredModelVersion) => Promise<void>): Promise<StoredModelVersion> {
       const version = await db.modelVersions.findById(id);
       if (!version) throw notFound('model version');
       if (version.active) return version;
-      const pending = await db.modelVersions.requestActivation(id);
+      const pending = await db.transaction(async (tx) => {
+        const requested = await tx.modelVersions.requestActivation(id);
+        if (requested) await audit?.(tx.sql, requested);
+        return requested;
+      });
       if (!pending) throw new AppError(409, 'conflict', 'the model version became active meanwhile');
       void start(pending);
       return pending;
     },
 
     /** Activates in the foreground (the CLI), reporting progress. */
-    async activateNow(id: string, onProgress?: (embedded: number, total: number) => void): Promise<StoredModelVersion> {
+    async activateNow(
+      id: string,
+      onProgress?: (embedded: number, total: number) => void,
+      audit?: (tx: SqlClient, version: StoredModelVersion) => Promise<void>,
+    ): Promise<StoredModelVersion> {
       const version = await db.modelVersions.findById(id);
       if (!version) throw notFound('model version');
       if (!version.active) {
-        await db.modelVersions.requestActivation(id);
+        await db.transaction(async (tx) => {
+          const requested = await tx.modelVersions.requestActivation(id);
+          if (requested) await audit?.(tx.sql, requested);
+        });
         await run(version, onProgress);
       }
       return (await db.modelVersions.findById(id))!;

@@ -1,6 +1,6 @@
 import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Database, StoredModelVersion } from '@cbmir/db';
+import type { Database, SqlClient, StoredModelVersion } from '@cbmir/db';
 import {
   createEmbedder,
   exportModelDirToOnnx,
@@ -26,7 +26,11 @@ import { versionModelDir, type Logger } from './model-runtime.ts';
  */
 export function modelRegistryFactory(deps: { db: Database; dataDir: string; log?: Logger | undefined }) {
   return {
-    async register(dir: string, options: { name?: string | undefined } = {}): Promise<StoredModelVersion> {
+    /** `audit` writes the registration's audit row in the transaction that creates the version. */
+    async register(
+      dir: string,
+      options: { name?: string | undefined; audit?: ((tx: SqlClient, version: StoredModelVersion) => Promise<void>) | undefined } = {},
+    ): Promise<StoredModelVersion> {
       const metadata = await readModelMetadata(dir).catch((error: Error) => {
         throw new AppError(400, 'invalid_model', `${dir} is not a saved cbmir model: ${error.message}`);
       });
@@ -49,16 +53,20 @@ export function modelRegistryFactory(deps: { db: Database; dataDir: string; log?
           (exported) => deps.log?.info(`exported ${exported.file} (${(exported.bytes / 1e6).toFixed(1)} MB) in ${exported.seconds.toFixed(1)} s`),
           (error: Error) => deps.log?.warn(`no ONNX export for ${name} (TF.js will serve it): ${error.message}`),
         );
-        return await deps.db.modelVersions.create({
-          name,
-          architecture: metadata.spec.architecture,
-          embeddingDim: metadata.spec.embeddingDim,
-          inputSize: metadata.spec.inputSize,
-          preprocessing: { ...preprocessing },
-          spec: { ...metadata.spec },
-          weightsPath: relative,
-          trained: info.trained !== false,
-          metrics: info.metrics || info.training ? { ...(info.metrics as Record<string, unknown> | undefined), ...(info.training ? { training: info.training } : {}) } : null,
+        return await deps.db.transaction(async (tx) => {
+          const version = await tx.modelVersions.create({
+            name,
+            architecture: metadata.spec.architecture,
+            embeddingDim: metadata.spec.embeddingDim,
+            inputSize: metadata.spec.inputSize,
+            preprocessing: { ...preprocessing },
+            spec: { ...metadata.spec },
+            weightsPath: relative,
+            trained: info.trained !== false,
+            metrics: info.metrics || info.training ? { ...(info.metrics as Record<string, unknown> | undefined), ...(info.training ? { training: info.training } : {}) } : null,
+          });
+          await options.audit?.(tx.sql, version);
+          return version;
         });
       } catch (error) {
         await rm(join(deps.dataDir, relative), { recursive: true, force: true });

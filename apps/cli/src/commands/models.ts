@@ -28,8 +28,11 @@ export async function listModels(services: CbmirServices): Promise<string> {
 
 /** `cbmir models register <dir> [--name]` */
 export async function registerModel(services: CbmirServices, dir: string, name?: string): Promise<string> {
-  const version = await services.models.register(dir, { name });
-  await services.audit.recordSystem({ action: 'model.register', targetType: 'model_version', targetId: version.id, details: { name: version.name, via: 'cli' } });
+  const version = await services.models.register(dir, {
+    name,
+    audit: (tx, created) =>
+      services.audit.recordSystemIn(tx, { action: 'model.register', targetType: 'model_version', targetId: created.id, details: { name: created.name, via: 'cli' } }),
+  });
   return `registered ${version.name} (${version.id}): ${version.architecture}, ${version.inputSize} px, ${version.embeddingDim}-d\n` +
     `activate it with: pnpm cbmir models activate ${version.name}`;
 }
@@ -40,8 +43,12 @@ export async function activateModel(services: CbmirServices, idOrName: string): 
   if (version.active) return `${version.name} is already active`;
   const total = await services.db.images.count();
   const progress = createProgress(`indexing ${version.name}`, total);
-  await services.activation.activateNow(version.id, (embedded) => progress.update(embedded, 'the current version serves meanwhile'));
+  await services.activation.activateNow(
+    version.id,
+    (embedded) => progress.update(embedded, 'the current version serves meanwhile'),
+    (tx, requested) =>
+      services.audit.recordSystemIn(tx, { action: 'model.activate', targetType: 'model_version', targetId: requested.id, details: { name: requested.name, via: 'cli' } }),
+  );
   progress.stop();
-  await services.audit.recordSystem({ action: 'model.activate', targetType: 'model_version', targetId: version.id, details: { name: version.name, via: 'cli' } });
   return `${version.name} is active: ${await services.db.embeddings.count(version)} images indexed`;
 }
