@@ -1,3 +1,4 @@
+import { boundedQueueFactory } from '../bounded-queue.ts';
 import { AppError } from '../errors.ts';
 
 /**
@@ -7,41 +8,11 @@ import { AppError } from '../errors.ts';
  * more; beyond that a sign-in is refused at once (503 with Retry-After) instead of piling up.
  */
 export function hashingQueueFactory(options: { concurrency?: number; maxQueued?: number } = {}) {
-  const concurrency = options.concurrency ?? 1;
-  const maxQueued = options.maxQueued ?? 8;
-  let running = 0;
-  const waiting: (() => void)[] = [];
-
-  function next() {
-    running--;
-    const start = waiting.shift();
-    if (start) {
-      running++;
-      start();
-    }
-  }
-
-  return {
-    /** True when a new task would be refused now. */
-    get full(): boolean {
-      return running >= concurrency && waiting.length >= maxQueued;
-    },
-    async run<T>(task: () => Promise<T>): Promise<T> {
-      if (running >= concurrency) {
-        if (waiting.length >= maxQueued) {
-          throw new AppError(503, 'busy', 'too many sign-ins at once; try again in a moment', { retryAfterSeconds: 1 });
-        }
-        await new Promise<void>((resolve) => waiting.push(resolve));
-      } else {
-        running++;
-      }
-      try {
-        return await task();
-      } finally {
-        next();
-      }
-    },
-  };
+  return boundedQueueFactory({
+    concurrency: options.concurrency ?? 1,
+    maxQueued: options.maxQueued ?? 8,
+    refuse: () => new AppError(503, 'busy', 'too many sign-ins at once; try again in a moment', { retryAfterSeconds: 1 }),
+  });
 }
 
 export type HashingQueue = ReturnType<typeof hashingQueueFactory>;

@@ -1,3 +1,4 @@
+import { boundedQueueFactory } from '../bounded-queue.ts';
 import { AppError } from '../errors.ts';
 
 /**
@@ -14,8 +15,11 @@ export function searchAdmissionFactory(options: { megapixelsPerMinute: number; m
   const capacity = options.megapixelsPerMinute;
   const perMs = capacity / 60_000;
   const buckets = new Map<string, { tokens: number; at: number }>();
-  let running = 0;
-  const waiting: (() => void)[] = [];
+  const queue = boundedQueueFactory({
+    concurrency: options.maxConcurrent,
+    maxQueued: options.maxQueued,
+    refuse: () => new AppError(503, 'busy', 'the server is busy with other searches; try again in a moment', { retryAfterSeconds: 2 }),
+  });
 
   function bucket(caller: string) {
     const t = now();
@@ -42,22 +46,8 @@ export function searchAdmissionFactory(options: { megapixelsPerMinute: number; m
     },
 
     /** Runs a search when a slot is free; refuses (503) when too many are waiting already. */
-    async run<T>(task: () => Promise<T>): Promise<T> {
-      if (running >= options.maxConcurrent) {
-        if (waiting.length >= options.maxQueued) {
-          throw new AppError(503, 'busy', 'the server is busy with other searches; try again in a moment', { retryAfterSeconds: 2 });
-        }
-        await new Promise<void>((resolve) => waiting.push(resolve));
-      } else {
-        running++;
-      }
-      try {
-        return await task();
-      } finally {
-        const next = waiting.shift();
-        if (next) next();
-        else running--;
-      }
+    run<T>(task: () => Promise<T>): Promise<T> {
+      return queue.run(task);
     },
   };
 }
