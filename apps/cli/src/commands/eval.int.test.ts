@@ -114,7 +114,8 @@ describe(`cbmir eval (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     for (const kind of ['supervised', 'siamese']) {
       trained[kind] = join(work, `trained-${kind}`);
       // 20 images: after the patient split each grade keeps one training patient, so only "different" pairs exist
-      const run = await cbmir(['train', '--model', kind, '--data', images, '--labels', labels, '--out', trained[kind]!, '--arch', 'resnet-tiny',
+      // TF.js models (layers by their TF.js names); the PyTorch engine's are in train-torch.torch.test.ts
+      const run = await cbmir(['train', '--engine', 'tfjs', '--model', kind, '--data', images, '--labels', labels, '--out', trained[kind]!, '--arch', 'resnet-tiny',
         '--image-size', '32', '--embedding-dim', '8', '--epochs', '1', '--steps-per-epoch', '2', '--batch', '4', '--validation-fraction', '0.3',
         ...(kind === 'siamese' ? ['--positive-fraction', '0'] : [])]);
       expect(run.code, run.stderr).toBe(0);
