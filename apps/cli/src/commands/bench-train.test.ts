@@ -21,7 +21,8 @@ describe('bench train', () => {
     // the classifier adds a 5-way softmax on top of the same tower and embedding-wide dense layer
     expect(result.rows[1]!.trainableParameters).toBeGreaterThan(result.rows[0]!.trainableParameters);
     const table = formatTrainBench(result).split('\n');
-    expect(table[0]).toMatch(/architecture\s+input\s+kind\s+backend/);
+    expect(table[0]).toMatch(/architecture\s+input\s+kind\s+engine\s+backend\s+precision/);
+    expect(result.rows.every((row) => row.engine === 'tfjs' && row.precision === 'fp32')).toBe(true);
     expect(table[1]).toContain('siamese');
     expect(table[2]).toContain('supervised');
   });
