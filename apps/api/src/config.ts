@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archives/archive-limits.ts';
 
 /** The model that ships in the repository (see its MODEL_CARD.md): trained on EyePACS photographs. */
-export const SHIPPED_MODEL_DIR = fileURLToPath(new URL('../../../default-model', import.meta.url));
+export const SHIPPED_MODEL_DIR = fileURLToPath(new URL('../../../models/default', import.meta.url));
 
 export type BackendPreference = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -20,7 +20,7 @@ export interface Config {
   inference: 'auto' | 'onnxruntime' | 'tfjs';
   /**
    * The model directory registered and activated when no version is active (first start): the model that
-   * ships with cbmir (default-model/) unless CBMIR_DEFAULT_MODEL names another directory; null
+   * ships with cbmir (models/default/) unless CBMIR_DEFAULT_MODEL names another directory; null
    * (CBMIR_DEFAULT_MODEL=untrained, or no shipped model) falls back to the seeded, untrained ResNet-50.
    */
   defaultModel: string | null;

@@ -8,7 +8,7 @@ import { SHIPPED_MODEL_DIR } from './config.ts';
 import type { RunningServer } from './server.ts';
 import { issueTestApiKey, signIn, startTestServer } from './test-server.ts';
 
-// A fresh start activates the model that ships in the repository (default-model/, trained with the
+// A fresh start activates the model that ships in the repository (models/default/, trained with the
 // PyTorch engine: ONNX weights only), serves it with ONNX Runtime and trains no synthetic demo model.
 const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-default-model-'));
 const shipped = JSON.parse(readFileSync(join(SHIPPED_MODEL_DIR, 'metadata.json'), 'utf8')) as {
