@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchmarkTraining, initBackend, resolveEmbedderSpec, type Architecture } from '@cbmir/embedder';
-import { findTorchPython, runTorchTrainer, TORCH_INSTALL_HINT } from '../torch-trainer.ts';
+import { findTorchPython, runTorchTrainer, TORCH_INSTALL_HINT, type TorchPythonSearch } from '../torch-trainer.ts';
 import { UsageError } from '../usage-error.ts';
 
 export type TrainingEngineName = 'torch' | 'tfjs';
@@ -42,8 +42,8 @@ export interface TrainBenchOptions {
   kinds: TrainingKind[];
   batchSize: number;
   steps: number;
-  /** default: tfjs */
-  engines?: TrainingEngineName[];
+  /** default: tfjs; 'auto': PyTorch where a Python with torch is found, and TF.js */
+  engines?: TrainingEngineName[] | 'auto';
   /** overrides CBMIR_BACKEND */
   backend?: string | undefined;
   log: (message: string) => void;
@@ -73,10 +73,13 @@ export function parseKinds(value: string): TrainingKind[] {
 
 /** `pnpm bench train`: each engine, network and kind in turn, one freshly built model at a time. */
 export async function benchTrain(options: TrainBenchOptions): Promise<TrainBenchResult> {
-  const engines = options.engines ?? ['tfjs'];
   const rows: TrainBenchRow[] = [];
   const failures: string[] = [];
-  if (engines.includes('torch')) await benchTorch(options, rows, failures);
+  // One search for PyTorch serves both the 'auto' choice and the run.
+  const torch = options.engines === 'auto' || options.engines?.includes('torch') ? await findTorchPython() : null;
+  const engines: TrainingEngineName[] =
+    options.engines === 'auto' ? (torch?.found ? ['torch', 'tfjs'] : ['tfjs']) : (options.engines ?? ['tfjs']);
+  if (engines.includes('torch')) await benchTorch(options, torch!, rows, failures);
   if (!engines.includes('tfjs')) return { backend: null, rows, failures };
   const { name: backend } = await initBackend(options.backend);
   options.log(`TensorFlow.js backend: ${backend}`);
@@ -111,8 +114,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
 }
 
 /** The PyTorch engine's rows: one trainer process measures every network (packages/torch-trainer bench.py). */
-async function benchTorch(options: TrainBenchOptions, rows: TrainBenchRow[], failures: string[]): Promise<void> {
-  const search = await findTorchPython();
+async function benchTorch(options: TrainBenchOptions, search: TorchPythonSearch, rows: TrainBenchRow[], failures: string[]): Promise<void> {
   if (!search.found) {
     failures.push(`torch: no Python with PyTorch found (${search.tried.join('; ')}); ${TORCH_INSTALL_HINT}`);
     return;

@@ -5,7 +5,6 @@ import { benchEmbed, EMBED_BENCH_USAGE, formatEmbedBench, parseModelList } from 
 import { benchIngest, formatIngestBench } from './bench-ingest.ts';
 import { benchSearch, formatSearchBench, SEARCH_BENCH_USAGE } from './bench-search.ts';
 import { benchTrain, formatTrainBench, parseEngines, parseKinds, TRAIN_BENCH_USAGE } from './bench-train.ts';
-import { findTorchPython } from '../torch-trainer.ts';
 
 export const BENCH_USAGE = `  bench ingest [--images N] [--json]
       Ingest an archive of N synthetic images (default 64) into a throwaway data directory and print
@@ -53,10 +52,9 @@ export async function bench(args: string[], log: (message: string) => void): Pro
         json: { type: 'boolean' },
       },
     });
-    // Default: both engines side by side where PyTorch is found, else TF.js alone.
-    const engines = values.engine ? parseEngines(values.engine) : (await findTorchPython()).found ? parseEngines('torch,tfjs') : parseEngines('tfjs');
     const result = await benchTrain({
-      engines,
+      // Default: both engines side by side where PyTorch is found, else TF.js alone.
+      engines: values.engine ? parseEngines(values.engine) : 'auto',
       models: parseModelList(values.models ?? 'resnet-tiny@64,resnet18@64'),
       kinds: parseKinds(values.kinds ?? 'siamese,supervised'),
       batchSize: integerList(values.batch ?? '8', '--batch', 256)[0]!,

@@ -189,11 +189,10 @@ export async function chooseEngine(options: ParsedTrainOptions, log: (message: s
 
 /** The progress bar and log lines both engines share. */
 function trainingDisplay(options: ParsedTrainOptions) {
-  const totalSteps = options.epochs * (options.stepsPerEpoch ?? 1);
   let bar: ReturnType<typeof createProgress> | null = null;
   return {
     progress(p: TrainingRunProgress) {
-      bar ??= createProgress(`training ${options.model} ${options.arch}@${options.imageSize}px`, p.epochs * p.stepsPerEpoch || totalSteps, 'steps');
+      bar ??= createProgress(`training ${options.model} ${options.arch}@${options.imageSize}px`, p.epochs * p.stepsPerEpoch, 'steps');
       bar.update(
         (p.epoch - 1) * p.stepsPerEpoch + p.step,
         `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.stepsPerEpoch} loss ${p.loss.toFixed(4)} ${p.imagesPerSecond.toFixed(1)} img/s ETA ${formatMs(p.etaMs)}`,
