@@ -1,30 +1,13 @@
 import { pickSearchFilters, SearchQuery, SearchResponse, VectorSearchBody } from '@cbmir/contract';
 import { contentHash, readImageHeader } from '@cbmir/imaging';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import type { AuditTrail } from '../auth/audit-trail.ts';
 import { AppError } from '../errors.ts';
 import type { SearchAdmission } from '../services/search-admission.ts';
 import { toImageFilter, type SearchService } from '../services/search-service.ts';
 import { toModelVersionDto } from './dto.ts';
 import { errorResponses } from './error-responses.ts';
-
-/**
- * The uploaded image's bytes. Over the upload limit: 413 (Fastify's FST_REQ_FILE_TOO_LARGE). A form the
- * multipart parser cannot read: 400, in our words rather than the parser's.
- */
-async function readImageField(request: FastifyRequest): Promise<Buffer> {
-  try {
-    const file = await request.file();
-    if (!file || file.fieldname !== 'image') throw new AppError(400, 'missing_image', 'no file in the form field "image"');
-    return await file.toBuffer();
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (error instanceof AppError || (typeof code === 'string' && code.startsWith('FST_'))) throw error;
-    request.log.info({ err: error }, 'unreadable multipart form');
-    throw new AppError(400, 'malformed_form', 'the multipart form could not be read (malformed or cut short)');
-  }
-}
+import { readImageField } from './image-field.ts';
 
 export const searchRoutes =
   (deps: { search: SearchService; audit: AuditTrail; searchRateLimit: number; admission: SearchAdmission }): FastifyPluginAsyncTypebox =>
