@@ -86,6 +86,33 @@ describe('preprocessFundus', () => {
     expect(meanAbsDifference(a.data, b.data)).toBeLessThan(meanAbsDifference(a.data, otherEye.data) / 3);
   });
 
+  it('graham-v2 is bit-identical to graham-v1 where the disc is enlarged (a 256 px photo)', async () => {
+    const bytes = await generateSyntheticFundus({ seed: 4, grade: 1 });
+    const v1 = await preprocessFundus(bytes, { ...DEFAULT_PREPROCESSING, version: 'graham-v1' });
+    const v2 = await preprocessFundus(bytes, { ...DEFAULT_PREPROCESSING, version: 'graham-v2' });
+    expect(v2.disc.radius).toBeLessThan(DEFAULT_PREPROCESSING.scaleRadius);
+    expect(Buffer.from(v2.data.buffer).equals(Buffer.from(v1.data.buffer))).toBe(true);
+  });
+
+  it('graham-v2 decodes a large camera frame at reduced size and stays within resampling noise of graham-v1', async () => {
+    const frame = await sharp(await generateSyntheticFundus({ seed: 5, grade: 2, width: 2400, height: 1600 })).jpeg({ quality: 90 }).toBuffer();
+    const v1 = await preprocessFundus(frame, { ...DEFAULT_PREPROCESSING, version: 'graham-v1' });
+    const v2 = await preprocessFundus(frame, { ...DEFAULT_PREPROCESSING, version: 'graham-v2' });
+    const otherEye = await preprocessFundus(
+      await sharp(await generateSyntheticFundus({ seed: 6, grade: 2, width: 2400, height: 1600 })).jpeg({ quality: 90 }).toBuffer(),
+    );
+    expect(v2.disc).toEqual(v1.disc);
+    expect(Buffer.from(v2.data.buffer).equals(Buffer.from(v1.data.buffer))).toBe(false); // the v2 path ran
+    // Mean difference in 8-bit grey levels: a few levels of resampling noise, not a different picture.
+    expect(meanAbsDifference(v1.data, v2.data) * 127.5).toBeLessThan(4);
+    expect(meanAbsDifference(v1.data, v2.data)).toBeLessThan(meanAbsDifference(v2.data, otherEye.data) / 5);
+  });
+
+  it('graham-v2 refuses a truncated large JPEG like a full decode does', async () => {
+    const frame = await sharp(await generateSyntheticFundus({ seed: 5, grade: 2, width: 2400, height: 1600 })).jpeg({ quality: 90 }).toBuffer();
+    await expect(preprocessFundus(frame.subarray(0, Math.floor(frame.length * 0.9)))).rejects.toThrow(ImageValidationError);
+  });
+
   it('honours custom parameters', async () => {
     const out = await preprocessFundus(await generateSyntheticFundus({ seed: 2, grade: 0 }), {
       ...DEFAULT_PREPROCESSING,
@@ -137,8 +164,13 @@ describe('preprocessFundus', () => {
 
 describe('resolvePreprocessing', () => {
   it("fills a model's partial record with Graham's defaults and its input size", () => {
-    expect(resolvePreprocessing({ version: 'graham-v1', scaleRadius: 300 }, 128)).toEqual({ ...DEFAULT_PREPROCESSING, inputSize: 128 });
-    expect(resolvePreprocessing(null, 64)).toEqual({ ...DEFAULT_PREPROCESSING, inputSize: 64 });
+    expect(resolvePreprocessing({ version: 'graham-v2', scaleRadius: 300 }, 128)).toEqual({ ...DEFAULT_PREPROCESSING, inputSize: 128 });
+    expect(resolvePreprocessing({ ...DEFAULT_PREPROCESSING, version: 'graham-v1' }, 64)).toEqual({ ...DEFAULT_PREPROCESSING, version: 'graham-v1', inputSize: 64 });
+  });
+
+  it('reads a record without a version (older releases) as graham-v1, the only version they had', () => {
+    expect(resolvePreprocessing(null, 64)).toEqual({ ...DEFAULT_PREPROCESSING, version: 'graham-v1', inputSize: 64 });
+    expect(resolvePreprocessing({ scaleRadius: 300 }, 224).version).toBe('graham-v1');
   });
 
   it('refuses a preprocessing version this code does not implement', () => {

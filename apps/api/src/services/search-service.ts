@@ -1,6 +1,6 @@
 import { parseSearchFilters, SearchFilterError, type GradeSuggestion, type SearchFilters, type SearchShortfall } from '@cbmir/contract';
 import type { Database, FilteredNeighbours, ImageFilter, Neighbour, StoredModelVersion } from '@cbmir/db';
-import { decodeImage, patientRefOf, unwrapDicom } from '@cbmir/imaging';
+import { patientRefOf, readImageHeader, unwrapDicom } from '@cbmir/imaging';
 import { knnVoteTally, VOTE_K } from '@cbmir/retrieval';
 import { AppError, notFound } from '../errors.ts';
 import type { EmbedTiming, ModelRuntime } from './model-runtime.ts';
@@ -106,7 +106,10 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
     async searchByImage(bytes: Uint8Array, k: number, filters: SearchFilters = {}) {
       const filter = toImageFilter(filters); // bad filters are refused before any image work
       const started = performance.now();
-      await decodeImage(bytes); // throws ImageValidationError (-> 4xx) before any model work
+      // The header refuses what is not an image, a pixel bomb or a too-small picture (ImageValidationError
+      // -> 4xx) before any model work; truncated or corrupt pixel data is refused by preprocessing, which
+      // decodes every pixel anyway (a separate validating decode would cost a full-size decode per query).
+      await readImageHeader(bytes);
       const decoded = performance.now();
       await runtime.syncActive();
       const model = runtime.active;

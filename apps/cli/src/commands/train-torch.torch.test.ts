@@ -72,7 +72,7 @@ describe('cbmir train --engine torch', () => {
     expect(readdirSync(out).sort()).toEqual(['checkpoint', 'metadata.json', 'model.onnx']);
     const metadata = await readModelMetadata(out);
     expect(metadata).toMatchObject({ weightsFormat: 'onnx', trainer: { engine: 'torch' }, spec: { architecture: 'resnet-tiny', inputSize: 32, embeddingDim: 8 } });
-    expect(metadata.info).toMatchObject({ kind: 'supervised', trained: true, preprocessing: { inputSize: 32, version: 'graham-v1' } });
+    expect(metadata.info).toMatchObject({ kind: 'supervised', trained: true, preprocessing: { inputSize: 32, version: 'graham-v2' } });
     const manifest = JSON.parse(readFileSync(join(out, 'checkpoint', 'training-set.json'), 'utf8')) as { train: unknown[]; validation: { cacheFile: string }[] };
     expect(manifest.train.length + manifest.validation.length).toBe(30); // the linked half is there too
 
