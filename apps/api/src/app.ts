@@ -23,6 +23,8 @@ import { healthRoutes } from './routes/health.ts';
 import { imageRoutes } from './routes/images.ts';
 import type { ArchiveLimits } from './archives/archive-limits.ts';
 import type { JobWorker } from './jobs/job-worker.ts';
+import type { CbmirMetrics } from './metrics/cbmir-metrics.ts';
+import { metricsRoutes } from './metrics/metrics-routes.ts';
 import { archiveRoutes } from './routes/archives.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { evaluationRoutes } from './routes/evaluations.ts';
@@ -60,6 +62,8 @@ export interface AppDeps {
   webDistDir?: string | null;
   /** pino logger shared with the services; none in tests that do not need one. */
   logger?: FastifyBaseLogger;
+  /** Request latency and GET /metrics (admin); none: no metrics. */
+  metrics?: CbmirMetrics;
 }
 
 export const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -196,6 +200,7 @@ export async function buildApp(deps: AppDeps) {
   });
   await app.register(multipart, { limits: { fileSize: deps.maxUploadBytes, files: 1, fields: 10 } });
   await app.register(accessControl, { auth: deps.auth, accessByRoute });
+  if (deps.metrics) await app.register(metricsRoutes, { metrics: deps.metrics });
   await app.register(rateLimit, {
     global: false,
     // Per user or API key when signed in, so one client cannot starve the others behind one address.

@@ -5,6 +5,7 @@ import { hashingQueueFactory } from './auth/hashing-queue.ts';
 import { loginThrottleFactory } from './auth/login-throttle.ts';
 import type { Config } from './config.ts';
 import { jobWorkerFactory, type JobWorker } from './jobs/job-worker.ts';
+import { createCbmirMetrics, type CbmirMetrics } from './metrics/cbmir-metrics.ts';
 import { ingestJobServiceFactory, type IngestJobService } from './services/ingest-jobs.ts';
 import { evaluationServiceFactory, type EvaluationService } from './services/evaluation-service.ts';
 import { ingestServiceFactory, type IngestService } from './services/ingest-service.ts';
@@ -30,6 +31,8 @@ export interface CbmirServices {
   /** Archive and folder ingest jobs; the worker runs them (started by the server, used directly by the CLI). */
   jobs: IngestJobService;
   jobWorker: JobWorker;
+  /** Prometheus metrics of this process (its own registry). */
+  metrics: CbmirMetrics;
   close(): Promise<void>;
 }
 
@@ -48,6 +51,7 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
       (db.appliedMigrations.length ? `, applied migrations ${db.appliedMigrations.join(', ')}` : ''),
   );
   const files = fileStoreFactory({ dataDir: config.dataDir });
+  const metrics = createCbmirMetrics();
   const models = modelRegistryFactory({ db, dataDir: config.dataDir, log });
   const runtime = modelRuntimeFactory({
     defaultVersion: config.defaultModel ? () => models.registerDefault(config.defaultModel!) : undefined,
@@ -57,6 +61,7 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
     inference: config.inference,
     batching: { maxBatch: config.embedBatchSize, windowMs: config.embedBatchWindowMs },
     log,
+    onEmbedBatch: (size, ms) => metrics.observeEmbedBatch(size, ms / 1000),
   });
   try {
     await runtime.start();
@@ -67,8 +72,24 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
   const activation = modelActivationFactory({ db, files, runtime, log });
   const patientSalt = patientRefSalt(config.dataDir);
   const ingest = ingestServiceFactory({ db, files, runtime, nearDuplicateDistance: config.nearDuplicateDistance, patientSalt });
-  const jobs = ingestJobServiceFactory({ db, files, ingest, limits: config.archiveLimits, batchSize: config.ingestBatchSize });
-  const jobWorker = jobWorkerFactory({ db, jobs, files, leaseSeconds: config.jobLeaseSeconds, embedded: !config.databaseUrl, log });
+  const jobs = ingestJobServiceFactory({
+    db,
+    files,
+    ingest,
+    limits: config.archiveLimits,
+    batchSize: config.ingestBatchSize,
+    onItemsCommitted: (counts) => metrics.countJobItems(counts),
+  });
+  const jobWorker = jobWorkerFactory({
+    db,
+    jobs,
+    files,
+    leaseSeconds: config.jobLeaseSeconds,
+    embedded: !config.databaseUrl,
+    log,
+    onFinished: (status) => metrics.countJobFinished(status),
+  });
+  metrics.attach({ db, runtime, onCollectError: (error) => log.warn(`metrics: cannot read from the database: ${error.message}`) });
   return {
     db,
     files,
@@ -78,6 +99,7 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
     ingest,
     jobs,
     jobWorker,
+    metrics,
     search: searchServiceFactory({ db, runtime, patientSalt }),
     evaluations: evaluationServiceFactory({ db, runtime, audit: auditTrailFactory({ db }), dataDir: config.dataDir, log }),
     auth: authServiceFactory({ db, throttle: loginThrottleFactory(), hashing: hashingQueueFactory(), sessionHours: config.sessionHours }),

@@ -53,6 +53,10 @@ export interface Config {
   nearDuplicateDistance: number;
   /** Seconds a job worker may go silent before another worker takes its job over (PostgreSQL). */
   jobLeaseSeconds: number;
+  /** A port that serves GET /metrics without authentication (null: /metrics on the main port, admin role only). */
+  metricsPort: number | null;
+  /** Listen address of the metrics port. */
+  metricsHost: string;
 }
 
 export class ConfigError extends Error {
@@ -103,6 +107,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
   const ingestBatchSize = integer('CBMIR_INGEST_BATCH_SIZE', 16, 1, 256);
   const jobLeaseSeconds = integer('CBMIR_JOB_LEASE_SECONDS', 60, 2, 86_400);
+  const metricsPort = env.CBMIR_METRICS_PORT ? integer('CBMIR_METRICS_PORT', 0, 0, 65535) : null;
   const nearRaw = env.CBMIR_NEAR_DUPLICATE_DISTANCE;
   let nearDuplicateDistance = 5;
   if (nearRaw !== undefined && nearRaw !== '') {
@@ -168,5 +173,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ingestBatchSize,
     nearDuplicateDistance,
     jobLeaseSeconds,
+    metricsPort,
+    metricsHost: env.CBMIR_METRICS_HOST || '127.0.0.1',
   };
 }

@@ -1,9 +1,10 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { buildApp } from './app.ts';
 import { openCbmirServices } from './cbmir-services.ts';
 import { loadConfig, type Config } from './config.ts';
+import { createLogger, wantsPrettyLogs } from './logger.ts';
+import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.ts';
 import { seedDemoImages } from './services/demo-seed.ts';
 import { searchAdmissionFactory } from './services/search-admission.ts';
 import { trainDemoModel } from './services/demo-model.ts';
@@ -32,6 +33,8 @@ export const FIRST_START_CREDENTIALS_FILE = 'first-start-credentials.txt';
 export interface RunningServer {
   url: string;
   config: Config;
+  /** The unauthenticated metrics port's address (CBMIR_METRICS_PORT), null when not configured. */
+  metricsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -44,7 +47,11 @@ export async function startServer(
   options: { logDestination?: NodeJS.WritableStream } = {},
 ): Promise<RunningServer> {
   const config = loadConfig(env);
-  const log = options.logDestination ? pino({ level: config.logLevel }, options.logDestination) : pino({ level: config.logLevel });
+  const log = createLogger({
+    level: config.logLevel,
+    pretty: !options.logDestination && wantsPrettyLogs(env, process.stdout.isTTY === true),
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  });
   const logTo = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m) };
   const services = await openCbmirServices(config, logTo);
   const { db, ingest, runtime } = services;
@@ -95,12 +102,22 @@ export async function startServer(
     const address = await app.listen({ port: config.port, host: config.host });
     const url = address.replace('0.0.0.0', '127.0.0.1');
     log.info(`cbmir is ready: ${url} (API docs ${url}/api/docs)`);
+    let metricsServer: MetricsServer | null = null;
+    if (config.metricsPort !== null) {
+      metricsServer = await startMetricsServer({ metrics: services.metrics, port: config.metricsPort, host: config.metricsHost }).catch(async (error: Error) => {
+        await app.close();
+        throw new Error(`cannot serve metrics on ${config.metricsHost}:${config.metricsPort} (CBMIR_METRICS_PORT): ${error.message}`);
+      });
+      log.info(`metrics without authentication: ${metricsServer.url}/metrics`);
+    }
     // Ingest jobs run in the background; interrupted ones resume where they stopped.
     await services.jobWorker.start();
     return {
       url,
       config,
+      metricsUrl: metricsServer?.url ?? null,
       async close() {
+        await metricsServer?.close();
         await app.close();
         await services.close();
       },

@@ -134,6 +134,14 @@ export function embeddingRepositoryFactory(db: SqlClient) {
       return Number(rows[0]?.n ?? 0);
     },
 
+    /** Embedded images per model version id (versions without any are absent). */
+    async countByVersion(): Promise<Map<string, number>> {
+      const rows = await db.query<{ model_version_id: string; n: number }>(
+        `SELECT model_version_id, count(*)::int AS n FROM embeddings GROUP BY model_version_id`,
+      );
+      return new Map(rows.map((row) => [row.model_version_id, Number(row.n)]));
+    },
+
     /**
      * The k nearest images by Euclidean distance, through the version's HNSW index.
      * ef_search is raised to at least k so the index returns k rows (its default, 40, caps results).

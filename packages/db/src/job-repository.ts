@@ -374,6 +374,14 @@ export function jobRepositoryFactory(db: SqlClient) {
       return new Set(rows.map((row) => row.id));
     },
 
+    /** Jobs per status (every status, 0 where none): the queue depth that /metrics reports. */
+    async countByStatus(): Promise<Record<JobStatus, number>> {
+      const rows = await db.query<{ status: JobStatus; n: number }>(`SELECT status, count(*)::int AS n FROM jobs GROUP BY status`);
+      const counts: Record<JobStatus, number> = { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
+      for (const row of rows) counts[row.status] = Number(row.n);
+      return counts;
+    },
+
     /** A job's items in archive order, filtered; pass the last seq of a page as `after` for the next. */
     async items(
       jobId: string,

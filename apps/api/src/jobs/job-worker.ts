@@ -37,6 +37,8 @@ export function jobWorkerFactory(deps: {
   pollMs?: number;
   /** The data directory's files: swept of leftovers (partial writes, files of uncommitted batches) at start and after each job. */
   files?: FileStore;
+  /** Told of every job this worker finished, with its final status (metrics). */
+  onFinished?: ((status: 'completed' | 'failed') => void) | undefined;
 }) {
   const { db, jobs, log } = deps;
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -70,6 +72,7 @@ export function jobWorkerFactory(deps: {
       if (result === 'completed') {
         const finished = await db.jobs.finish(job.id, workerId, 'completed');
         if (finished) {
+          deps.onFinished?.('completed');
           log.info(`job ${job.id}: completed, ${finished.added} added, ${finished.duplicate} duplicate, ${finished.failed} failed`);
           await jobs.deleteOwnedFiles(finished).catch(() => undefined);
         }
@@ -83,7 +86,10 @@ export function jobWorkerFactory(deps: {
       const message = error instanceof Error ? error.message : String(error);
       if (isPermanentJobError(error) || error instanceof CrashLoop || job.attempts + 1 >= MAX_ATTEMPTS) {
         const failed = await db.jobs.finish(job.id, workerId, 'failed', message).catch(() => null);
-        if (failed) await jobs.deleteOwnedFiles(failed).catch(() => undefined);
+        if (failed) {
+          deps.onFinished?.('failed');
+          await jobs.deleteOwnedFiles(failed).catch(() => undefined);
+        }
         // Label-file messages quote file names and lines: they belong in the job's report, not the log.
         log.warn(`job ${job.id}: failed: ${error instanceof LabelFileError ? 'the label file cannot be read' : message}`);
       } else {

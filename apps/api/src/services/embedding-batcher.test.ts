@@ -113,6 +113,19 @@ describe('createEmbeddingBatcher', () => {
     expect(engine.batches).toEqual([[7]]);
   });
 
+  it('tells onBatch the size of every forward pass that succeeded (the failed batch and request are not counted)', async () => {
+    const engine = fakeEngine({ failOn: 3 });
+    const seen: { size: number; ms: number }[] = [];
+    const batcher = createEmbeddingBatcher({ run: engine.run, maxBatch: 16, windowMs: 5, onBatch: (size, ms) => seen.push({ size, ms }) });
+    await Promise.all([batcher.embed([image(1), image(2)]), batcher.embed([image(4)])]);
+    expect(seen.map((b) => b.size)).toEqual([3]);
+    const settled = await Promise.allSettled([batcher.embed([image(3)]), batcher.embed([image(5), image(6)])]);
+    expect(settled.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+    // The batch of 3 failed; retried one request at a time, only [5, 6] succeeded.
+    expect(seen.map((b) => b.size)).toEqual([3, 2]);
+    expect(seen.every((b) => b.ms > 0)).toBe(true);
+  });
+
   it('rejects nonsensical settings', () => {
     const run = async (images: Float32Array[]) => images;
     expect(() => createEmbeddingBatcher({ run, maxBatch: 0, windowMs: 5 })).toThrow(/maxBatch/);

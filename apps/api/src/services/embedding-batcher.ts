@@ -5,6 +5,8 @@ export interface EmbeddingBatcherOptions {
   maxBatch: number;
   /** How long the first request reaching an idle batcher waits for others to join it, in ms. */
   windowMs: number;
+  /** Told of every forward pass that succeeded: its size in images and how long it took (metrics). */
+  onBatch?: (size: number, ms: number) => void;
 }
 
 export interface EmbeddingBatcherStats {
@@ -43,7 +45,13 @@ interface Waiting {
  * own request.
  */
 export function createEmbeddingBatcher(options: EmbeddingBatcherOptions): EmbeddingBatcher {
-  const { run, maxBatch, windowMs } = options;
+  const { maxBatch, windowMs, onBatch } = options;
+  const run = async (images: Float32Array[]): Promise<Float32Array[]> => {
+    const started = performance.now();
+    const embeddings = await options.run(images);
+    onBatch?.(images.length, performance.now() - started);
+    return embeddings;
+  };
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`maxBatch must be a positive integer, got ${maxBatch}`);
   if (!(windowMs >= 0)) throw new Error(`windowMs must be >= 0, got ${windowMs}`);
 

@@ -74,6 +74,12 @@ const ARCHIVE_ERROR_STATUS: Record<ArchiveError['code'], number> = {
   compression_ratio: 422,
 };
 
+function countByStatus(rows: NewJobItem[]): Partial<Record<JobItemStatus, number>> {
+  const counts: Partial<Record<JobItemStatus, number>> = {};
+  for (const row of rows) counts[row.status] = (counts[row.status] ?? 0) + 1;
+  return counts;
+}
+
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 /**
@@ -87,6 +93,8 @@ export function ingestJobServiceFactory(deps: {
   ingest: IngestService;
   limits: ArchiveLimits;
   batchSize: number;
+  /** Told of every committed batch: its entries by outcome (metrics). */
+  onItemsCommitted?: ((counts: Partial<Record<JobItemStatus, number>>) => void) | undefined;
 }) {
   const { db, files, ingest, limits } = deps;
   const uploadsDir = files.absolute('uploads');
@@ -270,6 +278,7 @@ export function ingestJobServiceFactory(deps: {
       async function flush(nextEntry: number): Promise<void> {
         if (failures.length === 0 && batch.length === 0 && nextEntry === committed) return;
         const expected = committed;
+        let committedCounts: Partial<Record<JobItemStatus, number>> = {};
         const pendingFailures = failures;
         const pendingBatch = batch;
         const pendingUnlabelled = unlabelled;
@@ -289,10 +298,12 @@ export function ingestJobServiceFactory(deps: {
                 unlabelled: pendingUnlabelled,
               });
               if (!ok) throw new JobInterrupted();
+              committedCounts = countByStatus(rows);
             },
           },
         );
         committed = nextEntry;
+        deps.onItemsCommitted?.(committedCounts);
         changed(job.id);
       }
 

@@ -89,6 +89,8 @@ export function modelRuntimeFactory(deps: {
   /** The version to activate when none is active (the shipped model), before the untrained default. */
   defaultVersion?: (() => Promise<StoredModelVersion | null>) | undefined;
   log: Logger;
+  /** Told of every forward pass: images and milliseconds (metrics). */
+  onEmbedBatch?: ((size: number, ms: number) => void) | undefined;
 }) {
   const { db, log } = deps;
   const batching = deps.batching ?? DEFAULT_BATCHING;
@@ -167,6 +169,7 @@ export function modelRuntimeFactory(deps: {
         run: (inputs) => enqueue(() => embedder.embed(inputs, { batchSize: batching.maxBatch })),
         maxBatch: batching.maxBatch,
         windowMs: batching.windowMs,
+        ...(deps.onEmbedBatch ? { onBatch: deps.onEmbedBatch } : {}),
       });
       batchers.set(embedder, batcher);
     }
@@ -264,6 +267,14 @@ export function modelRuntimeFactory(deps: {
           return embeddings;
         })(),
       );
+    },
+
+    /**
+     * Embeds network inputs that are already preprocessed (variants of one image, e.g. an occlusion map's)
+     * through the same batcher and engine queue as embedImages.
+     */
+    embedInputs(inputs: Float32Array[], model: Pick<LoadedModel, 'embedder'>): Promise<Float32Array[]> {
+      return track(model.embedder, batcherFor(model.embedder).embed(inputs));
     },
 
     async stop(): Promise<void> {
