@@ -21,6 +21,8 @@ import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { imageRoutes } from './routes/images.ts';
+import { explanationRoutes } from './routes/explanations.ts';
+import { explanationServiceFactory } from './services/explanation-service.ts';
 import type { ArchiveLimits } from './archives/archive-limits.ts';
 import type { JobWorker } from './jobs/job-worker.ts';
 import type { CbmirMetrics } from './metrics/cbmir-metrics.ts';
@@ -220,6 +222,7 @@ export async function buildApp(deps: AppDeps) {
     searchRoutes({ ...deps, admission: deps.searchAdmission ?? searchAdmissionFactory({ megapixelsPerMinute: 600, maxConcurrent: 2, maxQueued: 16 }) }),
   );
   await app.register(imageRoutes(deps));
+  await app.register(explanationRoutes({ ...deps, explanations: explanationServiceFactory(deps) }));
 
   const webDist = deps.webDistDir === undefined ? DEFAULT_WEB_DIST : deps.webDistDir;
   if (webDist && existsSync(webDist)) {

@@ -28,6 +28,7 @@ import type {
   UserList,
 } from './schemas.ts';
 import type { EvaluationListQuery, EvaluationPage } from './evaluation-schemas.ts';
+import type { Explanation, OccludedSide } from './explanation-schemas.ts';
 import type { SearchFilters } from './search-filters.ts';
 
 /** An API error with the server's code and message. */
@@ -60,11 +61,15 @@ export function createClient(options: ClientOptions = {}) {
   // The session's CSRF token, learnt from login() or session(); sent on every state-changing request.
   let csrfToken: string | null = null;
 
-  async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+  function send(path: string, init: RequestInit): Promise<Response> {
     const headers = new Headers(init.headers);
     if (options.apiKey) headers.set('authorization', `Bearer ${options.apiKey}`);
     if (csrfToken && !SAFE_METHODS.has((init.method ?? 'GET').toUpperCase())) headers.set('x-csrf-token', csrfToken);
-    const response = await doFetch(`${baseUrl}${path}`, { ...init, headers, credentials: 'same-origin' });
+    return doFetch(`${baseUrl}${path}`, { ...init, headers, credentials: 'same-origin' });
+  }
+
+  async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const response = await send(path, init);
     const text = await response.text();
     const body: unknown = text ? JSON.parse(text) : undefined;
     if (!response.ok) {
@@ -76,6 +81,22 @@ export function createClient(options: ClientOptions = {}) {
       );
     }
     return body as T;
+  }
+
+  /** A binary response (an image); errors are JSON like everywhere else. */
+  async function requestBlob(path: string, init: RequestInit = {}): Promise<Blob> {
+    const response = await send(path, init);
+    if (!response.ok) {
+      const text = await response.text();
+      let err: Partial<ErrorBody> | undefined;
+      try {
+        err = JSON.parse(text) as Partial<ErrorBody>;
+      } catch {
+        err = undefined;
+      }
+      throw new ApiError(response.status, err?.error ?? 'http_error', err?.message ?? `HTTP ${response.status}`);
+    }
+    return response.blob();
   }
 
   const json = (method: string, body: unknown): RequestInit => ({
@@ -108,6 +129,26 @@ export function createClient(options: ClientOptions = {}) {
     embedding: (id: string) =>
       request<EmbeddingResponse>(`/api/v1/images/${encodeURIComponent(id)}/embedding`),
     thumbnailUrl: (id: string) => `${baseUrl}/api/v1/images/${encodeURIComponent(id)}/thumbnail`,
+    /** The network's view of a stored image (its preprocessed input under the active model), as PNG. */
+    preprocessedUrl: (id: string) => `${baseUrl}/api/v1/images/${encodeURIComponent(id)}/preprocessed`,
+    /** The network's view of a photograph, as PNG bytes. */
+    async preprocess(image: Blob, fileName = 'query'): Promise<Blob> {
+      const form = new FormData();
+      form.append('image', image, fileName);
+      return requestBlob('/api/v1/preprocess', { method: 'POST', body: form });
+    },
+    /**
+     * Occlusion map of the uploaded query against a result (`occlude: 'case'`: of the result against the
+     * query): which regions the similarity depends on.
+     */
+    explainUpload(image: Blob, caseId: string, options: { occlude?: OccludedSide; fileName?: string } = {}) {
+      const form = new FormData();
+      form.append('image', image, options.fileName ?? 'query');
+      return request<Explanation>(`/api/v1/explanations${queryString({ case: caseId, occlude: options.occlude })}`, { method: 'POST', body: form });
+    },
+    /** Occlusion map of the stored image `id`, distances to the stored case `against`. */
+    explainStored: (id: string, against: string) =>
+      request<Explanation>(`/api/v1/images/${encodeURIComponent(id)}/explanation${queryString({ against })}`),
 
     login: async (username: string, password: string) =>
       remember(await request<SessionResponse>('/api/v1/auth/login', json('POST', { username, password }))),

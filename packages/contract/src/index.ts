@@ -1,4 +1,5 @@
 export * from './schemas.ts';
 export * from './search-filters.ts';
 export * from './evaluation-schemas.ts';
+export * from './explanation-schemas.ts';
 export * from './client.ts';

@@ -9,6 +9,7 @@ export { DEFAULT_THUMBNAIL_SIZE, makeThumbnail } from './thumbnail.ts';
 export { findFundusDisc, locateFundusDisc, type FundusDisc } from './fundus-disc.ts';
 export {
   DEFAULT_PREPROCESSING,
+  PREPROCESSED_BACKGROUND,
   PREPROCESSING_VERSIONS,
   UnsupportedPreprocessingError,
   assertValidPreprocessing,
@@ -17,6 +18,7 @@ export {
   type FundusPreprocessing,
   type PreprocessedImage,
 } from './fundus-preprocess.ts';
+export { keptRegion, preprocessedToPng, type KeptRegion } from './preprocessed-view.ts';
 export type { RawRgbImage } from './raw-image.ts';
 export {
   DEFAULT_SYNTHETIC_SIZE,

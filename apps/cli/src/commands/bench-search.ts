@@ -3,10 +3,12 @@ import { generateSyntheticFundus, type FundusGrade } from '@cbmir/imaging';
 import { UsageError } from '../usage-error.ts';
 
 export const SEARCH_BENCH_USAGE = `  bench search [--url http://127.0.0.1:8080] [--api-key-file F | --user admin --password-file F]
-               [--concurrency 1,4,16] [--requests 64] [--max-seconds 60] [--json]
+               [--concurrency 1,4,16] [--requests 64] [--max-seconds 60] [--photo F | --photo-size WxH] [--json]
       End-to-end POST /api/v1/search latency (p50, p99) and throughput at each concurrency against a running
       server on this machine (loopback addresses only), beside the server's own embedding time per request
-      (its Server-Timing header: batching wait + forward pass). Queries are synthetic fundus photos.
+      (its Server-Timing header: batching wait + forward pass), and their ratio. Queries are synthetic fundus
+      photos (JPEG, quality 90), 512x512 unless --photo-size (e.g. 3872x2592, a camera's frame) or --photo F
+      (a real photograph, sent as every query) says otherwise.
       Authentication: an API key (CBMIR_API_KEY or --api-key-file), or admin credentials (--user, default admin;
       CBMIR_ADMIN_PASSWORD or --password-file, the password the server was first started with), with which the bench
       issues itself a temporary clinician key and revokes it at the end.
@@ -23,6 +25,8 @@ export interface SearchBenchOptions {
   requests: number;
   /** a level stops early after this long */
   maxSeconds: number;
+  /** the queries: a photograph's bytes, or synthetic photos of a size (default: 512x512 PNG) */
+  queries?: { photo: Uint8Array } | { width: number; height: number } | undefined;
   log: (message: string) => void;
 }
 
@@ -72,9 +76,7 @@ export async function benchSearch(options: SearchBenchOptions): Promise<SearchBe
   const auth = await authenticate(url, options);
   try {
     options.log(`server ${url}: ${readiness.model?.name ?? 'no model'} served by ${readiness.backend}, ${readiness.images} images`);
-    const queries = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => generateSyntheticFundus({ seed: 90_000 + i, grade: (i % 5) as FundusGrade, size: 512 })),
-    );
+    const queries = await benchQueries(options.queries);
     const levels: SearchBenchLevel[] = [];
     for (const concurrency of options.concurrency) {
       options.log(`concurrency ${concurrency}: ${options.requests} requests`);
@@ -87,6 +89,25 @@ export async function benchSearch(options: SearchBenchOptions): Promise<SearchBe
   } finally {
     await auth.release();
   }
+}
+
+/** Eight queries: the given photograph, or synthetic fundus photos (JPEG, quality 90). */
+async function benchQueries(spec: SearchBenchOptions['queries']): Promise<Buffer[]> {
+  if (spec && 'photo' in spec) return [Buffer.from(spec.photo)];
+  const size = spec ?? { width: 512, height: 512 };
+  return Promise.all(
+    Array.from({ length: 8 }, (_, i) => generateSyntheticFundus({ seed: 90_000 + i, grade: (i % 5) as FundusGrade, ...size })),
+  );
+}
+
+/** `--photo-size 3872x2592`. */
+export function parsePhotoSize(text: string): { width: number; height: number } {
+  const match = /^(\d{2,5})x(\d{2,5})$/.exec(text);
+  const [width, height] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+  if (!(width >= 64 && height >= 64 && width * height <= 40_000_000)) {
+    throw new UsageError(`--photo-size must be WIDTHxHEIGHT, each at least 64 px and at most 40 megapixels in all (e.g. 3872x2592), got ${text}`);
+  }
+  return { width, height };
 }
 
 async function runLevel(url: string, key: string, queries: Buffer[], concurrency: number, requests: number, maxSeconds: number): Promise<SearchBenchLevel> {
@@ -189,7 +210,7 @@ function isLoopback(hostname: string): boolean {
 
 export function formatSearchBench(result: SearchBenchResult): string {
   const ms = (s: Summary | null, key: 'p50' | 'p99') => (s ? s[key].toFixed(0) : '-');
-  const header = ['concurrency', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'embed p50', 'embed p99', 'preprocess p50', 'knn p50', 'mean batch'];
+  const header = ['concurrency', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'embed p50', 'embed p99', 'preprocess p50', 'knn p50', 'mean batch', 'p50/embed'];
   const rows = result.levels.map((l) => [
     String(l.concurrency),
     String(l.requests),
@@ -202,6 +223,7 @@ export function formatSearchBench(result: SearchBenchResult): string {
     ms(l.preprocessMs, 'p50'),
     ms(l.knnMs, 'p50'),
     l.meanBatch === null ? '-' : l.meanBatch.toFixed(1),
+    l.embedMs ? `${(l.latencyMs.p50 / l.embedMs.p50).toFixed(2)}x` : '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const format = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
@@ -209,6 +231,7 @@ export function formatSearchBench(result: SearchBenchResult): string {
     `search benchmark: ${result.url}, model ${result.model}, engine ${result.backend}, ${result.images} images indexed`,
     format(header),
     ...rows.map(format),
-    '(embed: server-side time from handing the image to the batcher to its embedding, incl. batching wait)',
+    '(embed: server-side time from handing the image to the batcher to its embedding, incl. batching wait;',
+    ' p50/embed: end-to-end p50 over embed p50, what decode, preprocessing, k-NN and HTTP add)',
   ].join('\n');
 }

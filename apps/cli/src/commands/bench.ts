@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { readImageHeader } from '@cbmir/imaging';
 import { UsageError } from '../usage-error.ts';
 import { benchEmbed, EMBED_BENCH_USAGE, formatEmbedBench, parseModelList } from './bench-embed.ts';
 import { benchIngest, formatIngestBench } from './bench-ingest.ts';
-import { benchSearch, formatSearchBench, SEARCH_BENCH_USAGE } from './bench-search.ts';
+import { benchSearch, formatSearchBench, parsePhotoSize, SEARCH_BENCH_USAGE } from './bench-search.ts';
 import { benchTrain, formatTrainBench, parseEngines, parseKinds, TRAIN_BENCH_USAGE } from './bench-train.ts';
 
 export const BENCH_USAGE = `  bench ingest [--images N] [--json]
@@ -78,9 +79,12 @@ export async function bench(args: string[], log: (message: string) => void): Pro
         concurrency: { type: 'string' },
         requests: { type: 'string' },
         'max-seconds': { type: 'string' },
+        photo: { type: 'string' },
+        'photo-size': { type: 'string' },
         json: { type: 'boolean' },
       },
     });
+    if (values.photo !== undefined && values['photo-size'] !== undefined) throw new UsageError('--photo and --photo-size: give one (a real photograph, or synthetic photos of a size)');
     // A secret on the command line is visible to every user of the machine (ps, /proc): files or the environment only.
     if (values['api-key'] !== undefined || values.password !== undefined) {
       throw new UsageError('secrets on the command line are visible in ps: use CBMIR_API_KEY or --api-key-file, CBMIR_ADMIN_PASSWORD or --password-file');
@@ -93,6 +97,7 @@ export async function bench(args: string[], log: (message: string) => void): Pro
       concurrency: integerList(values.concurrency ?? '1,4,16', '--concurrency', 256),
       requests: integerList(values.requests ?? '64', '--requests', 100_000)[0]!,
       maxSeconds: integerList(values['max-seconds'] ?? '60', '--max-seconds', 3600)[0]!,
+      queries: values.photo !== undefined ? { photo: await readPhoto(values.photo) } : values['photo-size'] !== undefined ? parsePhotoSize(values['photo-size']) : undefined,
       log,
     });
     console.log(values.json ? JSON.stringify(result) : formatSearchBench(result));
@@ -110,6 +115,17 @@ function integerList(value: string, flag: string, max: number): number[] {
 }
 
 /** The first line of a secret file (mode 0600 is the caller's business), or undefined without one. */
+/** `--photo F`: a photograph the server would accept (checked here by its header, so a typo fails before any load). */
+async function readPhoto(file: string): Promise<Uint8Array> {
+  const bytes = await readFile(file).catch(() => {
+    throw new UsageError(`--photo: cannot read ${file}`);
+  });
+  await readImageHeader(bytes).catch((error: Error) => {
+    throw new UsageError(`--photo ${file}: ${error.message}`);
+  });
+  return bytes;
+}
+
 async function readSecretFile(file: string | undefined, option: string): Promise<string | undefined> {
   if (file === undefined) return undefined;
   const text = await readFile(file, 'utf8').catch(() => {

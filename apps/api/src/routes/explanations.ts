@@ -1,0 +1,116 @@
+import { Explanation, ExplanationQuery, ImageIdParams, StoredExplanationQuery } from '@cbmir/contract';
+import { contentHash } from '@cbmir/imaging';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AuditTrail } from '../auth/audit-trail.ts';
+import { AppError } from '../errors.ts';
+import type { ExplanationService } from '../services/explanation-service.ts';
+import { errorResponses } from './error-responses.ts';
+import { readImageField } from './image-field.ts';
+
+const PngBytes = Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'PNG image' });
+
+const EXPLANATION_DESCRIPTION =
+  'Occlusion sensitivity: the preprocessed image (the network input) is divided into a 7 x 7 grid; each cell in turn is ' +
+  'filled with the preprocessed background (zero local contrast) and the L2 distance from the occluded image\'s ' +
+  'embedding to the other image\'s is measured with the serving engine (50 images embedded in batches). ' +
+  '`deltas[row][col]` is that distance minus the unoccluded one: positive where the cell holds what the two images share. ' +
+  'Maps are cached in memory per (model version, image SHA-256, other image); `cached` and the x-cbmir-cache header say whether this one was.';
+
+export const explanationRoutes =
+  (deps: { explanations: ExplanationService; audit: AuditTrail; searchRateLimit: number }): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    // Each map costs about 50 forward passes: the search rate limit applies.
+    const limited = { access: 'clinician' as const, rateLimit: { max: deps.searchRateLimit, timeWindow: '1 minute' } };
+
+    app.post(
+      '/api/v1/explanations',
+      {
+        config: limited,
+        schema: {
+          tags: ['search'],
+          summary: 'Why a result is similar to an uploaded photograph: an occlusion map of the pair',
+          description: `multipart/form-data with the query photograph in the field \`image\` (as for search); \`case\` names the result. ${EXPLANATION_DESCRIPTION} A case that no longer exists: 404 case_not_found.`,
+          consumes: ['multipart/form-data'],
+          querystring: ExplanationQuery,
+          response: { 200: Explanation, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 503) },
+        },
+      },
+      async (request, reply) => {
+        if (!request.isMultipart()) throw new AppError(415, 'not_multipart', 'send the query photograph as multipart/form-data in a field named "image"');
+        const bytes = await readImageField(request);
+        const occlude = request.query.occlude ?? 'query';
+        const explanation = await deps.explanations.explainUpload(bytes, request.query.case, occlude);
+        reply.header('x-cbmir-cache', explanation.cached ? 'hit' : 'miss');
+        await deps.audit.record(request, 'search.explanation', { type: 'image', id: request.query.case }, {
+          modelVersionId: explanation.modelVersionId,
+          queryImageSha256: contentHash(bytes),
+          occlude,
+          cached: explanation.cached,
+        });
+        return explanation;
+      },
+    );
+
+    app.get(
+      '/api/v1/images/:id/explanation',
+      {
+        config: limited,
+        schema: {
+          tags: ['search'],
+          summary: 'Why two stored cases are similar: an occlusion map of the image :id against the case `against`',
+          description: `${EXPLANATION_DESCRIPTION} Either case missing: 404 case_not_found.`,
+          params: ImageIdParams,
+          querystring: StoredExplanationQuery,
+          response: { 200: Explanation, ...errorResponses(400, 401, 403, 404, 409, 429, 503) },
+        },
+      },
+      async (request, reply) => {
+        const explanation = await deps.explanations.explainStored(request.params.id, request.query.against);
+        reply.header('x-cbmir-cache', explanation.cached ? 'hit' : 'miss');
+        await deps.audit.record(request, 'search.explanation', { type: 'image', id: request.params.id }, {
+          modelVersionId: explanation.modelVersionId,
+          against: request.query.against,
+          cached: explanation.cached,
+        });
+        return explanation;
+      },
+    );
+
+    app.post(
+      '/api/v1/preprocess',
+      {
+        config: limited,
+        schema: {
+          tags: ['search'],
+          summary: "The network's view of a photograph: its preprocessed input under the active model, as PNG",
+          description: 'multipart/form-data with the photograph in the field `image` (as for search).',
+          consumes: ['multipart/form-data'],
+          response: { 200: PngBytes, ...errorResponses(400, 401, 403, 413, 415, 422, 429, 503) },
+        },
+      },
+      async (request, reply) => {
+        if (!request.isMultipart()) throw new AppError(415, 'not_multipart', 'send the photograph as multipart/form-data in a field named "image"');
+        const png = await deps.explanations.preprocessedUpload(await readImageField(request));
+        return reply.type('image/png').header('cache-control', 'private, no-store').send(png);
+      },
+    );
+
+    app.get(
+      '/api/v1/images/:id/preprocessed',
+      {
+        config: { access: 'clinician' },
+        schema: {
+          tags: ['images'],
+          summary: "The network's view of a stored image: its preprocessed input under the active model, as PNG",
+          params: ImageIdParams,
+          response: { 200: PngBytes, ...errorResponses(400, 401, 403, 404, 503) },
+        },
+      },
+      async (request, reply) => {
+        const png = await deps.explanations.preprocessedStored(request.params.id);
+        await deps.audit.record(request, 'image.preprocessed', { type: 'image', id: request.params.id });
+        return reply.type('image/png').header('cache-control', 'private, max-age=3600').send(png);
+      },
+    );
+  };
