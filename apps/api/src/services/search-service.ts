@@ -107,8 +107,9 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
       const filter = toImageFilter(filters); // bad filters are refused before any image work
       const started = performance.now();
       // The header refuses what is not an image, a pixel bomb or a too-small picture (ImageValidationError
-      // -> 4xx) before any model work; truncated or corrupt pixel data is refused by preprocessing, which
-      // decodes every pixel anyway (a separate validating decode would cost a full-size decode per query).
+      // -> 4xx) before any model work. Truncated data is refused by preprocessing, which reads every byte
+      // anyway; unlike ingest (decodeImage), a query skips the full-size validating decode: it is not
+      // stored, so corruption that a scaled decode does not notice can only affect this query's own pixels.
       await readImageHeader(bytes);
       const decoded = performance.now();
       await runtime.syncActive();
