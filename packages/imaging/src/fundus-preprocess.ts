@@ -77,9 +77,6 @@ const NEUTRAL = 128;
 /** NEUTRAL as a network input value: the preprocessed image's background (no local contrast). */
 export const PREPROCESSED_BACKGROUND = NEUTRAL / 127.5 - 1;
 
-/** NEUTRAL as a network input value: the preprocessed image's background (no local contrast). */
-export const PREPROCESSED_BACKGROUND = NEUTRAL / 127.5 - 1;
-
 /**
  * Turns an encoded fundus photo into network input: finds the disc, rescales it to scaleRadius,
  * subtracts the local average colour (out = 4 * img - 4 * gaussian(img) + 128), sets everything
