@@ -5,6 +5,7 @@ export { openCbmirServices, type CbmirServices } from './cbmir-services.ts';
 export { ingestServiceFactory, type IngestItem, type IngestOutcome, type IngestService } from './services/ingest-service.ts';
 export { modelRuntimeFactory, type ModelRuntime } from './services/model-runtime.ts';
 export { searchServiceFactory, type SearchService } from './services/search-service.ts';
+export { explanationServiceFactory, type ExplanationService } from './services/explanation-service.ts';
 export { fileStoreFactory, type FileStore } from './storage/file-store.ts';
 export { AppError } from './errors.ts';
 export {

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { readImageHeader } from '@cbmir/imaging';
 import { UsageError } from '../usage-error.ts';
 import { benchEmbed, EMBED_BENCH_USAGE, formatEmbedBench, parseModelList } from './bench-embed.ts';
+import { benchExplain, EXPLAIN_BENCH_USAGE, formatExplainBench } from './bench-explain.ts';
 import { benchIngest, formatIngestBench } from './bench-ingest.ts';
 import { benchSearch, formatSearchBench, parsePhotoSize, SEARCH_BENCH_USAGE } from './bench-search.ts';
 import { benchTrain, formatTrainBench, parseEngines, parseKinds, TRAIN_BENCH_USAGE } from './bench-train.ts';
@@ -12,7 +13,8 @@ export const BENCH_USAGE = `  bench ingest [--images N] [--json]
       images/s beside the bare embedding rate of the same model and batch size.
 ${EMBED_BENCH_USAGE}
 ${TRAIN_BENCH_USAGE}
-${SEARCH_BENCH_USAGE}`;
+${SEARCH_BENCH_USAGE}
+${EXPLAIN_BENCH_USAGE}`;
 
 /** `pnpm bench <what>`: one file per benchmark, dispatched here. */
 export async function bench(args: string[], log: (message: string) => void): Promise<number> {
@@ -102,6 +104,16 @@ export async function bench(args: string[], log: (message: string) => void): Pro
     });
     console.log(values.json ? JSON.stringify(result) : formatSearchBench(result));
     return result.levels.some((l) => l.errors > 0) ? 1 : 0;
+  }
+  if (what === 'explain') {
+    const { values } = parseArgs({ args: rest, options: { models: { type: 'string' }, runs: { type: 'string' }, json: { type: 'boolean' } } });
+    const rows = await benchExplain({
+      models: (values.models ?? 'untrained,models/default').split(',').map((m) => m.trim()),
+      runs: integerList(values.runs ?? '3', '--runs', 100)[0]!,
+      log,
+    });
+    console.log(values.json ? JSON.stringify(rows) : formatExplainBench(rows));
+    return 0;
   }
   throw new UsageError(`bench takes a benchmark name:\n${BENCH_USAGE}`);
 }
