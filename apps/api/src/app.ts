@@ -34,6 +34,9 @@ import { modelRoutes } from './routes/models.ts';
 import type { IngestJobService } from './services/ingest-jobs.ts';
 import { searchRoutes } from './routes/search.ts';
 import { userRoutes } from './routes/users.ts';
+import { searchHistoryRoutes } from './routes/search-history.ts';
+import { searchRefineRoutes } from './routes/search-refine.ts';
+import { searchHistoryFactory } from './services/search-history.ts';
 import type { ModelActivation } from './services/model-activation.ts';
 import type { ModelRegistry } from './services/model-registry.ts';
 import type { ModelRuntime } from './services/model-runtime.ts';
@@ -219,9 +222,12 @@ export async function buildApp(deps: AppDeps) {
   await app.register(archiveRoutes(deps));
   await app.register(jobRoutes(deps));
   await app.register(
-    searchRoutes({ ...deps, admission: deps.searchAdmission ?? searchAdmissionFactory({ megapixelsPerMinute: 600, maxConcurrent: 2, maxQueued: 16 }) }),
+    searchRoutes({ ...deps, history, admission: deps.searchAdmission ?? searchAdmissionFactory({ megapixelsPerMinute: 600, maxConcurrent: 2, maxQueued: 16 }) }),
+  const history = searchHistoryFactory({ db: deps.db, files: deps.files });
   );
-  await app.register(imageRoutes(deps));
+  await app.register(searchRefineRoutes(deps));
+  await app.register(searchHistoryRoutes({ history }));
+  await app.register(imageRoutes({ ...deps, history }));
   await app.register(explanationRoutes({ ...deps, explanations: explanationServiceFactory(deps) }));
 
   const webDist = deps.webDistDir === undefined ? DEFAULT_WEB_DIST : deps.webDistDir;

@@ -30,6 +30,7 @@ import type {
 import type { EvaluationListQuery, EvaluationPage } from './evaluation-schemas.ts';
 import type { Explanation, OccludedSide } from './explanation-schemas.ts';
 import type { SearchFilters } from './search-filters.ts';
+import type { RefineSearchBody, SearchHistoryPage, SearchHistoryQuery, SearchRegion } from './search-refine-schemas.ts';
 
 /** An API error with the server's code and message. */
 export class ApiError extends Error {
@@ -111,12 +112,22 @@ export function createClient(options: ClientOptions = {}) {
 
   return {
     readiness: () => request<Readiness>('/readyz'),
-    /** `filters` narrow the cases searched (grade, eye, source, ingest dates, a patient to leave out). */
-    searchByImage(image: Blob, options: { k?: number; fileName?: string; filters?: SearchFilters } = {}) {
+    /**
+     * `filters` narrow the cases searched (grade, eye, source, ingest dates, a patient to leave out); `region`
+     * searches a rectangle of the photograph (fractions of its size) instead of all of it.
+     */
+    searchByImage(image: Blob, options: { k?: number; fileName?: string; filters?: SearchFilters; region?: SearchRegion | null } = {}) {
       const form = new FormData();
       form.append('image', image, options.fileName ?? 'query');
-      return request<SearchResponse>(`/api/v1/search${queryString({ k: options.k, ...options.filters })}`, { method: 'POST', body: form });
+      const region = options.region ? { regionX: options.region.x, regionY: options.region.y, regionWidth: options.region.width, regionHeight: options.region.height } : {};
+      return request<SearchResponse>(`/api/v1/search${queryString({ k: options.k, ...options.filters, ...region })}`, { method: 'POST', body: form });
     },
+    /** Refine by example: the query's embedding moved toward the liked cases and away from the disliked ones (Rocchio). */
+    refineSearch: (body: RefineSearchBody) => request<SearchResponse>('/api/v1/search/refine', json('POST', body)),
+    /** The caller's own recent searches, newest first. */
+    mySearches: (query: SearchHistoryQuery = {}) => request<SearchHistoryPage>(`/api/v1/searches${queryString(query)}`),
+    /** One of the caller's searches: its query photograph, to search with again. */
+    mySearchQueryUrl: (id: string) => `${baseUrl}/api/v1/searches/${encodeURIComponent(id)}/query`,
     searchByVector(vector: number[], k?: number, filters?: SearchFilters) {
       return request<SearchResponse>('/api/v1/search/vector', json('POST', { vector, k, filters }));
     },

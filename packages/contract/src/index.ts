@@ -1,5 +1,6 @@
 export * from './schemas.ts';
 export * from './search-filters.ts';
+export * from './search-refine-schemas.ts';
 export * from './evaluation-schemas.ts';
 export * from './explanation-schemas.ts';
 export * from './client.ts';

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { SearchFilterFields, SearchFilters } from './search-filters.ts';
+import { SearchRegionFields } from './search-refine-schemas.ts';
 
 /** Every error the API returns has this shape, whatever the status code. */
 export const ErrorBody = Type.Object(
@@ -83,6 +84,10 @@ export const SearchResponse = Type.Object({
       description: 'Image search only: what a DICOM query says about itself (its eye, and its patient reference for excludePatient); null for other images',
     }),
   ),
+  queryVector: Type.Optional(
+    Type.Array(Type.Number(), { description: "The query's embedding under the model (image and case searches): send it to /search/refine to refine by example" }),
+  ),
+  historyId: Type.Optional(Type.String({ description: 'Image and case searches: this search in the caller’s own search history (GET /api/v1/searches)' })),
 });
 export type SearchResponse = Static<typeof SearchResponse>;
 
@@ -93,7 +98,7 @@ export type KQuery = Static<typeof KQuery>;
 
 /** k and the filters; an unknown parameter (a misspelt filter) is refused rather than ignored. */
 export const SearchQuery = Type.Object(
-  { k: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })), ...SearchFilterFields },
+  { k: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })), ...SearchFilterFields, ...SearchRegionFields },
   { additionalProperties: false },
 );
 export type SearchQuery = Static<typeof SearchQuery>;

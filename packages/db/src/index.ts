@@ -16,3 +16,4 @@ export * from './api-key-repository.ts';
 export * from './audit-repository.ts';
 export * from './evaluation-repository.ts';
 export * from './job-repository.ts';
+export * from './search-history-repository.ts';

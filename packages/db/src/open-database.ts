@@ -9,6 +9,7 @@ import { migrate } from './migrate.ts';
 import { modelVersionRepositoryFactory } from './model-version-repository.ts';
 import { openPglite } from './pglite-client.ts';
 import { openPostgres } from './postgres-client.ts';
+import { searchHistoryRepositoryFactory } from './search-history-repository.ts';
 import { sessionRepositoryFactory } from './session-repository.ts';
 import type { SqlClient } from './sql-client.ts';
 import { userRepositoryFactory } from './user-repository.ts';
@@ -34,6 +35,7 @@ export interface Repositories {
   audit: ReturnType<typeof auditRepositoryFactory>;
   evaluations: ReturnType<typeof evaluationRepositoryFactory>;
   jobs: ReturnType<typeof jobRepositoryFactory>;
+  searchHistory: ReturnType<typeof searchHistoryRepositoryFactory>;
 }
 
 export interface Database extends Repositories {
@@ -59,6 +61,7 @@ export function repositories(sql: SqlClient): Repositories {
     audit: auditRepositoryFactory(sql),
     evaluations: evaluationRepositoryFactory(sql),
     jobs: jobRepositoryFactory(sql),
+    searchHistory: searchHistoryRepositoryFactory(sql),
   };
 }
 

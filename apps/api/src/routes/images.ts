@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuditTrail } from '../auth/audit-trail.ts';
 import { Type } from 'typebox';
 import { notFound } from '../errors.ts';
+import type { SearchHistory } from '../services/search-history.ts';
 import { originalUrl, thumbnailUrl, type SearchService } from '../services/search-service.ts';
 import type { FileStore } from '../storage/file-store.ts';
 import { toModelVersionDto } from './dto.ts';
@@ -25,7 +26,7 @@ const toImageSummary = (image: StoredImage) => ({
 });
 
 export const imageRoutes =
-  (deps: { db: Database; files: FileStore; search: SearchService; audit: AuditTrail; searchRateLimit: number }): FastifyPluginAsyncTypebox =>
+  (deps: { db: Database; files: FileStore; search: SearchService; audit: AuditTrail; searchRateLimit: number; history: SearchHistory }): FastifyPluginAsyncTypebox =>
   async (app) => {
     async function findImage(id: string) {
       const image = await deps.db.images.findById(id);
@@ -141,11 +142,12 @@ export const imageRoutes =
       },
       async (request) => {
         const filters = pickSearchFilters(request.query);
-        const { model, results, suggestion, matching, shortfall } = await deps.search.similarTo(request.params.id, request.query.k ?? 10, filters, {
+        const { model, results, suggestion, matching, shortfall, queryVector } = await deps.search.similarTo(request.params.id, request.query.k ?? 10, filters, {
           excludeSamePatient: request.query.excludeSamePatient ?? false,
         });
         await deps.audit.record(request, 'search.similar', { type: 'image', id: request.params.id }, { modelVersionId: model.id, k: request.query.k ?? 10, filters, results: results.length });
-        return { model: toModelVersionDto(model), results, suggestion, matching, shortfall };
+        const historyId = await deps.history.recordCase(request.principal!, request.params.id, { k: request.query.k ?? 10, filters, modelVersionId: model.id, results });
+        return { model: toModelVersionDto(model), results, suggestion, matching, shortfall, queryVector, historyId };
       },
     );
 

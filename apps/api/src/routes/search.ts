@@ -1,16 +1,17 @@
-import { pickSearchFilters, SearchQuery, SearchResponse, VectorSearchBody } from '@cbmir/contract';
-import { contentHash, readImageHeader } from '@cbmir/imaging';
+import { pickSearchFilters, regionOfQuery, SearchQuery, SearchResponse, VectorSearchBody } from '@cbmir/contract';
+import { contentHash, MIN_REGION_SIDE, readImageHeader } from '@cbmir/imaging';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuditTrail } from '../auth/audit-trail.ts';
 import { AppError } from '../errors.ts';
 import type { SearchAdmission } from '../services/search-admission.ts';
-import { toImageFilter, type SearchService } from '../services/search-service.ts';
+import type { SearchHistory } from '../services/search-history.ts';
+import { checkRegion, cropQuery, toImageFilter, type SearchService } from '../services/search-service.ts';
 import { toModelVersionDto } from './dto.ts';
 import { errorResponses } from './error-responses.ts';
 import { readImageField } from './image-field.ts';
 
 export const searchRoutes =
-  (deps: { search: SearchService; audit: AuditTrail; searchRateLimit: number; admission: SearchAdmission }): FastifyPluginAsyncTypebox =>
+  (deps: { search: SearchService; audit: AuditTrail; searchRateLimit: number; admission: SearchAdmission; history: SearchHistory }): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.post(
       '/api/v1/search',
@@ -23,7 +24,11 @@ export const searchRoutes =
             'multipart/form-data with one file field named `image` (JPEG, PNG, TIFF, WebP, or DICOM with JPEG Baseline or uncompressed RGB pixels). Results are ordered by ' +
             'Euclidean (L2) distance between embeddings under the active model version. Filters (grade, eye, source, ' +
             'ingest dates, a patient to leave out) narrow the cases searched; k cases still come back whenever k pass ' +
-            'them. Contradictory or unknown filters: 400 invalid_filter; filters nothing passes: no results, with `shortfall`.',
+            'them. Contradictory or unknown filters: 400 invalid_filter; filters nothing passes: no results, with `shortfall`. ' +
+            'Refine by region: regionX, regionY, regionWidth, regionHeight (fractions of the upright photograph) search that ' +
+            'rectangle instead: the photograph is cropped to it, then preprocessed and embedded as a whole photograph would be ' +
+            `(400 invalid_region for a region outside the photograph, without area, or under ${MIN_REGION_SIDE} px on a side). ` +
+            'The search is kept in the caller’s own history (GET /api/v1/searches), query photograph included.',
           consumes: ['multipart/form-data'],
           querystring: SearchQuery,
           response: { 200: SearchResponse, ...errorResponses(400, 401, 403, 413, 415, 422, 429, 503) },
@@ -36,13 +41,17 @@ export const searchRoutes =
         // Bad filters are refused before the upload is read or charged.
         const filters = pickSearchFilters(request.query);
         toImageFilter(filters);
+        const region = regionOfQuery(request.query);
+        if (region === 'partial') throw new AppError(400, 'invalid_region', 'give all four of regionX, regionY, regionWidth and regionHeight, or none of them');
+        if (region) checkRegion(region);
         // A DICOM photograph is searched by its image (its header is not kept).
         const { bytes, query } = await deps.search.readQuery(await readImageField(request));
         // Charged by the header's size before any pixel is decoded; then a bounded queue for the CPU work.
         const header = await readImageHeader(bytes);
+        if (region) checkRegion(region, header);
         deps.admission.charge(request.principal!.id, (header.width * header.height) / 1e6);
-        const { model, results, suggestion, matching, shortfall, timings, batchSize } = await deps.admission.run(() =>
-          deps.search.searchByImage(bytes, request.query.k ?? 10, filters),
+        const { model, results, suggestion, matching, shortfall, timings, batchSize, queryVector } = await deps.admission.run(async () =>
+          deps.search.searchByImage(region ? await cropQuery(bytes, region) : bytes, request.query.k ?? 10, filters),
         );
         // Where the time went (and how many images shared the forward pass), for dev tools and `pnpm bench search`.
         const durations = Object.entries(timings).map(([name, ms]) => `${name};dur=${ms.toFixed(1)}`);
@@ -52,9 +61,11 @@ export const searchRoutes =
           queryImageSha256: contentHash(bytes),
           k: request.query.k ?? 10,
           filters,
+          ...(region ? { region } : {}),
           results: results.length,
         });
-        return { model: toModelVersionDto(model), results, suggestion, matching, shortfall, query };
+        const historyId = await deps.history.recordImage(request.principal!, bytes, region, { k: request.query.k ?? 10, filters, modelVersionId: model.id, results });
+        return { model: toModelVersionDto(model), results, suggestion, matching, shortfall, query, queryVector, historyId };
       },
     );
 

@@ -1,7 +1,7 @@
 import { parseSearchFilters, SearchFilterError, type GradeSuggestion, type SearchFilters, type SearchShortfall } from '@cbmir/contract';
 import type { Database, FilteredNeighbours, ImageFilter, Neighbour, StoredModelVersion } from '@cbmir/db';
-import { patientRefOf, readImageHeader, unwrapDicom } from '@cbmir/imaging';
-import { knnVoteTally, VOTE_K } from '@cbmir/retrieval';
+import { cropToRegion, patientRefOf, readImageHeader, RegionError, regionPixels, unwrapDicom, type ImageHeader, type ImageRegion } from '@cbmir/imaging';
+import { knnVoteTally, rocchio, VOTE_K } from '@cbmir/retrieval';
 import { AppError, notFound } from '../errors.ts';
 import type { EmbedTiming, ModelRuntime } from './model-runtime.ts';
 
@@ -51,6 +51,29 @@ export function gradeSuggestion(results: SearchHit[]): GradeSuggestion | null {
     voters: graded.length,
     ungraded: results.filter((hit) => hit.grade === null).length,
   };
+}
+
+/**
+ * Checks a region to search (refine by region): the fractions alone, or with the photograph's header also its size
+ * in pixels. A bad one is the caller's 400 `invalid_region`.
+ */
+export function checkRegion(region: ImageRegion, header?: ImageHeader): void {
+  try {
+    regionPixels(region, header?.width ?? Number.MAX_SAFE_INTEGER, header?.height ?? Number.MAX_SAFE_INTEGER);
+  } catch (error) {
+    if (error instanceof RegionError) throw new AppError(400, 'invalid_region', error.message);
+    throw error;
+  }
+}
+
+/** The photograph cropped to the region, to be searched as a whole photograph would be (see cropToRegion). */
+export async function cropQuery(bytes: Uint8Array, region: ImageRegion): Promise<Uint8Array> {
+  try {
+    return (await cropToRegion(bytes, region)).bytes;
+  } catch (error) {
+    if (error instanceof RegionError) throw new AppError(400, 'invalid_region', error.message);
+    throw error;
+  }
 }
 
 /** What a DICOM query says about itself (an ordinary photograph says nothing). */
@@ -120,7 +143,7 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
       const embedded = performance.now();
       const found = await knn(model.version, vector!, k, filter);
       const timings = { decode: decoded - started, preprocess: timing.preprocessMs, embed: timing.embedMs, knn: performance.now() - embedded };
-      return { model: model.version, ...found, timings, batchSize: timing.batchSize ?? 1 };
+      return { model: model.version, ...found, timings, batchSize: timing.batchSize ?? 1, queryVector: Array.from(vector!) };
     },
 
     async searchByVector(vector: number[], k: number, filters: SearchFilters = {}) {
@@ -156,7 +179,30 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
           filter.excludePatientRef = patientRef;
         }
       }
-      return { model, ...(await knn(model, vector, k, filter)) };
+      return { model, ...(await knn(model, vector, k, filter)), queryVector: Array.from(vector) };
+    },
+
+    /**
+     * Refine by example (Rocchio): the query's embedding moved toward the mean of the liked cases' stored embeddings
+     * and away from the disliked ones' (weights ROCCHIO_WEIGHTS), then searched under the filters like a vector.
+     */
+    async refine(vector: number[], liked: string[], disliked: string[], k: number, filters: SearchFilters = {}) {
+      if (liked.length === 0 && disliked.length === 0) throw new AppError(400, 'no_feedback', 'mark at least one case as more like this (liked) or less like this (disliked)');
+      const both = liked.find((id) => disliked.includes(id));
+      if (both) throw new AppError(400, 'contradictory_feedback', `case ${both} is marked both more like this and less like this`);
+      await runtime.syncActive();
+      const version = activeVersion();
+      if (vector.length !== version.embeddingDim) {
+        throw new AppError(400, 'wrong_dimension', `vector has ${vector.length} dimensions, the active model (${version.name}) uses ${version.embeddingDim}`);
+      }
+      const vectors = await db.embeddings.findMany(version, [...liked, ...disliked]);
+      const missing = [...liked, ...disliked].find((id) => !vectors.has(id));
+      if (missing) {
+        if (!(await db.images.findById(missing))) throw new AppError(404, 'not_found', `case ${missing} not found: it may have been removed; start the refinement again`);
+        throw new AppError(409, 'not_embedded', `case ${missing} has no embedding under the active model yet; it is being indexed`);
+      }
+      const refined = rocchio(vector, liked.map((id) => vectors.get(id)!), disliked.map((id) => vectors.get(id)!));
+      return { ...(await this.searchByVector(refined, k, filters)), queryVector: refined };
     },
   };
 }

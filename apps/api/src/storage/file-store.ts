@@ -28,6 +28,9 @@ export function fileStoreFactory({ dataDir }: { dataDir: string }) {
     root,
     originalPath: (sha256: string, format: string) => join('images', 'originals', sha256.slice(0, 2), `${sha256}.${format}`),
     thumbnailPath: (sha256: string) => join('images', 'thumbnails', sha256.slice(0, 2), `${sha256}.jpg`),
+    /** Search queries ("My searches"), apart from the archive's images: never indexed, never swept as orphans. */
+    queryPath: (sha256: string, format: string) => join('queries', 'originals', sha256.slice(0, 2), `${sha256}.${format}`),
+    queryThumbnailPath: (sha256: string) => join('queries', 'thumbnails', sha256.slice(0, 2), `${sha256}.jpg`),
     put,
     read: (relativePath: string) => readFile(absolute(relativePath)),
     absolute,

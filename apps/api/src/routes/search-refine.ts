@@ -1,0 +1,39 @@
+import { RefineSearchBody, SearchResponse } from '@cbmir/contract';
+import { ROCCHIO_WEIGHTS } from '@cbmir/retrieval';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AuditTrail } from '../auth/audit-trail.ts';
+import type { SearchService } from '../services/search-service.ts';
+import { toModelVersionDto } from './dto.ts';
+import { errorResponses } from './error-responses.ts';
+
+const { query: a, liked: b, disliked: c } = ROCCHIO_WEIGHTS;
+
+/** Refine by example: "more like this" / "less like this" on a search's results, re-ranked (Rocchio). */
+export const searchRefineRoutes =
+  (deps: { search: SearchService; audit: AuditTrail; searchRateLimit: number }): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.post(
+      '/api/v1/search/refine',
+      {
+        config: { access: 'clinician', rateLimit: { max: deps.searchRateLimit, timeWindow: '1 minute' } },
+        schema: {
+          tags: ['search'],
+          summary: 'Refine a search by example: more like the liked cases, less like the disliked ones',
+          description:
+            `Rocchio relevance feedback: the refined query is (${a}*q + ${b}*mean(liked) - ${c}*mean(disliked)) / (${a} + ${b} - ${c}), with q the query's ` +
+            'embedding (`queryVector` of the image or case search being refined) and the cases’ stored embeddings under the ' +
+            'active model (a term with no cases is left out, also from the divisor), then searched under the filters like /search/vector. Send every ' +
+            'mark made so far with the original q: each step starts from it. The response’s `queryVector` is the refined query. ' +
+            'No marks, a case marked both ways, or a vector of the wrong dimension: 400; a case that no longer exists: 404.',
+          body: RefineSearchBody,
+          response: { 200: SearchResponse, ...errorResponses(400, 401, 403, 404, 409, 429, 503) },
+        },
+      },
+      async (request) => {
+        const { vector, liked = [], disliked = [], k = 10, filters = {} } = request.body;
+        const { model, results, suggestion, matching, shortfall, queryVector } = await deps.search.refine(vector, liked, disliked, k, filters);
+        await deps.audit.record(request, 'search.refine', null, { modelVersionId: model.id, k, filters, liked, disliked, results: results.length });
+        return { model: toModelVersionDto(model), results, suggestion, matching, shortfall, queryVector };
+      },
+    );
+  };
