@@ -18,6 +18,7 @@ import { AppError } from './errors.ts';
 import { requestValidatorCompiler } from './request-validation.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { backupRoutes } from './routes/backup.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { imageRoutes } from './routes/images.ts';
@@ -217,6 +218,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(userRoutes(deps));
   await app.register(apiKeyRoutes(deps));
   await app.register(auditRoutes(deps));
+  await app.register(backupRoutes(deps));
   await app.register(modelRoutes(deps));
   await app.register(evaluationRoutes(deps));
   await app.register(archiveRoutes(deps));

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { AppError, ConfigError, loadConfig, openCbmirServices, type CbmirServices } from '@cbmir/api';
 import { bench, BENCH_USAGE } from './commands/bench.ts';
+import { backup, BACKUP_USAGE, formatBackup, readApiKeyFile } from './commands/backup.ts';
+import { formatRestore, restore } from './commands/restore.ts';
 import { EVAL_USAGE, evaluate, parseEvalOptions } from './commands/eval.ts';
 import { formatIngestReport, ingestInput } from './commands/ingest.ts';
 import { exportOnnxCommand } from './commands/export-onnx.ts';
@@ -9,6 +11,7 @@ import { parseTrainOptions, train } from './commands/train.ts';
 import { TorchTrainerError } from './torch-trainer.ts';
 import { validationMetrics } from '@cbmir/retrieval';
 import { UsageError } from './usage-error.ts';
+import { DatabaseBackupError } from '@cbmir/db';
 
 const USAGE = `usage: pnpm cbmir <command> [options]
 
@@ -41,6 +44,7 @@ commands:
       TF.js on random images. ONNX Runtime serves a version that has one (CBMIR_INFERENCE=auto|onnxruntime|tfjs).
 ${EVAL_USAGE}
 ${BENCH_USAGE}
+${BACKUP_USAGE}
 
 environment: DATABASE_URL (unset: embedded database in CBMIR_DATA_DIR, default ./data), CBMIR_BACKEND
 exit codes: 0 done, 1 done but some images failed, 2 usage or input error, 3 unexpected error`;
@@ -97,6 +101,25 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (command === 'bench') return bench(rest, (message) => console.error(message));
+  if (command === 'backup' || command === 'restore') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: command === 'backup' ? { server: { type: 'string' }, 'api-key-file': { type: 'string' } } : { force: { type: 'boolean' } },
+    });
+    if (positionals.length !== 1) throw new UsageError(`${command} takes exactly one folder\n\n${BACKUP_USAGE}`);
+    const config = loadConfig();
+    const dir = positionals[0]!;
+    const say = (message: string) => console.error(message);
+    if (command === 'backup') {
+      const apiKey = typeof values['api-key-file'] === 'string' ? await readApiKeyFile(values['api-key-file']) : undefined;
+      const serverUrl = typeof values.server === 'string' ? values.server : undefined;
+      console.log(formatBackup(dir, await backup({ config, dir, serverUrl, apiKey, log: say })));
+    } else {
+      console.log(formatRestore(dir, config, await restore({ config, dir, force: values.force === true, log: say })));
+    }
+    return 0;
+  }
   if (command === 'train') {
     const { values } = parseArgs({
       args: rest,
@@ -162,7 +185,7 @@ async function main(argv: string[]): Promise<number> {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof UsageError || error instanceof ConfigError || error instanceof AppError) {
+  if (error instanceof UsageError || error instanceof ConfigError || error instanceof AppError || error instanceof DatabaseBackupError) {
     console.error(`error: ${error.message}`);
     process.exitCode = 2;
   } else if (error instanceof TorchTrainerError) {

@@ -11,6 +11,14 @@ interface LockOwner {
   boot: string | null;
 }
 
+/** The embedded database is open elsewhere: in a running server, or already in this process. */
+export class DataDirInUseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataDirInUseError';
+  }
+}
+
 /** Directories this process holds (a second open in the same process is a bug, reported as such). */
 const heldHere = new Set<string>();
 
@@ -69,7 +77,7 @@ function ownerIsRunning(owner: LockOwner): boolean {
 export function lockDataDir(dir: string): () => void {
   const path = join(dir, 'cbmir.lock');
   const key = resolve(dir);
-  if (heldHere.has(key)) throw new Error(`the embedded database in ${dir} is already open in this process`);
+  if (heldHere.has(key)) throw new DataDirInUseError(`the embedded database in ${dir} is already open in this process`);
   const me: LockOwner = { pid: process.pid, started: startTime(process.pid), boot: bootId() };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -85,7 +93,7 @@ export function lockDataDir(dir: string): () => void {
       // Our own pid and start time but not held here: left by this very process (a release that never ran).
       const mine = owner?.pid === me.pid && owner.started === me.started && owner.boot === me.boot;
       if (owner && !mine && ownerIsRunning(owner)) {
-        throw new Error(
+        throw new DataDirInUseError(
           `the embedded database in ${dir} is in use by process ${owner.pid} (a running cbmir server?). ` +
             'Stop it first, or point both at a PostgreSQL server with DATABASE_URL.',
         );

@@ -25,6 +25,14 @@ function wrap(db: Queryable, root: PGlite | null, release: () => void = () => {}
       if (root && !root.closed) await root.close();
       release();
     },
+    ...(root
+      ? {
+          async dumpDataDir() {
+            await root.exec('CHECKPOINT');
+            return new Uint8Array(await (await root.dumpDataDir('gzip')).arrayBuffer());
+          },
+        }
+      : {}),
   };
 }
 

@@ -8,4 +8,9 @@ export interface SqlClient {
   /** Runs fn inside BEGIN/COMMIT, rolling back when it throws. */
   transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * Embedded PGlite only: a gzipped tar of its data directory, taken between two statements (crash-consistent:
+   * what a committed transaction wrote is in it, an open one's work is rolled back when it is loaded).
+   */
+  dumpDataDir?(): Promise<Uint8Array>;
 }

@@ -1,0 +1,35 @@
+import { dumpEmbedded, type Database } from '@cbmir/db';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AuditTrail } from '../auth/audit-trail.ts';
+import { AppError } from '../errors.ts';
+import { errorResponses } from './error-responses.ts';
+
+/**
+ * The embedded database is single-process: while the server runs, `cbmir backup` gets its dump from here
+ * (admin only, audited). With PostgreSQL the CLI runs pg_dump itself and this answers 409.
+ */
+export const backupRoutes =
+  (deps: { db: Database; audit: AuditTrail }): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get(
+      '/api/v1/backup/database',
+      {
+        config: { access: 'admin' },
+        schema: {
+          tags: ['health'],
+          summary: 'A consistent dump of the embedded database (gzipped tar of its data directory), for `cbmir backup`',
+          response: { 200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }), ...errorResponses(401, 403, 409) },
+        },
+      },
+      async (request, reply) => {
+        if (deps.db.sql.kind !== 'pglite') {
+          throw new AppError(409, 'not_embedded', 'the server uses PostgreSQL: cbmir backup runs pg_dump against DATABASE_URL itself');
+        }
+        // Recorded first, so that the backup holds its own audit row.
+        await deps.audit.record(request, 'backup.database');
+        const dump = await dumpEmbedded(deps.db.sql);
+        return reply.type('application/gzip').send(Buffer.from(dump.buffer, dump.byteOffset, dump.byteLength));
+      },
+    );
+  };
