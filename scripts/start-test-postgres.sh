@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs (where missing) and starts the machine's PostgreSQL 15 with pgvector for the integration tests,
-# and prints the admin URL the tests use to create one throwaway database per test file.
+# and prints the admin URL the tests use to create one throwaway database per test file; then starts a
+# streaming replica of it (start-test-replica.sh) and prints that one's URL too.
 # Used by .ci/run; needs root and Debian's apt. Usage: eval "$(scripts/start-test-postgres.sh)"
 set -euo pipefail
 # Everything but the final export line goes to stderr, so the caller's eval sees only that line.
@@ -22,3 +23,5 @@ DO $$ BEGIN
 END $$;
 SQL
 echo "export CBMIR_TEST_DATABASE_URL=postgres://cbmir_test:cbmir_test@127.0.0.1:5432/postgres" >&3
+# A streaming replica of it on port 5433, for the read-replica tests (DATABASE_READ_URL).
+bash "$here/start-test-replica.sh" >&3

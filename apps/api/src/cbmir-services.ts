@@ -45,9 +45,13 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     onConnectionError: (error) => log.warn(`database connection lost (it is replaced at the next query): ${error.message}`),
+    readUrls: config.readUrls,
+    maxReadLagSeconds: config.maxReadLagSeconds,
+    onReadReplicaWarning: (message) => log.warn(message),
   });
   log.info(
     `database: ${config.databaseUrl ? 'PostgreSQL server' : `embedded PGlite in ${config.dataDir}`}` +
+      (config.readUrls.length ? `, reads on ${config.readUrls.length} replica(s) (${db.readReplicas().filter((r) => r.fit).length} fit now)` : '') +
       (db.appliedMigrations.length ? `, applied migrations ${db.appliedMigrations.join(', ')}` : ''),
   );
   const files = fileStoreFactory({ dataDir: config.dataDir });

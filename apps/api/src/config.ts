@@ -13,6 +13,10 @@ export interface Config {
   host: string;
   /** postgres://... for a PostgreSQL server; undefined for the embedded PGlite database. */
   databaseUrl: string | undefined;
+  /** DATABASE_READ_URL: streaming replicas that take search and case reads (empty: the primary takes all). */
+  readUrls: string[];
+  /** CBMIR_READ_MAX_LAG_SECONDS: a replica further behind takes no reads until it catches up. */
+  maxReadLagSeconds: number;
   /** Database (embedded mode), originals, thumbnails and models live here. */
   dataDir: string;
   backend: BackendPreference | undefined;
@@ -126,6 +130,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for the embedded database)');
   }
 
+  const readUrls = (env.DATABASE_READ_URL ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  if (readUrls.some((u) => !/^postgres(ql)?:\/\//.test(u))) problems.push('DATABASE_READ_URL must be postgres:// URLs of streaming replicas, separated by commas');
+  if (readUrls.length > 0 && !databaseUrl) problems.push('DATABASE_READ_URL needs DATABASE_URL: read replicas are PostgreSQL streaming replicas of it');
+  const maxReadLagSeconds = integer('CBMIR_READ_MAX_LAG_SECONDS', 5, 1, 3600);
+
   const backendRaw = env.CBMIR_BACKEND || undefined;
   if (backendRaw && !BACKENDS.includes(backendRaw as BackendPreference)) {
     problems.push(`CBMIR_BACKEND must be one of ${BACKENDS.join(', ')}, got "${backendRaw}"`);
@@ -152,6 +161,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port,
     host: env.HOST || '0.0.0.0',
     databaseUrl,
+    readUrls,
+    maxReadLagSeconds,
     dataDir: resolve(env.CBMIR_DATA_DIR || './data'),
     backend: backendRaw as BackendPreference | undefined,
     inference: inference as Config['inference'],

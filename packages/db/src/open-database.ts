@@ -9,6 +9,7 @@ import { migrate } from './migrate.ts';
 import { modelVersionRepositoryFactory } from './model-version-repository.ts';
 import { openPglite } from './pglite-client.ts';
 import { openPostgres } from './postgres-client.ts';
+import { routeReads, type ReadRouting, type ReplicaStatus } from './read-replicas.ts';
 import { searchHistoryRepositoryFactory } from './search-history-repository.ts';
 import { sessionRepositoryFactory } from './session-repository.ts';
 import type { SqlClient } from './sql-client.ts';
@@ -21,6 +22,12 @@ export interface DatabaseOptions {
   dataDir: string | null;
   /** Told when a PostgreSQL connection drops (the pool replaces it); default: a warning on the console. */
   onConnectionError?: (error: Error) => void;
+  /** postgres://... streaming replicas of databaseUrl that take `reads` (see read-replicas.ts). */
+  readUrls?: string[] | undefined;
+  /** A replica further behind than this takes no reads (default 5 s). */
+  maxReadLagSeconds?: number | undefined;
+  /** Where replica warnings go (a replica down or lagging, and back); default: the console. */
+  onReadReplicaWarning?: (message: string) => void;
 }
 
 /** The repositories over one SQL client: the database's own, or one transaction's. */
@@ -44,6 +51,15 @@ export interface Database extends Repositories {
    * rolled back when it throws (e.g. a change and its audit row, together or not at all).
    */
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * The same repositories over the read replicas (DATABASE_READ_URL), for reads that may be a moment behind
+   * the primary: k-NN search, lists. Without replicas, or while none is fit, they read the primary. A read
+   * that must see a just-written row uses the primary repositories, or falls back to them when a replica
+   * has not got it yet.
+   */
+  reads: Repositories;
+  /** The replicas and whether each takes reads now (empty without DATABASE_READ_URL). */
+  readReplicas(): ReplicaStatus[];
   /** Migrations applied by this open (empty when the schema was already current). */
   appliedMigrations: string[];
   close(): Promise<void>;
@@ -67,6 +83,9 @@ export function repositories(sql: SqlClient): Repositories {
 
 /** Opens the configured database, applies pending migrations and builds the repositories. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if ((options.readUrls?.length ?? 0) > 0 && !options.databaseUrl) {
+    throw new Error('DATABASE_READ_URL needs DATABASE_URL: read replicas are PostgreSQL streaming replicas of it');
+  }
   const sql = options.databaseUrl
     ? await openPostgres(options.databaseUrl, options.onConnectionError ? { onConnectionError: options.onConnectionError } : {})
     : await openPglite(options.dataDir === null ? null : join(options.dataDir, 'db'));
@@ -77,10 +96,32 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     await sql.close();
     throw error;
   }
+  const primary = repositories(sql);
+  const routing = await openReadRouting(sql, options);
   return {
-    ...repositories(sql),
+    ...primary,
+    reads: routing ? repositories(routing.client) : primary,
+    readReplicas: () => routing?.status() ?? [],
     transaction: (fn) => sql.transaction((tx) => fn(repositories(tx))),
     appliedMigrations,
-    close: () => sql.close(),
+    async close() {
+      await routing?.close();
+      await sql.close();
+    },
   };
+}
+
+async function openReadRouting(primary: SqlClient, options: DatabaseOptions): Promise<ReadRouting | null> {
+  const urls = options.readUrls ?? [];
+  if (urls.length === 0) return null;
+  const warn = options.onReadReplicaWarning ?? ((message: string) => console.warn(message));
+  const replicas = await Promise.all(
+    urls.map(async (url) => ({
+      name: new URL(url).host,
+      client: await openPostgres(url, { lazy: true, connectionTimeoutMillis: 2000, onConnectionError: (error) => warn(`read replica connection lost: ${error.message}`) }),
+    })),
+  );
+  const routing = routeReads(primary, { replicas, maxLagSeconds: options.maxReadLagSeconds ?? 5, onWarning: warn, onInfo: warn });
+  await routing.check(); // reads start on the replicas that are fit now, not a second later
+  return routing;
 }

@@ -37,15 +37,17 @@ function wrap(db: Queryable, pool: pg.Pool | null): SqlClient {
 /** A PostgreSQL server (with the pgvector extension available) at a postgres:// URL. */
 export async function openPostgres(
   url: string,
-  options: { max?: number; onConnectionError?: (error: Error) => void } = {},
+  options: { max?: number; onConnectionError?: (error: Error) => void; lazy?: boolean; connectionTimeoutMillis?: number } = {},
 ): Promise<SqlClient> {
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, connectionTimeoutMillis: options.connectionTimeoutMillis ?? 0 });
   // A connection dropped by a server restart, failover or pg_terminate_backend emits 'error' on the pool
   // (idle) or on its client (checked out). Unheard, that event ends the process; heard, the pool discards
   // the connection and the next query opens a new one. A query in flight fails with the error as usual.
   const onConnectionError = options.onConnectionError ?? ((error: Error) => console.warn(`database connection lost: ${error.message}`));
   pool.on('error', onConnectionError);
   pool.on('connect', (client) => client.on('error', onConnectionError));
+  // A read replica may be down at start: its pool connects when first used (lazy), and reads fall back.
+  if (options.lazy) return wrap(pool, pool);
   // Fail at start with the server's own message rather than at the first request.
   const probe = await pool.connect().catch(async (error: Error) => {
     await pool.end().catch(() => undefined);

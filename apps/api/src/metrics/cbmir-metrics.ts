@@ -3,7 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 /** What the metrics read at scrape time: the database (queue depth, images per version) and the serving engine. */
 export interface MetricsSources {
-  db: Pick<Database, 'jobs' | 'embeddings' | 'modelVersions'>;
+  db: Pick<Database, 'jobs' | 'embeddings' | 'modelVersions' | 'readReplicas'>;
   runtime: { readonly backend: string | null; readonly version: { id: string; name: string } | null };
   /** Told when a scrape-time database read fails (the scrape still answers, without those series). */
   onCollectError?: (error: Error) => void;
@@ -79,6 +79,26 @@ export function createCbmirMetrics() {
       } catch (error) {
         failed(error);
       }
+    },
+  });
+  new Gauge({
+    name: 'cbmir_read_replica_fit',
+    help: 'DATABASE_READ_URL replicas: 1 while a replica takes reads, 0 while it is down or too far behind (reads go to the primary)',
+    labelNames: ['replica'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const replica of sources?.db.readReplicas() ?? []) this.set({ replica: replica.name }, replica.fit ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'cbmir_read_replica_reads',
+    help: 'Statements and transactions each read replica served since this process started',
+    labelNames: ['replica'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const replica of sources?.db.readReplicas() ?? []) this.set({ replica: replica.name }, replica.reads);
     },
   });
   new Gauge({

@@ -29,7 +29,8 @@ export const imageRoutes =
   (deps: { db: Database; files: FileStore; search: SearchService; audit: AuditTrail; searchRateLimit: number; history: SearchHistory }): FastifyPluginAsyncTypebox =>
   async (app) => {
     async function findImage(id: string) {
-      const image = await deps.db.images.findById(id);
+      // A replica first; the primary when the replica has not replayed the case yet (opened right after upload).
+      const image = (await deps.db.reads.images.findById(id)) ?? (await deps.db.images.findById(id));
       if (!image) throw notFound('image');
       return image;
     }
@@ -42,7 +43,7 @@ export const imageRoutes =
       },
       async (request) => {
         const { limit = 50, offset = 0, source } = request.query;
-        const [images, total] = await Promise.all([deps.db.images.list({ source, limit, offset }), deps.db.images.count({ source })]);
+        const [images, total] = await Promise.all([deps.db.reads.images.list({ source, limit, offset }), deps.db.reads.images.count({ source })]);
         await deps.audit.record(request, 'image.list', null, { limit, offset, source: source ?? null, returned: images.length });
         return {
           images: images.map(toImageSummary),

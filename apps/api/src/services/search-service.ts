@@ -96,7 +96,7 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
   }
 
   async function rank(neighbours: Neighbour[]): Promise<SearchHit[]> {
-    const images = await db.images.findByIds(neighbours.map((n) => n.imageId));
+    const images = await db.reads.images.findByIds(neighbours.map((n) => n.imageId));
     return neighbours.flatMap((n) => {
       const image = images.get(n.imageId);
       if (!image) return [];
@@ -106,7 +106,8 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
 
   /** k-NN under the filter, ranked, with how many cases pass the filter and why fewer than k came back. */
   async function knn(version: StoredModelVersion, vector: ArrayLike<number>, k: number, filter: ImageFilter) {
-    const found = await db.embeddings.search(version, vector, k, { filter });
+    // Search reads a replica where DATABASE_READ_URL names one: a case ingested a moment ago may join a second later.
+    const found = await db.reads.embeddings.search(version, vector, k, { filter });
     const results = await rank(found.neighbours);
     return { results, suggestion: gradeSuggestion(results), matching: found.matching, shortfall: shortfallOf(found, k) };
   }
