@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient, type CbmirClient, type SearchResponse } from '@cbmir/contract';
+import { createClient, ROCCHIO_WEIGHTS, type CbmirClient, type SearchResponse } from '@cbmir/contract';
 import { createTestDatabase } from '@cbmir/db';
 import { generateSyntheticFundus, MIN_REGION_SIDE, regionPixels } from '@cbmir/imaging';
-import { ROCCHIO_WEIGHTS, rocchio } from '@cbmir/retrieval';
+import { rocchio } from '@cbmir/retrieval';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from './server.ts';
@@ -98,7 +98,7 @@ describe(`refine by example (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     const up = await client.refineSearch({ vector: q, liked: [liked], disliked: [], k: DEMO_IMAGES });
     expect(rankOf(up, liked)).toBeLessThan(6);
     const { vector: likedVector } = await client.embedding(liked);
-    const expected = rocchio(q, [likedVector], []);
+    const expected = rocchio(q, [likedVector], [], ROCCHIO_WEIGHTS);
     up.queryVector!.forEach((value, i) => expect(value).toBeCloseTo(expected[i]!, 6));
     expect(ROCCHIO_WEIGHTS).toEqual({ query: 1, liked: 0.75, disliked: 0.15 });
     // It is the vector search of the refined query.

@@ -32,6 +32,13 @@ export function regionOfQuery(query: { regionX?: number; regionY?: number; regio
   return { x: query.regionX!, y: query.regionY!, width: query.regionWidth!, height: query.regionHeight! };
 }
 
+/**
+ * The weights of refine by example (Rocchio: a*q + b*mean(liked) - c*mean(disliked), divided by a + b - c): the classic
+ * ones of the SMART experiments. A liked case pulls harder than a disliked one pushes, because "not like this" says less
+ * about what is wanted than "like this".
+ */
+export const ROCCHIO_WEIGHTS = Object.freeze({ query: 1, liked: 0.75, disliked: 0.15 });
+
 const CaseIds = (description: string) => Type.Array(Type.String({ format: 'uuid' }), { maxItems: 100, uniqueItems: true, default: [], description });
 
 /** Refine by example: the query's embedding (as a search returned it) and the cases marked more / less like this. */

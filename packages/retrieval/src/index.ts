@@ -33,4 +33,4 @@ export { prCurveSvg } from './pr-curve-svg.ts';
 export { embeddingMapSvg } from './embedding-map-svg.ts';
 export { renderReportHtml } from './report-html.ts';
 export { validationMetrics, type ValidationSummary } from './validation-metrics.ts';
-export { ROCCHIO_WEIGHTS, rocchio, type RocchioWeights } from './rocchio.ts';
+export { rocchio, type RocchioWeights } from './rocchio.ts';

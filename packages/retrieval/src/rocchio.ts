@@ -1,11 +1,12 @@
 /**
- * Relevance feedback on a query embedding (Rocchio, 1971): q' = a*q + b*mean(liked) - c*mean(disliked).
- * The weights are the classic ones from the SMART experiments (a 1, b 0.75, c 0.15): a liked case pulls harder
- * than a disliked one pushes, because "not like this" says less about what is wanted than "like this".
+ * Relevance feedback on a query embedding (Rocchio, 1971): q' = a*q + b*mean(liked) - c*mean(disliked). The weights
+ * a search uses are part of its API (the contract's ROCCHIO_WEIGHTS); they must keep a + b - c above 0.
  */
-export const ROCCHIO_WEIGHTS = Object.freeze({ query: 1, liked: 0.75, disliked: 0.15 });
-
-export type RocchioWeights = typeof ROCCHIO_WEIGHTS;
+export interface RocchioWeights {
+  query: number;
+  liked: number;
+  disliked: number;
+}
 
 function mean(vectors: ArrayLike<number>[], dim: number): Float64Array {
   const sum = new Float64Array(dim);
@@ -20,7 +21,7 @@ function mean(vectors: ArrayLike<number>[], dim: number): Float64Array {
  * where the embeddings are, whatever their scale (with unit-length embeddings, as the shipped model makes, the
  * ranking depends on the direction alone and this changes nothing). Throws RangeError for vectors of another dimension.
  */
-export function rocchio(query: ArrayLike<number>, liked: ArrayLike<number>[], disliked: ArrayLike<number>[], weights: RocchioWeights = ROCCHIO_WEIGHTS): number[] {
+export function rocchio(query: ArrayLike<number>, liked: ArrayLike<number>[], disliked: ArrayLike<number>[], weights: RocchioWeights): number[] {
   const dim = query.length;
   for (const vector of [...liked, ...disliked]) {
     if (vector.length !== dim) throw new RangeError(`a feedback vector has ${vector.length} dimensions, the query ${dim}`);

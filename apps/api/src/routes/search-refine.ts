@@ -1,5 +1,4 @@
-import { RefineSearchBody, SearchResponse } from '@cbmir/contract';
-import { ROCCHIO_WEIGHTS } from '@cbmir/retrieval';
+import { RefineSearchBody, ROCCHIO_WEIGHTS, SearchResponse } from '@cbmir/contract';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuditTrail } from '../auth/audit-trail.ts';
 import type { SearchService } from '../services/search-service.ts';

@@ -1,4 +1,4 @@
-import { parseSearchFilters, SearchFilterError, type GradeSuggestion, type SearchFilters, type SearchShortfall } from '@cbmir/contract';
+import { parseSearchFilters, ROCCHIO_WEIGHTS, SearchFilterError, type GradeSuggestion, type SearchFilters, type SearchShortfall } from '@cbmir/contract';
 import type { Database, FilteredNeighbours, ImageFilter, Neighbour, StoredModelVersion } from '@cbmir/db';
 import { cropToRegion, patientRefOf, readImageHeader, RegionError, regionPixels, unwrapDicom, type ImageHeader, type ImageRegion } from '@cbmir/imaging';
 import { knnVoteTally, rocchio, VOTE_K } from '@cbmir/retrieval';
@@ -202,7 +202,7 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
         if (!(await db.images.findById(missing))) throw new AppError(404, 'not_found', `case ${missing} not found: it may have been removed; start the refinement again`);
         throw new AppError(409, 'not_embedded', `case ${missing} has no embedding under the active model yet; it is being indexed`);
       }
-      const refined = rocchio(vector, liked.map((id) => vectors.get(id)!), disliked.map((id) => vectors.get(id)!));
+      const refined = rocchio(vector, liked.map((id) => vectors.get(id)!), disliked.map((id) => vectors.get(id)!), ROCCHIO_WEIGHTS);
       return { ...(await this.searchByVector(refined, k, filters)), queryVector: refined };
     },
   };
