@@ -58,6 +58,7 @@ export function createAppRouter() {
             { path: '/models', lazy: async () => ({ Component: (await import('./pages/models-page.tsx')).ModelsPage }) },
             {
               element: <AdminOnly />,
+            { path: '/searches', lazy: async () => ({ Component: (await import('./pages/my-searches-page.tsx')).MySearchesPage }) },
               children: [
                 { path: '/admin/users', lazy: async () => ({ Component: (await import('./pages/users-page.tsx')).UsersPage }) },
                 { path: '/admin/audit', lazy: async () => ({ Component: (await import('./pages/audit-page.tsx')).AuditPage }) },

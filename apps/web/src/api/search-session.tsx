@@ -1,4 +1,4 @@
-import type { SearchFilters, SearchResponse } from '@cbmir/contract';
+import type { SearchFilters, SearchRegion, SearchResponse } from '@cbmir/contract';
 import type { UseMutationResult } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { filterProblem, filtersKey } from '../domain/search-filter-params.ts';
@@ -17,6 +17,8 @@ export interface SearchSession {
   k: KOption;
   /** The filters the search runs with (the page keeps them in its URL and hands them in). */
   filters: SearchFilters;
+  /** Refine by region: the rectangle of the photograph searched; null: all of it. */
+  region: SearchRegion | null;
   search: UseMutationResult<SearchResponse, Error, ImageSearchRequest>;
   /** Choose a query photograph and search with it straight away. */
   chooseFile(file: File): void;
@@ -26,6 +28,10 @@ export interface SearchSession {
   setK(k: KOption): void;
   /** Change the filters; re-runs the search when there is a query and the filters can be sent. */
   setFilters(filters: SearchFilters): void;
+  /** Search a region of the photograph (null: all of it) straight away. */
+  setRegion(region: SearchRegion | null): void;
+  /** Run a search again as it was ("My searches"): its photograph or case, k, filters and region. */
+  rerun(query: { file: File; region: SearchRegion | null } | { caseId: string }, k: KOption, filters: SearchFilters): void;
   retry(): void;
 }
 
@@ -42,6 +48,7 @@ export function SearchSessionProvider({ children }: { children: ReactNode }) {
   const [previewUrl, setPreviewUrl] = useState<string | null>(null);
   const [k, setKState] = useState<KOption>(10);
   const [filters, setFiltersState] = useState<SearchFilters>({});
+  const [region, setRegionState] = useState<SearchRegion | null>(null);
 
   useEffect(() => {
     if (!file) return;
@@ -54,9 +61,10 @@ export function SearchSessionProvider({ children }: { children: ReactNode }) {
   const userId = useSession().data?.user.id ?? null;
   const { reset } = search;
   useEffect(() => {
-    current.current = { ...current.current, file: null, caseId: null };
+    current.current = { ...current.current, file: null, caseId: null, region: null };
     setFile(null);
     setCaseId(null);
+    setRegionState(null);
     setPreviewUrl(null);
     reset();
   }, [userId, reset]);
@@ -67,7 +75,7 @@ export function SearchSessionProvider({ children }: { children: ReactNode }) {
     if (filterProblem(request.filters) === null) send(request);
   }, [send]);
   // The query as of the latest call, so a callback from an earlier render never searches with an old one.
-  const current = useRef<ImageSearchRequest>({ file: null, caseId: null, k: 10, filters: {} });
+  const current = useRef<ImageSearchRequest>({ file: null, caseId: null, k: 10, filters: {}, region: null });
   const run = useCallback(
     (change: Partial<ImageSearchRequest>, searchNow: boolean) => {
       const next = { ...current.current, ...change };
@@ -76,15 +84,16 @@ export function SearchSessionProvider({ children }: { children: ReactNode }) {
       setCaseId(next.caseId);
       setKState(next.k as KOption);
       setFiltersState(next.filters);
+      setRegionState(next.region);
       if (searchNow && (next.file !== null || next.caseId !== null)) mutate(next);
     },
     [mutate],
   );
-  const chooseFile = useCallback((next: File) => run({ file: next, caseId: null }, true), [run]);
+  const chooseFile = useCallback((next: File) => run({ file: next, caseId: null, region: null }, true), [run]);
   const chooseCase = useCallback(
     (id: string, withFilters: SearchFilters) => {
       setPreviewUrl(null);
-      run({ file: null, caseId: id, filters: withFilters }, true);
+      run({ file: null, caseId: id, filters: withFilters, region: null }, true);
     },
     [run],
   );
@@ -96,10 +105,18 @@ export function SearchSessionProvider({ children }: { children: ReactNode }) {
     [run],
   );
   const retry = useCallback(() => run({}, true), [run]);
+  const setRegion = useCallback((next: SearchRegion | null) => run({ region: next }, true), [run]);
+  const rerun = useCallback<SearchSession['rerun']>(
+    (query, nextK, nextFilters) => {
+      if ('caseId' in query) setPreviewUrl(null);
+      run('caseId' in query ? { file: null, caseId: query.caseId, region: null, k: nextK, filters: nextFilters } : { ...query, caseId: null, k: nextK, filters: nextFilters }, true);
+    },
+    [run],
+  );
 
   const value = useMemo<SearchSession>(
-    () => ({ file, caseId, previewUrl, k, filters, search, chooseFile, chooseCase, setK, setFilters, retry }),
-    [file, caseId, previewUrl, k, filters, search, chooseFile, chooseCase, setK, setFilters, retry],
+    () => ({ file, caseId, previewUrl, k, filters, region, search, chooseFile, chooseCase, setK, setFilters, setRegion, rerun, retry }),
+    [file, caseId, previewUrl, k, filters, region, search, chooseFile, chooseCase, setK, setFilters, setRegion, rerun, retry],
   );
   return <SearchSessionContext.Provider value={value}>{children}</SearchSessionContext.Provider>;
 }

@@ -19,6 +19,9 @@ export function AppHeader() {
             <NavLink to="/" end className="nav-link">
               Search
             </NavLink>
+            <NavLink to="/searches" className="nav-link" data-testid="nav-my-searches">
+              My searches
+            </NavLink>
             <NavLink to="/evaluation" className="nav-link" data-testid="nav-evaluation">
               Evaluation
             </NavLink>

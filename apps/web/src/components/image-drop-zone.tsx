@@ -66,7 +66,7 @@ export function ImageDropZone({
         )}
       </label>
       <p id={hintId} className="hint">
-        JPEG, PNG, TIFF, WebP or DICOM. The image is only used for this search.
+        JPEG, PNG, TIFF, WebP or DICOM. The image is kept with your search in My searches, which only you can see.
         {file && <> Drop or choose another file to replace it.</>}
       </p>
     </div>
