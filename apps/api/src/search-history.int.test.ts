@@ -158,4 +158,13 @@ describe(`my searches (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     expect(stored.includes(Buffer.from('MRN-HISTORY'))).toBe(false);
     expect([stored[0], stored[1]]).toEqual([0xff, 0xd8]); // the JPEG taken out of the file
   });
+
+  it('says so when a kept photograph is gone (404, not a server error)', async () => {
+    const entry = (await clientOf(bob).mySearches()).searches[0]!;
+    const sha256 = contentHash(new Uint8Array(await (await get(bob, entry.queryUrl!)).arrayBuffer()));
+    rmSync(join(dataDir, 'queries', 'originals', sha256.slice(0, 2), `${sha256}.jpeg`));
+    const response = await get(bob, entry.queryUrl!);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ message: 'the photograph of this search is no longer stored' });
+  });
 });

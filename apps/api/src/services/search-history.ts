@@ -40,6 +40,16 @@ export function searchHistoryFactory(deps: { db: Database; files: FileStore }) {
 
   const top = (results: SearchHit[]) => (results[0] ? { imageId: results[0].imageId, distance: results[0].distance, grade: results[0].grade } : null);
 
+  /** A kept file; one that is gone (a data directory restored without it) is a 404 that says so, not a 500. */
+  async function readKept(path: string): Promise<Buffer> {
+    try {
+      return await files.read(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError(404, 'not_found', 'the photograph of this search is no longer stored');
+      throw error;
+    }
+  }
+
   async function find(principal: Principal, id: string): Promise<SearchHistoryEntry> {
     const entry = await db.searchHistory.find(ownerOf(principal), id);
     if (!entry) throw notFound('search');
@@ -95,14 +105,14 @@ export function searchHistoryFactory(deps: { db: Database; files: FileStore }) {
     async queryImage(principal: Principal, id: string): Promise<{ bytes: Buffer; contentType: string }> {
       const entry = await find(principal, id);
       if (entry.kind !== 'image') throw withoutPhotograph();
-      return { bytes: await files.read(files.queryPath(entry.querySha256!, entry.queryFormat!)), contentType: CONTENT_TYPES[entry.queryFormat!] ?? 'application/octet-stream' };
+      return { bytes: await readKept(files.queryPath(entry.querySha256!, entry.queryFormat!)), contentType: CONTENT_TYPES[entry.queryFormat!] ?? 'application/octet-stream' };
     },
 
     /** The thumbnail of one of the caller's image searches. */
     async queryThumbnail(principal: Principal, id: string): Promise<Buffer> {
       const entry = await find(principal, id);
       if (entry.kind !== 'image') throw withoutPhotograph();
-      return files.read(files.queryThumbnailPath(entry.querySha256!));
+      return readKept(files.queryThumbnailPath(entry.querySha256!));
     },
   };
 }
