@@ -20,3 +20,4 @@ export * from './job-repository.ts';
 export * from './search-history-repository.ts';
 export * from './database-backup.ts';
 export { DataDirInUseError, lockDataDir } from './data-dir-lock.ts';
+export * from './vector-bench-table.ts';

@@ -1,6 +1,7 @@
 import { createClient } from '@cbmir/contract';
 import { generateSyntheticFundus, type FundusGrade } from '@cbmir/imaging';
 import { UsageError } from '../usage-error.ts';
+import { summarize, type Summary } from '../latency-summary.ts';
 
 export const SEARCH_BENCH_USAGE = `  bench search [--url http://127.0.0.1:8080] [--api-key-file F | --user admin --password-file F]
                [--concurrency 1,4,16] [--requests 64] [--max-seconds 60] [--photo F | --photo-size WxH] [--json]
@@ -28,12 +29,6 @@ export interface SearchBenchOptions {
   /** the queries: a photograph's bytes, or synthetic photos of a size (default: 512x512 PNG) */
   queries?: { photo: Uint8Array } | { width: number; height: number } | undefined;
   log: (message: string) => void;
-}
-
-interface Summary {
-  p50: number;
-  p99: number;
-  mean: number;
 }
 
 export interface SearchBenchLevel {
@@ -194,13 +189,6 @@ function parseServerTiming(header: string | null): Record<string, number> {
     if (name && value && Number.isFinite(number)) out[name] = number;
   }
   return out;
-}
-
-function summarize(values: number[]): Summary | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-  return { p50: at(0.5), p99: at(0.99), mean: values.reduce((s, v) => s + v, 0) / values.length };
 }
 
 function isLoopback(hostname: string): boolean {

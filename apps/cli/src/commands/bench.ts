@@ -4,6 +4,7 @@ import { readImageHeader } from '@cbmir/imaging';
 import { UsageError } from '../usage-error.ts';
 import { benchEmbed, EMBED_BENCH_USAGE, formatEmbedBench, parseModelList } from './bench-embed.ts';
 import { benchExplain, EXPLAIN_BENCH_USAGE, formatExplainBench } from './bench-explain.ts';
+import { benchIndex, formatIndexBench, INDEX_BENCH_USAGE } from './bench-index.ts';
 import { benchIngest, formatIngestBench } from './bench-ingest.ts';
 import { benchSearch, formatSearchBench, parsePhotoSize, SEARCH_BENCH_USAGE } from './bench-search.ts';
 import { benchTrain, formatTrainBench, parseEngines, parseKinds, TRAIN_BENCH_USAGE } from './bench-train.ts';
@@ -14,7 +15,8 @@ export const BENCH_USAGE = `  bench ingest [--images N] [--json]
 ${EMBED_BENCH_USAGE}
 ${TRAIN_BENCH_USAGE}
 ${SEARCH_BENCH_USAGE}
-${EXPLAIN_BENCH_USAGE}`;
+${EXPLAIN_BENCH_USAGE}
+${INDEX_BENCH_USAGE}`;
 
 /** `pnpm bench <what>`: one file per benchmark, dispatched here. */
 export async function bench(args: string[], log: (message: string) => void): Promise<number> {
@@ -113,6 +115,44 @@ export async function bench(args: string[], log: (message: string) => void): Pro
       log,
     });
     console.log(values.json ? JSON.stringify(rows) : formatExplainBench(rows));
+    return 0;
+  }
+  if (what === 'index') {
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        ...Object.fromEntries(
+          ['vectors', 'dim', 'database-url', 'queries', 'k', 'ef-search', 'm', 'ef-construction', 'maintenance-work-mem', 'clusters', 'seed'].map((name) => [
+            name,
+            { type: 'string' as const },
+          ]),
+        ),
+        json: { type: 'boolean' },
+      },
+    });
+    const text = (name: string) => (values as Record<string, string | boolean | undefined>)[name] as string | undefined;
+    const one = (name: string, fallback: string, max: number) => integerList(text(name) ?? fallback, `--${name}`, max)[0]!;
+    const databaseUrl = text('database-url') ?? process.env.DATABASE_URL;
+    if (!databaseUrl || !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+      throw new UsageError('bench index needs a PostgreSQL server with pgvector: --database-url postgres://... or DATABASE_URL');
+    }
+    const maintenanceWorkMem = text('maintenance-work-mem') ?? '1GB';
+    if (!/^\d+(kB|MB|GB)$/.test(maintenanceWorkMem)) throw new UsageError(`--maintenance-work-mem takes a size like 512MB or 2GB, got "${maintenanceWorkMem}"`);
+    const result = await benchIndex({
+      databaseUrl,
+      vectors: one('vectors', '100000', 100_000_000),
+      dim: one('dim', '128', 2000),
+      queries: one('queries', '200', 100_000),
+      k: one('k', '10', 1000),
+      efSearch: integerList(text('ef-search') ?? '10,20,40,80,160,320', '--ef-search', 1000),
+      m: one('m', '16', 100),
+      efConstruction: one('ef-construction', '64', 1000),
+      maintenanceWorkMem,
+      clusters: one('clusters', '256', 1_000_000),
+      seed: one('seed', '42', 2 ** 31 - 1),
+      log,
+    });
+    console.log(values.json ? JSON.stringify(result) : formatIndexBench(result));
     return 0;
   }
   throw new UsageError(`bench takes a benchmark name:\n${BENCH_USAGE}`);
