@@ -63,7 +63,10 @@ export interface E2eServer {
   restart(): Promise<void>;
 }
 
-export async function startE2eServer(options: { demoImages: number; trainSeconds: number }): Promise<E2eServer> {
+/** The model that ships with cbmir (ResNet-18, 224 px), for tests that want a trained model without training one. */
+export const SHIPPED_MODEL_DIR = path.join(WEB_ROOT, '../../models/default');
+
+export async function startE2eServer(options: { demoImages: number; trainSeconds: number; defaultModel?: string }): Promise<E2eServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'cbmir-e2e-'));
   const env = {
     PORT: '0',
@@ -71,7 +74,7 @@ export async function startE2eServer(options: { demoImages: number; trainSeconds
     CBMIR_DEMO_IMAGES: String(options.demoImages),
     CBMIR_DEMO_TRAIN_SECONDS: String(options.trainSeconds),
     // the tests train and check the synthetic demo model, which a trained default model would make unnecessary
-    CBMIR_DEFAULT_MODEL: 'untrained',
+    CBMIR_DEFAULT_MODEL: options.defaultModel ?? 'untrained',
     CBMIR_ADMIN_PASSWORD: ADMIN.password,
     LOG_LEVEL: 'warn',
   };

@@ -3,6 +3,7 @@ import { AppHeader } from './components/app-header.tsx';
 import { RequireAdmin } from './components/require-admin.tsx';
 import { RequireSession } from './components/require-session.tsx';
 import { CasePage } from './pages/case-page.tsx';
+import { ComparePage } from './pages/compare-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
@@ -53,6 +54,7 @@ export function createAppRouter() {
           children: [
             { path: '/', element: <SearchPage /> },
             { path: '/cases/:id', element: <CasePage /> },
+            { path: '/compare', element: <ComparePage /> },
             // Loaded on first visit: most sessions are searches and never need the charts or admin forms.
             { path: '/evaluation', lazy: async () => ({ Component: (await import('./pages/evaluation-page.tsx')).EvaluationPage }) },
             { path: '/models', lazy: async () => ({ Component: (await import('./pages/models-page.tsx')).ModelsPage }) },

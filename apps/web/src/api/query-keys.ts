@@ -9,6 +9,10 @@ export const queryKeys = {
   image: (id: string) => ['image', id] as const,
   similar: (id: string, k: number) => ['image', id, 'similar', k] as const,
   samePatient: (id: string) => ['image', id, 'same-patient'] as const,
+  /** An occlusion map: `occluded` and `reference` name an image (a case id or an upload's key). */
+  explanation: (occluded: string, reference: string) => ['image', 'explanation', occluded, reference] as const,
+  /** The network's view of a photograph uploaded in this tab. */
+  preprocessedUpload: (upload: string) => ['image', 'preprocessed-upload', upload] as const,
   /** Every admin-only query (accounts, keys, audit trail, jobs): forgotten on sign-out. */
   admin: ['admin'] as const,
   users: ['admin', 'users'] as const,

@@ -5,7 +5,8 @@ import { drGradeName } from '../domain/dr-grade.ts';
 import { eyeLabel, eyePhrase } from '../domain/eye.ts';
 import { GradeBadge } from './grade-badge.tsx';
 
-export function ResultCard({ hit, rank }: { hit: SearchHit; rank: number }) {
+/** `compareHref`: where the compare view of this result with the query is (none: no Compare link). */
+export function ResultCard({ hit, rank, compareHref }: { hit: SearchHit; rank: number; compareHref?: string | undefined }) {
   const alt = `Fundus photograph of similar case ${rank}: DR grade ${drGradeName(hit.grade)}, ${eyePhrase(hit.eye)}`;
   return (
     <li
@@ -45,6 +46,11 @@ export function ResultCard({ hit, rank }: { hit: SearchHit; rank: number }) {
           </dl>
         </div>
       </Link>
+      {compareHref && (
+        <Link to={compareHref} className="result-card__compare" data-testid="compare-link" aria-label={`Compare similar case ${rank} with the query side by side`}>
+          Compare side by side
+        </Link>
+      )}
     </li>
   );
 }

@@ -3,7 +3,18 @@ import { drGradeName } from '../domain/dr-grade.ts';
 import { ResultCard } from './result-card.tsx';
 
 /** Ranked cases, nearest first, as the server ordered them. */
-export function ResultGrid({ hits, label, emptyMessage }: { hits: SearchHit[]; label: string; emptyMessage?: string | undefined }) {
+export function ResultGrid({
+  hits,
+  label,
+  emptyMessage,
+  compareHref,
+}: {
+  hits: SearchHit[];
+  label: string;
+  emptyMessage?: string | undefined;
+  /** The compare view of a result with the query; none: no Compare links. */
+  compareHref?: ((imageId: string) => string) | undefined;
+}) {
   if (hits.length === 0) {
     return (
       <p className="empty-state" data-testid="no-results">
@@ -16,7 +27,7 @@ export function ResultGrid({ hits, label, emptyMessage }: { hits: SearchHit[]; l
       <GradeSummary hits={hits} />
       <ol className="result-grid" aria-label={label} data-testid="result-grid">
         {hits.map((hit, i) => (
-          <ResultCard key={hit.imageId} hit={hit} rank={i + 1} />
+          <ResultCard key={hit.imageId} hit={hit} rank={i + 1} compareHref={compareHref?.(hit.imageId)} />
         ))}
       </ol>
     </>

@@ -11,6 +11,7 @@ import { ErrorMessage, LoadingMessage } from '../components/status-message.tsx';
 import { drGradeLabel } from '../domain/dr-grade.ts';
 import { eyeLabel, eyePhrase } from '../domain/eye.ts';
 import { formatDateTime } from '../domain/format.ts';
+import { compareUrl } from '../domain/compare-url.ts';
 
 const SIMILAR_K = 10;
 
@@ -119,7 +120,11 @@ function CaseDetails({ record }: { record: ImageRecord }) {
           )}
         </div>
         {similar.isSuccess && (
-          <ResultGrid hits={similar.data.results} label={`Cases similar to ${shortId(record.id)}, most similar first`} />
+          <ResultGrid
+            hits={similar.data.results}
+            label={`Cases similar to ${shortId(record.id)}, most similar first`}
+            compareHref={(id) => compareUrl(id, record.id)}
+          />
         )}
       </section>
     </>

@@ -10,6 +10,7 @@ import { SearchFilterPanel } from '../components/search-filter-panel.tsx';
 import { GradeSuggestionPanel } from '../components/grade-suggestion-panel.tsx';
 import { ErrorMessage, LoadingMessage } from '../components/status-message.tsx';
 import { filtersFromUrl, filtersKey, filtersToUrl } from '../domain/search-filter-params.ts';
+import { compareUrl } from '../domain/compare-url.ts';
 
 export function SearchPage() {
   const { file, caseId, previewUrl, k, search, chooseFile, chooseCase, setK, setFilters, retry } = useSearchSession();
@@ -91,6 +92,7 @@ function SearchOutcome({
   onFilters(filters: SearchFilters): void;
 }) {
   const queryPatient = search.data?.query?.patientRef ?? null;
+  const { caseId } = useSearchSession();
   return (
     <>
       {/* Always mounted, so screen readers announce each change of state, not only the first. */}
@@ -143,7 +145,12 @@ function SearchOutcome({
         <GradeSuggestionPanel response={search.data} gradeFiltered={filters.grade !== undefined} />
       )}
       {search.isSuccess && (
-        <ResultGrid hits={search.data.results} label="Similar cases, most similar first" emptyMessage={search.data.shortfall?.message} />
+        <ResultGrid
+          hits={search.data.results}
+          label="Similar cases, most similar first"
+          emptyMessage={search.data.shortfall?.message}
+          compareHref={(id) => compareUrl(id, caseId)}
+        />
       )}
     </>
   );
