@@ -18,10 +18,11 @@ export function RefineMarks({ hit, rank, refinement }: { hit: SearchHit; rank: n
     </button>
   );
   return (
-    <div className="refine-marks" role="group" aria-label={`Refine by similar case ${rank}`}>
+    <fieldset className="refine-marks">
+      <legend className="visually-hidden">Refine by similar case {rank}</legend>
       {button('liked', 'More like this', '+')}
       {button('disliked', 'Less like this', '−')}
-    </div>
+    </fieldset>
   );
 }
 

@@ -113,7 +113,10 @@ export function RegionSelector({
             <div
               ref={box}
               className="region-selector__box"
-              role="img"
+              // A widget of its own: screen readers pass the arrow keys through to it.
+              role="application"
+              aria-roledescription="movable rectangle"
+              // biome-ignore lint/a11y/noNoninteractiveTabindex: the rectangle takes focus to receive the arrow keys
               tabIndex={0}
               aria-label={`Region to search: ${describeRegion(draft)}`}
               aria-describedby={helpId}
