@@ -34,10 +34,10 @@ import { evaluationRoutes } from './routes/evaluations.ts';
 import { modelRoutes } from './routes/models.ts';
 import type { IngestJobService } from './services/ingest-jobs.ts';
 import { searchRoutes } from './routes/search.ts';
-import { userRoutes } from './routes/users.ts';
 import { searchHistoryRoutes } from './routes/search-history.ts';
 import { searchRefineRoutes } from './routes/search-refine.ts';
 import { searchHistoryFactory } from './services/search-history.ts';
+import { userRoutes } from './routes/users.ts';
 import type { ModelActivation } from './services/model-activation.ts';
 import type { ModelRegistry } from './services/model-registry.ts';
 import type { ModelRuntime } from './services/model-runtime.ts';
@@ -131,7 +131,7 @@ export async function buildApp(deps: AppDeps) {
 
   // Refusals an outsider can cause at will are audited in a bounded way (AuditTrail.recordBounded): failed
   // authentication and authorisation, and uploads refused as bad (not an image, too large, not an archive).
-  const UPLOAD_ROUTES = new Set(['POST /api/v1/search', 'POST /api/v1/archives']);
+  const UPLOAD_ROUTES = new Set(['POST /api/v1/search', 'POST /api/v1/archives', 'POST /api/v1/explanations', 'POST /api/v1/preprocess']);
   app.addHook('onSend', async (request, reply, payload) => {
     const status = reply.statusCode;
     if (status < 400 || status >= 500 || status === 429) return payload;
@@ -223,9 +223,9 @@ export async function buildApp(deps: AppDeps) {
   await app.register(evaluationRoutes(deps));
   await app.register(archiveRoutes(deps));
   await app.register(jobRoutes(deps));
+  const history = searchHistoryFactory({ db: deps.db, files: deps.files });
   await app.register(
     searchRoutes({ ...deps, history, admission: deps.searchAdmission ?? searchAdmissionFactory({ megapixelsPerMinute: 600, maxConcurrent: 2, maxQueued: 16 }) }),
-  const history = searchHistoryFactory({ db: deps.db, files: deps.files });
   );
   await app.register(searchRefineRoutes(deps));
   await app.register(searchHistoryRoutes({ history }));

@@ -58,9 +58,9 @@ export function createAppRouter() {
             // Loaded on first visit: most sessions are searches and never need the charts or admin forms.
             { path: '/evaluation', lazy: async () => ({ Component: (await import('./pages/evaluation-page.tsx')).EvaluationPage }) },
             { path: '/models', lazy: async () => ({ Component: (await import('./pages/models-page.tsx')).ModelsPage }) },
+            { path: '/searches', lazy: async () => ({ Component: (await import('./pages/my-searches-page.tsx')).MySearchesPage }) },
             {
               element: <AdminOnly />,
-            { path: '/searches', lazy: async () => ({ Component: (await import('./pages/my-searches-page.tsx')).MySearchesPage }) },
               children: [
                 { path: '/admin/users', lazy: async () => ({ Component: (await import('./pages/users-page.tsx')).UsersPage }) },
                 { path: '/admin/audit', lazy: async () => ({ Component: (await import('./pages/audit-page.tsx')).AuditPage }) },
