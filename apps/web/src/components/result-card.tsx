@@ -1,12 +1,16 @@
 import type { SearchHit } from '@cbmir/contract';
+import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { formatDistance } from '../domain/distance.ts';
 import { drGradeName } from '../domain/dr-grade.ts';
 import { eyeLabel, eyePhrase } from '../domain/eye.ts';
 import { GradeBadge } from './grade-badge.tsx';
 
-/** `compareHref`: where the compare view of this result with the query is (none: no Compare link). */
-export function ResultCard({ hit, rank, compareHref }: { hit: SearchHit; rank: number; compareHref?: string | undefined }) {
+/**
+ * `compareHref`: where the compare view of this result with the query is (none: no Compare link). `actions`: the
+ * card's own controls (e.g. refine marks), beside its link rather than inside it.
+ */
+export function ResultCard({ hit, rank, compareHref, actions }: { hit: SearchHit; rank: number; compareHref?: string | undefined; actions?: ReactNode }) {
   const alt = `Fundus photograph of similar case ${rank}: DR grade ${drGradeName(hit.grade)}, ${eyePhrase(hit.eye)}`;
   return (
     <li
@@ -51,6 +55,7 @@ export function ResultCard({ hit, rank, compareHref }: { hit: SearchHit; rank: n
           Compare side by side
         </Link>
       )}
+      {actions}
     </li>
   );
 }

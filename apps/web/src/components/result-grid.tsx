@@ -1,4 +1,5 @@
 import type { SearchHit } from '@cbmir/contract';
+import type { ReactNode } from 'react';
 import { drGradeName } from '../domain/dr-grade.ts';
 import { ResultCard } from './result-card.tsx';
 
@@ -8,12 +9,15 @@ export function ResultGrid({
   label,
   emptyMessage,
   compareHref,
+  cardActions,
 }: {
   hits: SearchHit[];
   label: string;
   emptyMessage?: string | undefined;
   /** The compare view of a result with the query; none: no Compare links. */
   compareHref?: ((imageId: string) => string) | undefined;
+  /** Controls under each card (e.g. "more / less like this"). */
+  cardActions?: ((hit: SearchHit, rank: number) => ReactNode) | undefined;
 }) {
   if (hits.length === 0) {
     return (
@@ -27,7 +31,7 @@ export function ResultGrid({
       <GradeSummary hits={hits} />
       <ol className="result-grid" aria-label={label} data-testid="result-grid">
         {hits.map((hit, i) => (
-          <ResultCard key={hit.imageId} hit={hit} rank={i + 1} compareHref={compareHref?.(hit.imageId)} />
+          <ResultCard key={hit.imageId} hit={hit} rank={i + 1} compareHref={compareHref?.(hit.imageId)} actions={cardActions?.(hit, i + 1)} />
         ))}
       </ol>
     </>

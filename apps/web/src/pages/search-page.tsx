@@ -8,6 +8,9 @@ import { KSelector } from '../components/k-selector.tsx';
 import { ResultGrid } from '../components/result-grid.tsx';
 import { SearchFilterPanel } from '../components/search-filter-panel.tsx';
 import { GradeSuggestionPanel } from '../components/grade-suggestion-panel.tsx';
+import { RefineControls, RefineMarks } from '../components/refine-controls.tsx';
+import { QueryRegionSelector } from '../components/region-selector.tsx';
+import { useRefine } from '../api/use-refine.ts';
 import { ErrorMessage, LoadingMessage } from '../components/status-message.tsx';
 import { filtersFromUrl, filtersKey, filtersToUrl } from '../domain/search-filter-params.ts';
 import { compareUrl } from '../domain/compare-url.ts';
@@ -57,6 +60,7 @@ export function SearchPage() {
         </p>
         {caseId && <CaseQuery id={caseId} />}
         <ImageDropZone file={file} previewUrl={previewUrl} onFile={chooseUpload} />
+        <QueryRegionSelector />
         <KSelector value={k} onChange={setK} />
         <SearchFilterPanel filters={filters} onChange={changeFilters} />
         {(file || caseId) && (
@@ -92,6 +96,9 @@ function SearchOutcome({
   onFilters(filters: SearchFilters): void;
 }) {
   const queryPatient = search.data?.query?.patientRef ?? null;
+  // Refine by example: what is shown is the latest refine step's ranking, or the search's own.
+  const refinement = useRefine(search.data, useSearchSession().k, filters);
+  const shown = refinement.response;
   const { caseId } = useSearchSession();
   return (
     <>
@@ -142,14 +149,16 @@ function SearchOutcome({
         </p>
       )}
       {search.isSuccess && search.data.results.length > 0 && (
-        <GradeSuggestionPanel response={search.data} gradeFiltered={filters.grade !== undefined} />
+        <GradeSuggestionPanel response={shown ?? search.data} gradeFiltered={filters.grade !== undefined} />
       )}
+      {search.isSuccess && refinement.available && search.data.results.length > 0 && <RefineControls refinement={refinement} />}
       {search.isSuccess && (
         <ResultGrid
-          hits={search.data.results}
+          hits={(shown ?? search.data).results}
           label="Similar cases, most similar first"
           emptyMessage={search.data.shortfall?.message}
           compareHref={(id) => compareUrl(id, caseId)}
+          cardActions={refinement.available ? (hit, rank) => <RefineMarks hit={hit} rank={rank} refinement={refinement} /> : undefined}
         />
       )}
     </>
