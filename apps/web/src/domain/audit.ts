@@ -7,6 +7,7 @@ export const AUDIT_ACTIONS = [
   'auth.logout',
   'search.image',
   'search.vector',
+  'search.refine',
   'case.view',
   'user.create',
   'user.update',
