@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -169,6 +169,17 @@ describe(`similarity explanations (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, (
     await expect(client.preprocess(blob(new TextEncoder().encode('nope')))).rejects.toMatchObject({ status: 415 });
     const missing = await fetch(`${server.url}/api/v1/images/${randomUUID()}/preprocessed`, { headers: { authorization: `Bearer ${apiKey}` } });
     expect(missing.status).toBe(404);
+  });
+
+  it("audits explanations and refused uploads by the query's hash, never its content", async () => {
+    const admin = createClient({ baseUrl: server.url, apiKey: await issueTestApiKey(server.url, 'admin') });
+    const { events } = await admin.audit({ action: 'search.explanation', limit: 100 });
+    const sha = createHash('sha256').update(query).digest('hex');
+    expect(events.some((event) => event.details.queryImageSha256 === sha && event.details.occlude === 'query')).toBe(true);
+    expect(events.some((event) => typeof event.details.against === 'string')).toBe(true);
+    const refused = await admin.audit({ action: 'upload.refused', limit: 100 });
+    expect(refused.events.some((event) => event.details.route === 'POST /api/v1/explanations' && event.details.status === 415)).toBe(true);
+    expect((await admin.audit({ action: 'search.preprocess' })).events[0]?.details).toEqual({ queryImageSha256: sha });
   });
 
   it('documents the routes in OpenAPI, for clinicians', async () => {

@@ -91,7 +91,9 @@ export const explanationRoutes =
       },
       async (request, reply) => {
         if (!request.isMultipart()) throw new AppError(415, 'not_multipart', 'send the photograph as multipart/form-data in a field named "image"');
-        const png = await deps.explanations.preprocessedUpload(await readImageField(request));
+        const bytes = await readImageField(request);
+        const png = await deps.explanations.preprocessedUpload(bytes);
+        await deps.audit.record(request, 'search.preprocess', null, { queryImageSha256: contentHash(bytes) });
         return reply.type('image/png').header('cache-control', 'private, no-store').send(png);
       },
     );

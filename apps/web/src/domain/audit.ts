@@ -8,6 +8,7 @@ export const AUDIT_ACTIONS = [
   'search.image',
   'search.vector',
   'search.refine',
+  'search.explanation',
   'case.view',
   'user.create',
   'user.update',
