@@ -16,7 +16,9 @@ let console = '';
 beforeAll(async () => {
   target = await createTestDatabase();
   const logDestination = new PassThrough();
-  logDestination.on('data', (chunk: Buffer) => void (console += chunk.toString()));
+  logDestination.on('data', (chunk: Buffer) => {
+    console += chunk.toString();
+  });
   const write = process.stderr.write.bind(process.stderr);
   process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
     console += chunk.toString();

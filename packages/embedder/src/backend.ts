@@ -45,7 +45,7 @@ export async function initBackend(
   preferred?: BackendName | string,
   loaders: BackendLoaders = defaultLoaders,
 ): Promise<BackendChoice> {
-  const wanted = parseBackendName(preferred ?? process.env['CBMIR_BACKEND']);
+  const wanted = parseBackendName(preferred ?? process.env.CBMIR_BACKEND);
   if (active && (wanted === undefined || wanted === active.name)) return active.promise;
 
   const promise = (wanted ? initNamed(wanted, loaders) : initBest(loaders)).then(
@@ -120,7 +120,7 @@ async function activate(name: BackendName, loaders: BackendLoaders): Promise<str
       if (!tf.findBackendFactory(tfName)) {
         throw new Error(`${specifier} imported but registered no "tensorflow" backend with this @tensorflow/tfjs`);
       }
-      const theirs = mod?.version?.['tfjs-node'] ?? mod?.version?.['tfjs'];
+      const theirs = mod?.version?.['tfjs-node'] ?? mod?.version?.tfjs;
       how = `${specifier}${theirs ? ` ${theirs}` : ''} (native libtensorflow)`;
       break;
     }

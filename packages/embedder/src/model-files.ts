@@ -72,7 +72,7 @@ export async function saveModelDir(
   // metadata.json goes last: its presence marks a complete save.
   await writeFileAtomically(path.join(dir, MODEL_FILE_NAMES.weights), new Uint8Array(weights));
   await writeFileAtomically(path.join(dir, MODEL_FILE_NAMES.topology), JSON.stringify(modelJson));
-  await writeFileAtomically(path.join(dir, MODEL_FILE_NAMES.metadata), JSON.stringify(metadata, null, 2) + '\n');
+  await writeFileAtomically(path.join(dir, MODEL_FILE_NAMES.metadata), `${JSON.stringify(metadata, null, 2)}\n`);
 }
 
 export async function readModelMetadata(dir: string): Promise<EmbedderMetadata> {

@@ -8,6 +8,7 @@ import { loadEmbedder } from './embedding-model.ts';
 import { saveModelDir } from './model-files.ts';
 import { resolveEmbedderSpec } from './model-spec.ts';
 import { buildClassifierModel, createSupervisedTrainer, SUPERVISED_LAYERS } from './supervised-model.ts';
+import { createRandom } from '@cbmir/seeded-random';
 
 beforeAll(async () => {
   await initBackend();
@@ -17,8 +18,8 @@ const spec = resolveEmbedderSpec({ architecture: 'resnet-tiny', inputSize: 16, e
 
 /** Two visually separable classes: bright top half vs bright bottom half, with seeded noise. */
 function batch(n: number, seed: number) {
-  let state = seed;
-  const noise = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 0.2;
+  const random = createRandom(seed);
+  const noise = () => random.range(-0.1, 0.1);
   const images: Float32Array[] = [];
   const grades: number[] = [];
   for (let i = 0; i < n; i++) {

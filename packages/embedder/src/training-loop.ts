@@ -60,9 +60,8 @@ export async function trainSiamese(options: TrainSiameseOptions): Promise<Traini
   const load = async (pairs: Pair[]): Promise<PairBatch> => {
     const images = new Map<string, Promise<Float32Array>>();
     const image = (id: string) => {
-      let pending = images.get(id);
-      if (!pending) images.set(id, (pending = Promise.resolve(options.loadImage(id))));
-      return pending;
+      if (!images.has(id)) images.set(id, Promise.resolve(options.loadImage(id)));
+      return images.get(id)!;
     };
     const [a, b] = await Promise.all([Promise.all(pairs.map((p) => image(p.a))), Promise.all(pairs.map((p) => image(p.b)))]);
     return { a, b, same: pairs.map((p) => p.same) };

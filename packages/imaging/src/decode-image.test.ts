@@ -1,4 +1,4 @@
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '@cbmir/seeded-random';
 import { decodeImage, DEFAULT_IMAGE_LIMITS } from './decode-image.ts';

@@ -217,7 +217,7 @@ async function subtractLocalAverage(square: RawRgbImage, params: FundusPreproces
       }
       for (let c = 0; c < 3; c++) {
         const v = 4 * square.data[i + c]! - 4 * blurred[i + c]! + NEUTRAL;
-        out[i + c] = v <= 0 ? 0 : v >= 255 ? 255 : v;
+        out[i + c] = v <= 0 ? 0 : Math.min(v, 255);
       }
     }
   }

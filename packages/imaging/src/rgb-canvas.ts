@@ -22,7 +22,7 @@ export class RgbCanvas {
   /** Blends colour into pixel (x, y) with opacity alpha in [0, 1]. */
   blend(x: number, y: number, colour: Rgb, alpha: number): void {
     if (alpha <= 0) return;
-    const a = alpha >= 1 ? 1 : alpha;
+    const a = Math.min(alpha, 1);
     const i = (y * this.width + x) * 3;
     const d = this.data;
     d[i] = d[i]! + (colour[0] - d[i]!) * a;

@@ -44,11 +44,17 @@ export function chanceRankingCache(): (galleryCount: number, relevantCount: numb
       chance = {
         averagePrecision: computed.averagePrecision,
         reciprocalRank: computed.reciprocalRank,
-        precisionAt: (k) => at.get(k) ?? (at.set(k, computed.precisionAt(k)), at.get(k)!),
-        recallAt: (k) => (recall.has(k) ? recall.get(k)! : (recall.set(k, computed.recallAt(k)), recall.get(k)!)),
+        precisionAt: (k) => memo(at, k, computed.precisionAt),
+        recallAt: (k) => memo(recall, k, computed.recallAt),
       };
       cache.set(key, chance);
     }
     return chance;
   };
+}
+
+/** cache.get(key), computing and keeping compute(key) the first time. */
+function memo<V>(cache: Map<number, V>, key: number, compute: (key: number) => V): V {
+  if (!cache.has(key)) cache.set(key, compute(key));
+  return cache.get(key) as V;
 }

@@ -14,6 +14,7 @@ export interface Ranking {
 /** Calls visit(start, size, relevantInGroup) for each run of equal distances; visit returns false to stop. */
 export function forEachTieGroup(
   ranking: Ranking,
+  // biome-ignore lint/suspicious/noConfusingVoidType: a visitor that returns nothing goes on; only false stops it
   visit: (start: number, size: number, relevant: number) => boolean | void,
 ): void {
   const { relevant, distances } = ranking;

@@ -239,7 +239,9 @@ async function* tarEntries(path: string, gzip: boolean, limits: ArchiveLimits): 
   expanded.on('error', fail);
   if (gzip) {
     const gunzip = createGunzip();
-    const raw = counter((total) => void (compressed = total));
+    const raw = counter((total) => {
+      compressed = total;
+    });
     raw.on('error', fail);
     gunzip.on('error', fail);
     input.pipe(raw).pipe(gunzip).pipe(expanded).pipe(extract as unknown as NodeJS.WritableStream);

@@ -63,7 +63,9 @@ async function startServerProcess(): Promise<string> {
       }
     };
     server.stdout!.on('data', onData);
-    server.stderr!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+    server.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     server.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`the server exited (${code ?? signal}) before it was ready:\n${output.slice(-3000)}`));

@@ -68,6 +68,7 @@ export async function receiveArchiveUpload(request: FastifyRequest, options: { p
       } else if (part.type === 'field' && part.fieldname === 'source' && received.source === null) {
         const source = String(part.value).trim();
         // eslint-disable-next-line no-control-regex
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
         if (source.length < 1 || source.length > 200 || /[\u0000-\u001f\u007f]/.test(source)) {
           throw new AppError(400, 'invalid_request', 'source must be 1-200 printable characters');
         }

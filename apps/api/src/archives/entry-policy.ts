@@ -78,6 +78,7 @@ export function contentProblem(bytes: Uint8Array): EntryProblem | null {
 /** An entry name fit for a report: control characters replaced, length capped. */
 export function displayName(name: string): string {
   // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this replaces
   const clean = name.replace(/[\u0000-\u001f\u007f]/g, '?');
   return clean.length > 500 ? `${clean.slice(0, 497)}...` : clean;
 }

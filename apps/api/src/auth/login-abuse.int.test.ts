@@ -56,11 +56,9 @@ async function auditCount(server: RunningServer, admin: TestSession, action: str
 
 describe(`login abuse (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   let server: RunningServer;
-  let admin: TestSession;
 
   beforeAll(async () => {
     server = await freshServer();
-    admin = await signIn(server.url);
   });
 
   it('12 concurrent wrong passwords for one user: the attempt counter is taken before hashing, so at most 5 are checked', async () => {

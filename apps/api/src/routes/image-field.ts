@@ -8,7 +8,7 @@ import { AppError } from '../errors.ts';
 export async function readImageField(request: FastifyRequest): Promise<Buffer> {
   try {
     const file = await request.file();
-    if (!file || file.fieldname !== 'image') throw new AppError(400, 'missing_image', 'no file in the form field "image"');
+    if (file?.fieldname !== 'image') throw new AppError(400, 'missing_image', 'no file in the form field "image"');
     return await file.toBuffer();
   } catch (error) {
     const code = (error as { code?: unknown }).code;

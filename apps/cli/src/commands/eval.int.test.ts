@@ -67,6 +67,7 @@ afterAll(async () => {
 });
 
 describe(`cbmir eval (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
+  // biome-ignore lint/suspicious/noExplicitAny: the --json report is read field by field, as a user's script would
   let report: Record<string, any>;
 
   it('--json prints every metric with its chance level, the model version, the data fingerprint and timings', async () => {

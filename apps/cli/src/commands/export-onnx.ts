@@ -1,6 +1,7 @@
 import type { CbmirServices } from '@cbmir/api';
 import { embeddingDifference, loadOnnxEmbedder, onnxRuntimeInstalled } from '@cbmir/embedder';
 import { findVersion } from './models.ts';
+import { createRandom } from '@cbmir/seeded-random';
 
 /**
  * `cbmir models export-onnx <id|name>`: (re-)writes the version's model.onnx, then embeds a few random
@@ -31,9 +32,8 @@ export async function exportOnnxCommand(services: CbmirServices, idOrName: strin
   return lines.join('\n');
 }
 
-/** Uniform values in [-1, 1] from a fixed LCG: the same images every run. */
+/** Uniform values in [-1, 1) from a fixed seed: the same images every run. */
 function randomImages(count: number, size: number): Float32Array[] {
-  let state = 12345;
-  const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
-  return Array.from({ length: count }, () => Float32Array.from({ length: size * size * 3 }, next));
+  const random = createRandom(12345);
+  return Array.from({ length: count }, () => Float32Array.from({ length: size * size * 3 }, () => random.range(-1, 1)));
 }

@@ -108,7 +108,7 @@ export async function ingestInput(
 /** The report the API gives (GET /jobs/:id and its items), as text. */
 export function formatIngestReport(report: IngestReport): string {
   const { job } = report;
-  const lines = [`added ${job.added}, skipped ${job.duplicate} (already stored), failed ${job.failed}` + (job.total !== null ? ` of ${job.total}` : '')];
+  const lines = [`added ${job.added}, skipped ${job.duplicate} (already stored), failed ${job.failed}${job.total !== null ? ` of ${job.total}` : ''}`];
   if (job.status === 'failed') lines.push(`the ingest stopped: ${job.error}`);
   if (job.labels) {
     lines.push(`labels: ${job.labels.fileName} (${job.labels.layout}, ${job.labels.count} rows); ${job.unlabelled} image(s) had no label (stored with grade unknown)`);

@@ -30,6 +30,7 @@ export function AppHeader() {
             </NavLink>
             {/* Clinicians never see links to pages the server would refuse them. */}
             {admin && (
+              // biome-ignore lint/a11y/useSemanticElements: a group of links in the nav, not form fields (a fieldset)
               <span className="main-nav__group" role="group" aria-label="Administration" data-testid="admin-nav">
                 <span className="main-nav__label" aria-hidden="true">
                   Admin

@@ -38,6 +38,7 @@ export function LoginPage() {
             name="username"
             autoComplete="username"
             required
+            // biome-ignore lint/a11y/noAutofocus: the sign-in page has one task; the cursor starts where it begins
             autoFocus
             value={username}
             onChange={(event) => setUsername(event.target.value)}
@@ -77,5 +78,5 @@ function loginErrorTitle(error: Error): string {
 
 /** Only ever return to a path in this app, never to another site named in the link. */
 function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+  return next?.startsWith('/') && !next.startsWith('//') ? next : '/';
 }

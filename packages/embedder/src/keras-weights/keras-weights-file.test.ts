@@ -30,16 +30,16 @@ describe('Keras HDF5 weight files', () => {
     const h5 = await import('h5wasm/node');
     const f = new h5.File(file('layout.h5'), 'r');
     try {
-      expect(f.attrs['layer_names']?.value).toEqual(['conv1_pad', 'conv1_conv']);
-      expect(f.attrs['layer_names']?.dtype).toBe('S10');
-      expect(f.attrs['backend']?.value).toBe('tensorflow');
+      expect(f.attrs.layer_names?.value).toEqual(['conv1_pad', 'conv1_conv']);
+      expect(f.attrs.layer_names?.dtype).toBe('S10');
+      expect(f.attrs.backend?.value).toBe('tensorflow');
       const conv = f.get('conv1_conv') as InstanceType<typeof h5.Group>;
-      expect(conv.attrs['weight_names']?.value).toEqual(['conv1_conv/kernel:0', 'conv1_conv/bias:0']);
+      expect(conv.attrs.weight_names?.value).toEqual(['conv1_conv/kernel:0', 'conv1_conv/bias:0']);
       const kernel = f.get('conv1_conv/conv1_conv/kernel:0') as InstanceType<typeof h5.Dataset>;
       expect(kernel.shape).toEqual([1, 1, 3, 2]);
       expect(kernel.dtype).toBe('<f');
       expect(Array.from(kernel.value as Float32Array)).toEqual([1, 2, 3, 4, 5, 6]);
-      expect((f.get('conv1_pad') as InstanceType<typeof h5.Group>).attrs['weight_names']?.value).toEqual(new Float64Array(0));
+      expect((f.get('conv1_pad') as InstanceType<typeof h5.Group>).attrs.weight_names?.value).toEqual(new Float64Array(0));
     } finally {
       f.close();
     }

@@ -167,7 +167,7 @@ export async function openKerasWeightsFile(file: string): Promise<KerasWeightsRe
         weights: weightNames.map((weight) => ({ name: weight, shape: datasetOf(name, group, weight).shape ?? [] })),
       });
     }
-    const version = f.attrs['keras_version']?.value;
+    const version = f.attrs.keras_version?.value;
 
     return {
       file,

@@ -8,6 +8,7 @@ import { createEmbedder, type Embedder } from '../embedding-model.ts';
 import { embeddingDifference } from './embedding-parity.ts';
 import { loadOnnxEmbedder, type OnnxEmbedder } from './onnx-embedder.ts';
 import { writeOnnxModel } from './onnx-model-file.ts';
+import { createRandom, mixSeed } from '@cbmir/seeded-random';
 
 /**
  * ONNX Runtime must rank exactly like TF.js: same embeddings within float32 rounding (batch norm folded,
@@ -81,9 +82,8 @@ async function fundusImages(count: number, inputSize: number): Promise<Float32Ar
 }
 
 function randomImages(count: number, size: number, seed: number): Float32Array[] {
-  let state = seed >>> 0;
-  const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
-  return Array.from({ length: count }, () => Float32Array.from({ length: size * size * 3 }, next));
+  const random = createRandom(seed);
+  return Array.from({ length: count }, () => Float32Array.from({ length: size * size * 3 }, () => random.range(-1, 1)));
 }
 
 /** Indices of the k nearest other gallery items by L2 distance, nearest first. */
@@ -102,8 +102,8 @@ function topNeighbours(embeddings: Float32Array[], query: number, k: number): nu
  * show a folding mistake. Give them trained-looking values.
  */
 function perturbBatchNorms(model: tf.LayersModel, seed: number): void {
-  let state = (seed * 7919) >>> 0;
-  const uniform = (lo: number, hi: number) => lo + (hi - lo) * ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const random = createRandom(mixSeed(seed, 7919));
+  const uniform = (lo: number, hi: number) => random.range(lo, hi);
   for (const layer of model.layers) {
     if (layer.getClassName() !== 'BatchNormalization') continue;
     const n = layer.getWeights()[0]!.shape[0]!;

@@ -94,8 +94,10 @@ export function EmbeddingMap({ points, highlights }: { points: EvaluationMapPoin
 
   return (
     <div className="embedding-map" data-testid="embedding-map">
+      {/* biome-ignore lint/a11y/useSemanticElements: a keyboard-driven map widget (arrow keys move, Enter opens), not form fields */}
       <div
         className="embedding-map__canvas"
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: the map takes focus to receive those keys
         tabIndex={0}
         role="group"
         aria-roledescription="map"

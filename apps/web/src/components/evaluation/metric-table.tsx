@@ -36,7 +36,7 @@ export function MetricTable({ metrics }: { metrics: EvaluationMetrics }) {
           <th scope="col" className="numeric-col">
             Above chance
           </th>
-          <th scope="col" aria-hidden="true" className="metric-bar-col" />
+          <td aria-hidden="true" className="metric-bar-col" />
         </tr>
       </thead>
       <tbody>
