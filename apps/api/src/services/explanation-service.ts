@@ -5,6 +5,7 @@ import { AppError, notFound } from '../errors.ts';
 import type { FileStore } from '../storage/file-store.ts';
 import type { LoadedModel, ModelRuntime } from './model-runtime.ts';
 import { occlusionMap } from './occlusion-map.ts';
+import { promiseLru } from './promise-lru.ts';
 import type { SearchService } from './search-service.ts';
 
 /** 7 x 7 cells of 32 px on the 224 px input: 49 occluded images plus the original, 50 images embedded. */
@@ -33,7 +34,7 @@ interface Pair {
  */
 export function explanationServiceFactory(deps: { db: Database; files: FileStore; runtime: ModelRuntime; search: SearchService }) {
   const { db, files, runtime } = deps;
-  const cache = new Map<string, Promise<Computed>>();
+  const cache = promiseLru<Computed>(CACHE_ENTRIES);
 
   async function activeModel(): Promise<LoadedModel> {
     await runtime.syncActive();
@@ -83,17 +84,8 @@ export function explanationServiceFactory(deps: { db: Database; files: FileStore
 
   async function explain(model: LoadedModel, pair: Pair, key: string): Promise<Explanation> {
     const cacheKey = `${model.version.id}|${pair.occluded.imageId ?? 'upload'}|${pair.occluded.sha256}|${key}`;
-    const hit = cache.get(cacheKey);
-    if (hit) {
-      cache.delete(cacheKey);
-      cache.set(cacheKey, hit);
-      return { ...(await hit), cached: true };
-    }
-    const work = compute(model, pair);
-    cache.set(cacheKey, work);
-    work.catch(() => cache.delete(cacheKey));
-    if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
-    return { ...(await work), cached: false };
+    const { value, hit } = cache.get(cacheKey, () => compute(model, pair));
+    return { ...(await value), cached: hit };
   }
 
   return {
