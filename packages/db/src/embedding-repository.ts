@@ -63,8 +63,8 @@ function checkDimension(space: VectorSpace, vector: ArrayLike<number>) {
 const FILTERED_EF_SEARCH = 200;
 /**
  * Unfiltered k-NN. `pnpm bench index` on 100,000 clustered 128-d vectors (PostgreSQL 15, pgvector 0.8, m 16,
- * ef_construction 64): recall@10 against exact search 0.958 at ef_search 40, 0.971 at 80, 0.990 at 160, for
- * about 1 ms more per query (see infra/README.md).
+ * ef_construction 64, three builds): recall@10 against exact search 0.928-0.976 at ef_search 40, 0.971-0.999
+ * at 80, 0.990-0.999 at 160, for well under 1 ms more per query (see infra/README.md).
  */
 const UNFILTERED_EF_SEARCH = 160;
 const ITERATIVE_SETTINGS = 'SET LOCAL hnsw.iterative_scan = strict_order; SET LOCAL enable_sort = off';

@@ -35,6 +35,12 @@ export async function openVectorBenchTable(databaseUrl: string, dim: number) {
   const index = `${table}_hnsw`;
   const column = `embedding::vector(${dim})`;
   let settings = '';
+  /** Session settings, sent only when they change (a SET per query would add a round trip to every timing). */
+  async function use(wanted: string): Promise<void> {
+    if (wanted === settings) return;
+    await client.query(wanted);
+    settings = wanted;
+  }
   try {
     await client.query('CREATE EXTENSION IF NOT EXISTS vector');
     await client.query(`CREATE TABLE ${table} (id integer NOT NULL, grade smallint NOT NULL, eye text NOT NULL, source text NOT NULL, embedding vector NOT NULL)`);
@@ -93,11 +99,7 @@ export async function openVectorBenchTable(databaseUrl: string, dim: number) {
      * is off so the planner keeps the ordered index scan.
      */
     async nearest(vector: ArrayLike<number>, k: number, options: { efSearch: number; filter?: BenchFilter; iterative?: IterativeScan }): Promise<number[]> {
-      const wanted = `SET hnsw.ef_search = ${Math.trunc(options.efSearch)}; SET hnsw.iterative_scan = ${options.iterative ?? 'off'}; SET enable_sort = ${options.filter ? 'off' : 'on'}`;
-      if (wanted !== settings) {
-        await client.query(wanted);
-        settings = wanted;
-      }
+      await use(`SET hnsw.ef_search = ${Math.trunc(options.efSearch)}; SET hnsw.iterative_scan = ${options.iterative ?? 'off'}; SET enable_sort = ${options.filter ? 'off' : 'on'}`);
       const params: unknown[] = [`[${Array.from(vector).join(',')}]`, k];
       const rows = await client.query<{ id: number }>(
         `SELECT id FROM ${table} ${filterSql(options.filter, params)} ORDER BY ${column} <-> $1::vector(${dim}) LIMIT $2`,
@@ -113,12 +115,20 @@ export async function openVectorBenchTable(databaseUrl: string, dim: number) {
     async exactNearest(vector: ArrayLike<number>, k: number, filter: BenchFilter): Promise<number[]> {
       const params: unknown[] = [`[${Array.from(vector).join(',')}]`, k];
       const where = filterSql(filter, params);
+      // The planner's defaults, as in the server's exact query (enable_sort off would only mislead it here).
+      await use('RESET hnsw.ef_search; RESET hnsw.iterative_scan; RESET enable_sort');
       const rows = await client.query<{ id: number }>(
         `WITH candidates AS MATERIALIZED (SELECT id, embedding FROM ${table} ${where})
          SELECT id FROM candidates ORDER BY ${column} <-> $1::vector(${dim}), id LIMIT $2`,
         params,
       );
       return rows.rows.map((row) => row.id);
+    },
+
+    /** A b-tree on the filter columns (the server's images table has one on source only), for the exact plan. */
+    async indexMetadata(): Promise<void> {
+      await client.query(`CREATE INDEX ${table}_metadata ON ${table} (grade, eye, source)`);
+      await client.query(`ANALYZE ${table}`);
     },
 
     /** The plan of a filtered query (to check that the index serves it). */

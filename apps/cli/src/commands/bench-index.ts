@@ -10,7 +10,8 @@ export const INDEX_BENCH_USAGE = `  bench index [--vectors 100000] [--dim 128] [
       the server does (m, ef_construction), and prints build time, index size, recall@k against exact search and
       p50/p99 query latency at each hnsw.ef_search, unfiltered and with metadata filters, with and without
       pgvector 0.8's iterative index scan (hnsw.iterative_scan = strict_order, as the server uses), and by an exact
-      scan of the rows that pass (the server's plan for narrow filters). The table is dropped afterwards.`;
+      scan of the rows that pass (the server's plan for narrow filters), without and with a b-tree on the filter
+      columns. The table is dropped afterwards.`;
 
 export interface IndexBenchOptions {
   databaseUrl: string;
@@ -32,8 +33,11 @@ export interface IndexBenchRun {
   filter: string;
   /** Rows that pass the filter. */
   matching: number;
-  /** How the query was answered: the index (iterative scan off or strict_order), or an exact scan of the rows that pass. */
-  iterative: IterativeScan | 'exact';
+  /**
+   * How the query was answered: the index (iterative scan off or strict_order), or an exact scan of the rows
+   * that pass, found by reading every row ('exact') or through a b-tree on grade, eye, source ('exact-btree').
+   */
+  iterative: IterativeScan | 'exact' | 'exact-btree';
   /** null for the exact scan. */
   efSearch: number | null;
   /** Mean recall@k against exact search over the rows that pass the filter. */
@@ -115,32 +119,42 @@ export async function benchIndex(options: IndexBenchOptions): Promise<IndexBench
     for (const query of queries) await table.nearest(query, k, { efSearch: Math.max(...options.efSearch) });
 
     const runs: IndexBenchRun[] = [];
+    const truths = new Map<BenchFilter | undefined, { matching: number; truth: number[][] }>();
     for (const filter of [undefined, ...FILTERS]) {
       const keep = passes(set, filter);
       let matching = 0;
       for (let row = 0; row < set.count; row++) if (keep(row)) matching++;
-      const truth = queries.map((query) => exactNeighbours(set.data, dim, query, k, keep));
-      const modes: IndexBenchRun['iterative'][] = filter ? ['off', 'strict_order', 'exact'] : ['off'];
-      for (const iterative of modes) {
-        for (const efSearch of iterative === 'exact' ? [null] : options.efSearch) {
-          const latencies: number[] = [];
-          let recall = 0;
-          let short = 0;
-          for (let q = 0; q < queries.length; q++) {
-            const t0 = performance.now();
-            const found =
-              iterative === 'exact' || efSearch === null
-                ? await table.exactNearest(queries[q]!, k, filter!)
-                : await table.nearest(queries[q]!, k, { efSearch, iterative, ...(filter ? { filter } : {}) });
-            latencies.push(performance.now() - t0);
-            recall += recallAtK(found, truth[q]!, k);
-            if (found.length < Math.min(k, matching)) short++;
-          }
-          const summary = summarize(latencies)!;
-          const run = { filter: describe(filter), matching, iterative, efSearch, recall: recall / queries.length, p50Ms: summary.p50, p99Ms: summary.p99, short };
-          runs.push(run);
-          log(`  ${run.filter} (${matching} rows) iterative ${iterative} ef_search ${efSearch}: recall@${k} ${run.recall.toFixed(3)}, p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms${short ? `, ${short} short` : ''}`);
+      truths.set(filter, { matching, truth: queries.map((query) => exactNeighbours(set.data, dim, query, k, keep)) });
+    }
+    type Plan = IndexBenchRun['iterative'];
+    const plans: [BenchFilter | undefined, Plan][] = [
+      [undefined, 'off'],
+      ...FILTERS.flatMap((filter) => (['off', 'strict_order', 'exact'] as const).map((plan): [BenchFilter, Plan] => [filter, plan])),
+      // Last: the b-tree changes the plans above.
+      ...FILTERS.map((filter): [BenchFilter, Plan] => [filter, 'exact-btree']),
+    ];
+    for (const [filter, plan] of plans) {
+      if (plan === 'exact-btree' && filter === FILTERS[0]) await table.indexMetadata();
+      const { matching, truth } = truths.get(filter)!;
+      const exact = plan === 'exact' || plan === 'exact-btree';
+      for (const efSearch of exact ? [null] : options.efSearch) {
+        const latencies: number[] = [];
+        let recall = 0;
+        let short = 0;
+        for (let q = 0; q < queries.length; q++) {
+          const t0 = performance.now();
+          const found =
+            efSearch === null || plan === 'exact' || plan === 'exact-btree'
+              ? await table.exactNearest(queries[q]!, k, filter ?? {})
+              : await table.nearest(queries[q]!, k, { efSearch, iterative: plan, ...(filter ? { filter } : {}) });
+          latencies.push(performance.now() - t0);
+          recall += recallAtK(found, truth[q]!, k);
+          if (found.length < Math.min(k, matching)) short++;
         }
+        const summary = summarize(latencies)!;
+        const run = { filter: describe(filter), matching, iterative: plan, efSearch, recall: recall / queries.length, p50Ms: summary.p50, p99Ms: summary.p99, short };
+        runs.push(run);
+        log(`  ${run.filter} (${matching} rows) ${plan} ef_search ${efSearch ?? '-'}: recall@${k} ${run.recall.toFixed(3)}, p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms${short ? `, ${short} short` : ''}`);
       }
     }
     return {

@@ -35,14 +35,11 @@ export async function restore(options: RestoreOptions): Promise<BackupManifest> 
   const present = (await readdir(config.dataDir).catch(() => [] as string[])).filter((name) => name !== '.' && name !== '..');
   const tables = config.databaseUrl ? await countTables(config.databaseUrl) : 0;
   if (!force && (present.length > 0 || tables > 0)) {
-    throw new BackupError(
-      [
-        present.length > 0 ? `the data directory ${config.dataDir} is not empty (${present.slice(0, 5).join(', ')}${present.length > 5 ? ', ...' : ''})` : null,
-        tables > 0 ? `the database at DATABASE_URL holds ${tables} table(s)` : null,
-      ]
-        .filter(Boolean)
-        .join('; ') + ': restore into an empty one, or pass --force to replace it',
-    );
+    const problems = [
+      present.length > 0 ? `the data directory ${config.dataDir} is not empty (${present.slice(0, 5).join(', ')}${present.length > 5 ? ', ...' : ''})` : null,
+      tables > 0 ? `the database at DATABASE_URL holds ${tables} table(s)` : null,
+    ].filter(Boolean);
+    throw new BackupError(`${problems.join('; ')}: restore into an empty one, or pass --force to replace it`);
   }
   if (force) {
     // A running server holding the embedded database must not see its files replaced underneath it.
