@@ -81,6 +81,14 @@ describe('compare view', () => {
     expect(await page.getByTestId('compare-previous').isDisabled()).toBe(true);
     await page.keyboard.press('ArrowLeft'); // already first: stays
     expect(await page.getByTestId('compare-position').textContent()).toMatch(/^1 of \d+$/);
+    // On the view radios the arrow keys choose the view, as radios do, and leave the list alone.
+    await page.getByTestId('view-original').focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await page.getByTestId('view-network').isChecked()).toBe(true);
+    expect(await page.getByTestId('compare-position').textContent()).toMatch(/^1 of \d+$/);
+    await page.keyboard.press('ArrowLeft');
+    expect(await page.getByTestId('view-original').isChecked()).toBe(true);
+    await page.getByTestId('compare-hint').click();
   });
 
   it('shows the explanation as a heat map over both images when the overlay is on', async () => {

@@ -113,18 +113,23 @@ function Compare({
 
   const go = useCallback(
     (step: number) => {
-      const next = hits[index + step];
-      if (index < 0 || !next) return;
+      // From the address as it is now: two quick key presses must not both start from the same render.
+      const current = hits.findIndex((h) => h.imageId === new URLSearchParams(window.location.search).get('result'));
+      const next = hits[current + step];
+      if (current < 0 || !next) return;
       const url = new URL(compareUrl(next.imageId, query.kind === 'stored' ? query.id : null), window.location.origin);
       setParams(url.searchParams, { replace: true });
     },
-    [hits, index, query, setParams],
+    [hits, query, setParams],
   );
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
+      // Typing, and the view radios (whose own arrow keys choose the view), keep their keys.
       const target = event.target as HTMLElement | null;
-      if (target && /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) && (target as HTMLInputElement).type !== 'checkbox' && (target as HTMLInputElement).type !== 'radio') return;
+      const type = target instanceof HTMLInputElement ? target.type : null;
+      if (target && /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) && type !== 'checkbox' && type !== 'radio') return;
+      if (type === 'radio' && event.key.startsWith('Arrow')) return;
       if (event.altKey || event.ctrlKey || event.metaKey) return;
       const actions: Record<string, () => void> = {
         ArrowRight: () => go(1),
@@ -195,7 +200,7 @@ function Compare({
           </button>
         </div>
       </div>
-      <p className="compare-hint">← → move through the ranked list; wheel or + − zoom both images, drag pans them together.</p>
+      <p className="compare-hint" data-testid="compare-hint">← → move through the ranked list; wheel or + − zoom both images, drag pans them together.</p>
 
       <div className="compare-panes">
         <ComparePane
