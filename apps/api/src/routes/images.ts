@@ -105,7 +105,7 @@ export const imageRoutes =
 
     app.get(
       '/api/v1/images/:id/thumbnail',
-      { config: { access: 'clinician' }, schema: { tags: ['images'], summary: 'JPEG thumbnail (at most 256 px); ETag, 304 Not Modified on a matching If-None-Match', params: ImageIdParams, response: { 200: ImageBytes, ...errorResponses(400, 401, 403, 404) } } },
+      { config: { access: 'clinician' }, schema: { tags: ['images'], summary: 'JPEG thumbnail (at most 256 px); ETag, 304 Not Modified on a matching If-None-Match', params: ImageIdParams, response: { 200: ImageBytes, 304: NotModified, ...errorResponses(400, 401, 403, 404) } } },
       async (request, reply) => {
         const image = await findImage(request.params.id);
         await deps.audit.record(request, 'image.thumbnail', { type: 'image', id: image.id });
@@ -113,20 +113,20 @@ export const imageRoutes =
         // with If-None-Match and gets 304 without the file being read.
         const etag = `"${image.sha256}-thumb"`;
         reply.header('cache-control', 'private, max-age=86400').header('etag', etag);
-        if (notModified(request.headers['if-none-match'], etag)) return reply.code(304).send();
+        if (notModified(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
         return reply.type('image/jpeg').send(await deps.files.read(image.thumbnailPath));
       },
     );
 
     app.get(
       '/api/v1/images/:id/original',
-      { config: { access: 'clinician' }, schema: { tags: ['images'], summary: 'The original file as uploaded; ETag (its SHA-256), 304 Not Modified on a matching If-None-Match', params: ImageIdParams, response: { 200: ImageBytes, ...errorResponses(400, 401, 403, 404) } } },
+      { config: { access: 'clinician' }, schema: { tags: ['images'], summary: 'The original file as uploaded; ETag (its SHA-256), 304 Not Modified on a matching If-None-Match', params: ImageIdParams, response: { 200: ImageBytes, 304: NotModified, ...errorResponses(400, 401, 403, 404) } } },
       async (request, reply) => {
         const image = await findImage(request.params.id);
         await deps.audit.record(request, 'image.original', { type: 'image', id: image.id });
         const etag = `"${image.sha256}"`; // the SHA-256 of these very bytes
         reply.header('cache-control', 'private, max-age=86400').header('etag', etag);
-        if (notModified(request.headers['if-none-match'], etag)) return reply.code(304).send();
+        if (notModified(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
         return reply.type(CONTENT_TYPES[image.format] ?? 'application/octet-stream').send(await deps.files.read(image.originalPath));
       },
     );
@@ -173,6 +173,9 @@ export const imageRoutes =
       },
     );
   };
+
+/** 304: the copy the client named in If-None-Match is current; no body. */
+const NotModified = Type.Null({ description: 'Not Modified: the ETag sent in If-None-Match is current' });
 
 /** If-None-Match (a list of ETags, or *) names this one: the client's copy is current. */
 function notModified(ifNoneMatch: string | undefined, etag: string): boolean {
