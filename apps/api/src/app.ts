@@ -223,14 +223,16 @@ export async function buildApp(deps: AppDeps) {
   await app.register(evaluationRoutes(deps));
   await app.register(archiveRoutes(deps));
   await app.register(jobRoutes(deps));
+  // Image searches and explanations share one CPU budget per caller and one bounded queue.
+  const admission = deps.searchAdmission ?? searchAdmissionFactory({ megapixelsPerMinute: 600, maxConcurrent: 2, maxQueued: 16 });
   const history = searchHistoryFactory({ db: deps.db, files: deps.files });
   await app.register(
-    searchRoutes({ ...deps, history, admission: deps.searchAdmission ?? searchAdmissionFactory({ megapixelsPerMinute: 600, maxConcurrent: 2, maxQueued: 16 }) }),
+    searchRoutes({ ...deps, history, admission }),
   );
   await app.register(searchRefineRoutes(deps));
   await app.register(searchHistoryRoutes({ history }));
   await app.register(imageRoutes({ ...deps, history }));
-  await app.register(explanationRoutes({ ...deps, explanations: explanationServiceFactory(deps) }));
+  await app.register(explanationRoutes({ ...deps, admission, explanations: explanationServiceFactory(deps) }));
 
   const webDist = deps.webDistDir === undefined ? DEFAULT_WEB_DIST : deps.webDistDir;
   if (webDist && existsSync(webDist)) {

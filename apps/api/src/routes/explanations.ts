@@ -1,10 +1,13 @@
 import { Explanation, ExplanationQuery, ImageIdParams, StoredExplanationQuery } from '@cbmir/contract';
-import { contentHash } from '@cbmir/imaging';
+import { contentHash, readImageHeader } from '@cbmir/imaging';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AuditTrail } from '../auth/audit-trail.ts';
 import { AppError } from '../errors.ts';
 import type { ExplanationService } from '../services/explanation-service.ts';
+import type { SearchAdmission } from '../services/search-admission.ts';
+import type { SearchService } from '../services/search-service.ts';
 import { errorResponses } from './error-responses.ts';
 import { readImageField } from './image-field.ts';
 
@@ -18,8 +21,19 @@ const EXPLANATION_DESCRIPTION =
   'Maps are cached in memory per (model version, image SHA-256, other image); `cached` and the x-cbmir-cache header say whether this one was.';
 
 export const explanationRoutes =
-  (deps: { explanations: ExplanationService; audit: AuditTrail; searchRateLimit: number }): FastifyPluginAsyncTypebox =>
+  (deps: { explanations: ExplanationService; search: SearchService; admission: SearchAdmission; audit: AuditTrail; searchRateLimit: number }): FastifyPluginAsyncTypebox =>
   async (app) => {
+    /**
+     * The upload as an image (a DICOM file unwrapped, as search does), charged to the caller's megapixel budget
+     * from its header before any pixel is decoded, as a search is.
+     */
+    async function admitUpload(request: FastifyRequest): Promise<Uint8Array> {
+      const { bytes } = await deps.search.readQuery(await readImageField(request));
+      const header = await readImageHeader(bytes);
+      deps.admission.charge(request.principal!.id, (header.width * header.height) / 1e6);
+      return bytes;
+    }
+
     // Each map costs about 50 forward passes: the search rate limit applies.
     const limited = { access: 'clinician' as const, rateLimit: { max: deps.searchRateLimit, timeWindow: '1 minute' } };
 
@@ -38,9 +52,10 @@ export const explanationRoutes =
       },
       async (request, reply) => {
         if (!request.isMultipart()) throw new AppError(415, 'not_multipart', 'send the query photograph as multipart/form-data in a field named "image"');
-        const bytes = await readImageField(request);
+        const bytes = await admitUpload(request);
         const occlude = request.query.occlude ?? 'query';
-        const explanation = await deps.explanations.explainUpload(bytes, request.query.case, occlude);
+        // In the bounded queue of image searches: 50 images embedded is a search's work many times over.
+        const explanation = await deps.admission.run(() => deps.explanations.explainUpload(bytes, request.query.case, occlude));
         reply.header('x-cbmir-cache', explanation.cached ? 'hit' : 'miss');
         await deps.audit.record(request, 'search.explanation', { type: 'image', id: request.query.case }, {
           modelVersionId: explanation.modelVersionId,
@@ -66,7 +81,7 @@ export const explanationRoutes =
         },
       },
       async (request, reply) => {
-        const explanation = await deps.explanations.explainStored(request.params.id, request.query.against);
+        const explanation = await deps.admission.run(() => deps.explanations.explainStored(request.params.id, request.query.against));
         reply.header('x-cbmir-cache', explanation.cached ? 'hit' : 'miss');
         await deps.audit.record(request, 'search.explanation', { type: 'image', id: request.params.id }, {
           modelVersionId: explanation.modelVersionId,
@@ -91,8 +106,8 @@ export const explanationRoutes =
       },
       async (request, reply) => {
         if (!request.isMultipart()) throw new AppError(415, 'not_multipart', 'send the photograph as multipart/form-data in a field named "image"');
-        const bytes = await readImageField(request);
-        const png = await deps.explanations.preprocessedUpload(bytes);
+        const bytes = await admitUpload(request);
+        const png = await deps.admission.run(() => deps.explanations.preprocessedUpload(bytes));
         await deps.audit.record(request, 'search.preprocess', null, { queryImageSha256: contentHash(bytes) });
         return reply.type('image/png').header('cache-control', 'private, no-store').send(png);
       },

@@ -6,7 +6,6 @@ import type { FileStore } from '../storage/file-store.ts';
 import type { LoadedModel, ModelRuntime } from './model-runtime.ts';
 import { occlusionMap } from './occlusion-map.ts';
 import { promiseLru } from './promise-lru.ts';
-import type { SearchService } from './search-service.ts';
 
 /** 7 x 7 cells of 32 px on the 224 px input: 49 occluded images plus the original, 50 images embedded. */
 export const OCCLUSION_GRID = 7;
@@ -32,7 +31,7 @@ interface Pair {
  * out of the database keeps query hashes of uploads out of another table and needs no migration. Concurrent
  * requests for the same map share one computation.
  */
-export function explanationServiceFactory(deps: { db: Database; files: FileStore; runtime: ModelRuntime; search: SearchService }) {
+export function explanationServiceFactory(deps: { db: Database; files: FileStore; runtime: ModelRuntime }) {
   const { db, files, runtime } = deps;
   const cache = promiseLru<Computed>(CACHE_ENTRIES);
 
@@ -91,11 +90,10 @@ export function explanationServiceFactory(deps: { db: Database; files: FileStore
   return {
     /**
      * `occlude: 'query'`: the uploaded photograph occluded, distances to the case's stored embedding;
-     * 'case': the case occluded, distances to the photograph's embedding.
+     * 'case': the case occluded, distances to the photograph's embedding. `bytes`: an image (a DICOM file
+     * unwrapped by SearchService.readQuery) whose header the caller has read.
      */
-    async explainUpload(upload: Uint8Array, caseId: string, occlude: OccludedSide): Promise<Explanation> {
-      const { bytes } = await deps.search.readQuery(upload);
-      await readImageHeader(bytes); // not an image: 4xx before any model work
+    async explainUpload(bytes: Uint8Array, caseId: string, occlude: OccludedSide): Promise<Explanation> {
       const model = await activeModel();
       const image = await findCase(caseId, 'case');
       const querySha = contentHash(bytes);
@@ -136,9 +134,8 @@ export function explanationServiceFactory(deps: { db: Database; files: FileStore
       );
     },
 
-    /** The network's view of a photograph (a DICOM one unwrapped) under the active model's preprocessing, as PNG. */
-    async preprocessedUpload(upload: Uint8Array): Promise<Buffer> {
-      const { bytes } = await deps.search.readQuery(upload);
+    /** The network's view of a photograph (`bytes` as for explainUpload) under the active model's preprocessing, as PNG. */
+    async preprocessedUpload(bytes: Uint8Array): Promise<Buffer> {
       const model = await activeModel();
       return preprocessedToPng(await preprocessFundus(bytes, model.preprocessing));
     },
