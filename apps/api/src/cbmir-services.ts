@@ -73,7 +73,7 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
     await db.close();
     throw error;
   }
-  const activation = modelActivationFactory({ db, files, runtime, log });
+  const activation = modelActivationFactory({ db, files, runtime, log, runInProcess: config.role !== 'api' });
   const patientSalt = patientRefSalt(config.dataDir);
   const ingest = ingestServiceFactory({ db, files, runtime, nearDuplicateDistance: config.nearDuplicateDistance, patientSalt });
   const jobs = ingestJobServiceFactory({

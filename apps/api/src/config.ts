@@ -13,6 +13,11 @@ export interface Config {
   host: string;
   /** postgres://... for a PostgreSQL server; undefined for the embedded PGlite database. */
   databaseUrl: string | undefined;
+  /**
+   * CBMIR_ROLE: `all` (default) serves HTTP and runs jobs and activations in one process; with DATABASE_URL,
+   * `api` serves HTTP only and `worker` runs ingest jobs, activations and re-embedding only (any number of each).
+   */
+  role: 'all' | 'api' | 'worker';
   /** DATABASE_READ_URL: streaming replicas that take search and case reads (empty: the primary takes all). */
   readUrls: string[];
   /** CBMIR_READ_MAX_LAG_SECONDS: a replica further behind takes no reads until it catches up. */
@@ -134,6 +139,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (readUrls.some((u) => !/^postgres(ql)?:\/\//.test(u))) problems.push('DATABASE_READ_URL must be postgres:// URLs of streaming replicas, separated by commas');
   if (readUrls.length > 0 && !databaseUrl) problems.push('DATABASE_READ_URL needs DATABASE_URL: read replicas are PostgreSQL streaming replicas of it');
   const maxReadLagSeconds = integer('CBMIR_READ_MAX_LAG_SECONDS', 5, 1, 3600);
+  const role = env.CBMIR_ROLE || 'all';
+  if (!['all', 'api', 'worker'].includes(role)) problems.push(`CBMIR_ROLE must be all, api or worker, got "${role}"`);
+  else if (role !== 'all' && !databaseUrl) {
+    problems.push(`CBMIR_ROLE=${role} needs DATABASE_URL: the embedded database serves one process, so api and worker roles share a PostgreSQL server`);
+  }
 
   const backendRaw = env.CBMIR_BACKEND || undefined;
   if (backendRaw && !BACKENDS.includes(backendRaw as BackendPreference)) {
@@ -163,6 +173,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl,
     readUrls,
     maxReadLagSeconds,
+    role: role as Config['role'],
     dataDir: resolve(env.CBMIR_DATA_DIR || './data'),
     backend: backendRaw as BackendPreference | undefined,
     inference: inference as Config['inference'],

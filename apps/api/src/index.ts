@@ -1,6 +1,6 @@
 export { buildApp, type AppDeps } from './app.ts';
 export { loadConfig, ConfigError, type Config } from './config.ts';
-export { startServer, type RunningServer } from './server.ts';
+export { startServer, startWorker, type RunningServer, type RunningWorker } from './server.ts';
 export { openCbmirServices, type CbmirServices } from './cbmir-services.ts';
 export { ingestServiceFactory, type IngestItem, type IngestOutcome, type IngestService } from './services/ingest-service.ts';
 export { modelRuntimeFactory, type ModelRuntime } from './services/model-runtime.ts';

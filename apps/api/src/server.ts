@@ -82,9 +82,9 @@ export async function startServer(
         await trainDemoModel({ ...services, dataDir: config.dataDir, log: logTo }, { seconds: config.demoTrainSeconds });
       }
     }
-    const backfilled = await embedMissing(services, runtime.active!, { onProgress: (n) => log.info(`indexing stored images: ${n} embedded`) });
-    if (backfilled > 0) log.info(`indexed ${backfilled} stored images under the active model`);
-    await services.activation.resumePending();
+    // Indexing, activations and ingest jobs are the workers' (CBMIR_ROLE=worker) where this process only serves.
+    const runsJobs = config.role === 'all';
+    if (runsJobs) await catchUp(services, log);
 
     const app = await buildApp({
       ...services,
@@ -111,7 +111,8 @@ export async function startServer(
       log.info(`metrics without authentication: ${metricsServer.url}/metrics`);
     }
     // Ingest jobs run in the background; interrupted ones resume where they stopped.
-    await services.jobWorker.start();
+    if (runsJobs) await services.jobWorker.start();
+    else log.info('CBMIR_ROLE=api: ingest jobs, activations and re-embedding are left to worker processes (pnpm cbmir worker)');
     return {
       url,
       config,
@@ -127,3 +128,53 @@ export async function startServer(
     throw error;
   }
 }
+
+/** Embeds stored images the active version lacks, and takes up activations left unfinished. */
+async function catchUp(services: Awaited<ReturnType<typeof openCbmirServices>>, log: { info(message: string): void }): Promise<void> {
+  const backfilled = await embedMissing(services, services.runtime.active!, { onProgress: (n) => log.info(`indexing stored images: ${n} embedded`) });
+  if (backfilled > 0) log.info(`indexed ${backfilled} stored images under the active model`);
+  await services.activation.resumePending();
+}
+
+export interface RunningWorker {
+  config: Config;
+  close(): Promise<void>;
+}
+
+/**
+ * A worker process (CBMIR_ROLE=worker, `pnpm cbmir worker`): no HTTP; it runs ingest jobs (claimed with a
+ * lease, so a worker that dies loses nothing: another takes the job over when the lease runs out), model
+ * activations that API processes recorded, and the indexing of images the active version lacks. Any number
+ * run against one PostgreSQL server, beside any number of API processes (CBMIR_ROLE=api).
+ */
+export async function startWorker(env: Record<string, string | undefined> = process.env, options: { logDestination?: NodeJS.WritableStream } = {}): Promise<RunningWorker> {
+  const config = loadConfig({ ...env, CBMIR_ROLE: 'worker' });
+  const log = createLogger({
+    level: config.logLevel,
+    pretty: !options.logDestination && wantsPrettyLogs(env, process.stdout.isTTY === true),
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  });
+  const logTo = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m) };
+  const services = await openCbmirServices(config, logTo);
+  try {
+    await catchUp(services, logTo);
+    await services.jobWorker.start();
+    // Activations requested through an API process since: taken up within ACTIVATION_POLL_MS.
+    const poll = setInterval(() => {
+      services.activation.resumePending().catch((error: Error) => log.warn(`looking for activations failed: ${error.message}`));
+    }, ACTIVATION_POLL_MS);
+    log.info(`cbmir worker is ready (pid ${process.pid}): ingest jobs, activations, indexing`);
+    return {
+      config,
+      async close() {
+        clearInterval(poll);
+        await services.close();
+      },
+    };
+  } catch (error) {
+    await services.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+const ACTIVATION_POLL_MS = 2000;

@@ -3,6 +3,7 @@ import { AppError, ConfigError, loadConfig, openCbmirServices, type CbmirService
 import { bench, BENCH_USAGE } from './commands/bench.ts';
 import { backup, BACKUP_USAGE, formatBackup, readApiKeyFile } from './commands/backup.ts';
 import { formatRestore, restore } from './commands/restore.ts';
+import { PROCESS_ROLES_USAGE, runRole } from './commands/process-roles.ts';
 import { EVAL_USAGE, evaluate, parseEvalOptions } from './commands/eval.ts';
 import { formatIngestReport, ingestInput } from './commands/ingest.ts';
 import { exportOnnxCommand } from './commands/export-onnx.ts';
@@ -45,6 +46,7 @@ commands:
 ${EVAL_USAGE}
 ${BENCH_USAGE}
 ${BACKUP_USAGE}
+${PROCESS_ROLES_USAGE}
 
 environment: DATABASE_URL (unset: embedded database in CBMIR_DATA_DIR, default ./data), CBMIR_BACKEND
 exit codes: 0 done, 1 done but some images failed, 2 usage or input error, 3 unexpected error`;
@@ -101,6 +103,10 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (command === 'bench') return bench(rest, (message) => console.error(message));
+  if (command === 'serve' || command === 'worker') {
+    if (rest.length > 0) throw new UsageError(`${command} takes no arguments: it is configured by the environment (see README, Configuration)`);
+    return runRole(command === 'serve' ? 'api' : 'worker');
+  }
   if (command === 'backup' || command === 'restore') {
     const { values, positionals } = parseArgs({
       args: rest,

@@ -17,7 +17,14 @@ export interface ActivationProgress {
  * serving meanwhile, and search switches atomically only when the new index is complete. The request is
  * stored (activation_requested_at), so a restarted server resumes it.
  */
-export function modelActivationFactory(deps: { db: Database; files: FileStore; runtime: ModelRuntime; log: Logger }) {
+export function modelActivationFactory(deps: {
+  db: Database;
+  files: FileStore;
+  runtime: ModelRuntime;
+  log: Logger;
+  /** false in an API-only process (CBMIR_ROLE=api): a request is recorded, and a worker process runs it. */
+  runInProcess?: boolean;
+}) {
   const { db, runtime, log } = deps;
   const running = new Map<string, Promise<void>>();
   const failures = new Map<string, string>();
@@ -74,7 +81,7 @@ export function modelActivationFactory(deps: { db: Database; files: FileStore; r
         return requested;
       });
       if (!pending) throw new AppError(409, 'conflict', 'the model version became active meanwhile');
-      void start(pending);
+      if (deps.runInProcess !== false) void start(pending);
       return pending;
     },
 
@@ -96,10 +103,14 @@ export function modelActivationFactory(deps: { db: Database; files: FileStore; r
       return (await db.modelVersions.findById(id))!;
     },
 
-    /** At start: resume activations that a stopped server left unfinished. */
+    /**
+     * At start: resume activations that a stopped server left unfinished. A worker process also calls it
+     * every few seconds to take up activations that API processes recorded.
+     */
     async resumePending(): Promise<void> {
       for (const version of await db.modelVersions.findPendingActivations()) {
-        log.info(`resuming the activation of ${version.name}`);
+        if (running.has(version.id) || failures.has(version.id)) continue; // a failure is retried at the next start
+        log.info(`taking up the activation of ${version.name}`);
         void start(version);
       }
     },
