@@ -138,6 +138,8 @@ async function catchUp(services: Awaited<ReturnType<typeof openCbmirServices>>, 
 
 export interface RunningWorker {
   config: Config;
+  /** Its metrics port's address (CBMIR_METRICS_PORT: a worker has no other HTTP), null when not configured. */
+  metricsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -156,7 +158,13 @@ export async function startWorker(env: Record<string, string | undefined> = proc
   });
   const logTo = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m) };
   const services = await openCbmirServices(config, logTo);
+  let metricsServer: MetricsServer | null = null;
   try {
+    // Job throughput and embedding happen here: the metrics port is how a worker shows them.
+    if (config.metricsPort !== null) {
+      metricsServer = await startMetricsServer({ metrics: services.metrics, port: config.metricsPort, host: config.metricsHost });
+      log.info(`metrics without authentication: ${metricsServer.url}/metrics`);
+    }
     await catchUp(services, logTo);
     await services.jobWorker.start();
     // Activations requested through an API process since: taken up within ACTIVATION_POLL_MS.
@@ -166,12 +174,15 @@ export async function startWorker(env: Record<string, string | undefined> = proc
     log.info(`cbmir worker is ready (pid ${process.pid}): ingest jobs, activations, indexing`);
     return {
       config,
+      metricsUrl: metricsServer?.url ?? null,
       async close() {
         clearInterval(poll);
+        await metricsServer?.close();
         await services.close();
       },
     };
   } catch (error) {
+    await metricsServer?.close().catch(() => undefined);
     await services.close().catch(() => undefined);
     throw error;
   }
