@@ -133,7 +133,7 @@ describe('case page', () => {
   it('shows the patient’s other eye and provenance, and searches with the case under the current filters', async () => {
     await page.goto(`${server.url}/?eye=right`);
     await searchAndWait();
-    await page.getByTestId('result-card').first().getByRole('link').click();
+    await page.getByTestId('result-card').first().getByRole('link', { name: /^Similar case/ }).click();
     await page.getByTestId('case-details').waitFor();
     const other = page.getByTestId('same-patient-image');
     await other.first().waitFor();

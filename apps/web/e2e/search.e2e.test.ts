@@ -174,7 +174,7 @@ describe('search by fundus photograph', () => {
     const [, gradeName, unknown] = GRADE_TEXT.exec(await textOf(first.getByTestId('grade'))) ?? [];
     expect(id).toBeTruthy();
 
-    await first.getByRole('link').click();
+    await first.getByRole('link', { name: /^Similar case/ }).click();
     await page.waitForURL(`**/cases/${id}`);
     await page.getByTestId('case-details').waitFor();
     await expect.poll(() => imageIsDrawn('case-image'), { timeout: 30_000 }).toBe(true);
@@ -197,7 +197,7 @@ describe('search by fundus photograph', () => {
     const nextId = similarIds[0]!;
     // The browser context's request API carries the session cookie the page signed in with.
     const next = (await (await context.request.get(`${server.url}/api/v1/images/${nextId}`)).json()) as ImageRecord;
-    await similar.first().getByRole('link').click();
+    await similar.first().getByRole('link', { name: /^Similar case/ }).click();
     await page.waitForURL(`**/cases/${nextId}`);
     await expect.poll(() => page.getByTestId('case-image').getAttribute('src')).toBe(next.originalUrl);
     await expect.poll(() => imageIsDrawn('case-image'), { timeout: 30_000 }).toBe(true);
