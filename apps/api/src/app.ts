@@ -15,6 +15,7 @@ import type { AuditTrail } from './auth/audit-trail.ts';
 import type { AuthService } from './auth/auth-service.ts';
 import type { Access } from './auth/principal.ts';
 import { AppError } from './errors.ts';
+import { databaseRateLimitStore } from './auth/shared-rate-limit-store.ts';
 import { requestValidatorCompiler } from './request-validation.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -211,6 +212,8 @@ export async function buildApp(deps: AppDeps) {
     global: false,
     // Per user or API key when signed in, so one client cannot starve the others behind one address.
     keyGenerator: (request) => request.principal?.id ?? request.ip,
+    // On a PostgreSQL server the counters are shared by every API process; embedded, there is only one.
+    ...(deps.db.sql.kind === 'postgres' ? { store: databaseRateLimitStore(deps.db.rateLimits), skipOnError: true } : {}),
   });
 
   await app.register(healthRoutes(deps));

@@ -10,6 +10,7 @@ import { modelVersionRepositoryFactory } from './model-version-repository.ts';
 import { openPglite } from './pglite-client.ts';
 import { openPostgres } from './postgres-client.ts';
 import { routeReads, type ReadRouting, type ReplicaStatus } from './read-replicas.ts';
+import { rateLimitRepositoryFactory } from './rate-limit-repository.ts';
 import { searchHistoryRepositoryFactory } from './search-history-repository.ts';
 import { sessionRepositoryFactory } from './session-repository.ts';
 import type { SqlClient } from './sql-client.ts';
@@ -43,6 +44,7 @@ export interface Repositories {
   evaluations: ReturnType<typeof evaluationRepositoryFactory>;
   jobs: ReturnType<typeof jobRepositoryFactory>;
   searchHistory: ReturnType<typeof searchHistoryRepositoryFactory>;
+  rateLimits: ReturnType<typeof rateLimitRepositoryFactory>;
 }
 
 export interface Database extends Repositories {
@@ -78,6 +80,7 @@ export function repositories(sql: SqlClient): Repositories {
     evaluations: evaluationRepositoryFactory(sql),
     jobs: jobRepositoryFactory(sql),
     searchHistory: searchHistoryRepositoryFactory(sql),
+    rateLimits: rateLimitRepositoryFactory(sql),
   };
 }
 
