@@ -277,14 +277,6 @@ export function modelRuntimeFactory(deps: {
       return track(model.embedder, batcherFor(model.embedder).embed(inputs));
     },
 
-    /**
-     * Embeds network inputs that are already preprocessed (variants of one image, e.g. an occlusion map's)
-     * through the same batcher and engine queue as embedImages.
-     */
-    embedInputs(inputs: Float32Array[], model: Pick<LoadedModel, 'embedder'>): Promise<Float32Array[]> {
-      return track(model.embedder, batcherFor(model.embedder).embed(inputs));
-    },
-
     async stop(): Promise<void> {
       if (active) await settle(active.embedder);
       await queue;
