@@ -19,6 +19,7 @@ export * from './evaluation-repository.ts';
 export * from './job-repository.ts';
 export * from './search-history-repository.ts';
 export * from './rate-limit-repository.ts';
+export * from './login-failure-repository.ts';
 export * from './database-backup.ts';
 export { DataDirInUseError, lockDataDir } from './data-dir-lock.ts';
 export * from './vector-bench-table.ts';

@@ -10,6 +10,7 @@ import { modelVersionRepositoryFactory } from './model-version-repository.ts';
 import { openPglite } from './pglite-client.ts';
 import { openPostgres } from './postgres-client.ts';
 import { routeReads, type ReadRouting, type ReplicaStatus } from './read-replicas.ts';
+import { loginFailureRepositoryFactory } from './login-failure-repository.ts';
 import { rateLimitRepositoryFactory } from './rate-limit-repository.ts';
 import { searchHistoryRepositoryFactory } from './search-history-repository.ts';
 import { sessionRepositoryFactory } from './session-repository.ts';
@@ -45,6 +46,7 @@ export interface Repositories {
   jobs: ReturnType<typeof jobRepositoryFactory>;
   searchHistory: ReturnType<typeof searchHistoryRepositoryFactory>;
   rateLimits: ReturnType<typeof rateLimitRepositoryFactory>;
+  loginFailures: ReturnType<typeof loginFailureRepositoryFactory>;
 }
 
 export interface Database extends Repositories {
@@ -81,6 +83,7 @@ export function repositories(sql: SqlClient): Repositories {
     jobs: jobRepositoryFactory(sql),
     searchHistory: searchHistoryRepositoryFactory(sql),
     rateLimits: rateLimitRepositoryFactory(sql),
+    loginFailures: loginFailureRepositoryFactory(sql),
   };
 }
 

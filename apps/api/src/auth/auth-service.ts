@@ -54,10 +54,10 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
         throw error;
       }
       if (!user || !ok || user.disabled) {
-        throttle.fail(username, ip);
+        await throttle.fail(username, ip);
         return { ok: false, userId: user?.id ?? null };
       }
-      throttle.succeed(username, ip);
+      await throttle.succeed(username, ip);
       const token = newSecretToken();
       const csrfToken = newSecretToken();
       const expiresAt = new Date(Date.now() + deps.sessionHours * 3600_000);

@@ -1,6 +1,15 @@
+/** Failed sign-ins kept where every API process sees them (the database's login_failures); see below. */
+export interface SharedFailureLog {
+  since(keys: string[], since: number): Promise<Map<string, number[]>>;
+  add(keys: string[], at: number): Promise<void>;
+  clear(key: string): Promise<void>;
+}
+
 /**
- * Failed-login throttling, in memory (a restart forgets, which is acceptable for slowing down password
- * guessing on one server):
+ * Failed-login throttling, in memory, and with `shared` (PostgreSQL) also in the database, so the limits hold
+ * across API processes: each attempt first reads the failures every process recorded, and each failure is
+ * written there before the attempt is answered. Without it, a restart forgets, which is acceptable for
+ * slowing down password guessing on one embedded server.
  * - per username and address: after `maxFailures` failures within `windowMs`, further attempts wait;
  * - per address, whatever the username: after `maxAddressFailures` failures within `windowMs` (varying the
  *   username must not dodge the limit).
@@ -12,8 +21,9 @@
  * waiting ones are refused), so concurrent sign-ins with the right password are not refused.
  */
 export function loginThrottleFactory(
-  options: { maxFailures?: number; maxAddressFailures?: number; windowMs?: number; now?: () => number } = {},
+  options: { maxFailures?: number; maxAddressFailures?: number; windowMs?: number; now?: () => number; shared?: SharedFailureLog } = {},
 ) {
+  const shared = options.shared;
   const maxFailures = options.maxFailures ?? 5;
   const maxAddressFailures = options.maxAddressFailures ?? 30;
   const windowMs = options.windowMs ?? 15 * 60_000;
@@ -36,6 +46,15 @@ export function loginThrottleFactory(
   function addFailure(key: string) {
     failures.set(key, [...recent(key), now()]);
     if (failures.size > 10_000) for (const [k] of failures) if (recent(k).length === 0) failures.delete(k);
+  }
+
+  /** The failures other processes recorded (the shared log holds this process's too). */
+  async function pull(keys: string[]) {
+    if (!shared) return;
+    for (const [key, times] of await shared.since(keys, now() - windowMs)) {
+      if (times.length > 0) failures.set(key, times);
+      else failures.delete(key);
+    }
   }
 
   function settle(key: string) {
@@ -61,6 +80,7 @@ export function loginThrottleFactory(
       const user = userKey(username, ip);
       const address = addressKey(ip);
       for (;;) {
+        await pull([user, address]);
         const wait = this.retryAfterMs(username, ip);
         if (wait > 0) return wait;
         // A flood from one address is refused at once, not queued.
@@ -74,19 +94,27 @@ export function loginThrottleFactory(
       }
     },
 
-    /** The held attempt failed: it counts. */
-    fail(username: string, ip: string) {
+    /** The held attempt failed: it counts (recorded in the shared log before this resolves). */
+    async fail(username: string, ip: string): Promise<void> {
       addFailure(userKey(username, ip));
       addFailure(addressKey(ip));
-      settle(userKey(username, ip));
-      settle(addressKey(ip));
+      try {
+        await shared?.add([userKey(username, ip), addressKey(ip)], now());
+      } finally {
+        settle(userKey(username, ip));
+        settle(addressKey(ip));
+      }
     },
 
     /** The held attempt succeeded: the username's failures are forgotten. */
-    succeed(username: string, ip: string) {
+    async succeed(username: string, ip: string): Promise<void> {
       failures.delete(userKey(username, ip));
-      settle(userKey(username, ip));
-      settle(addressKey(ip));
+      try {
+        await shared?.clear(userKey(username, ip));
+      } finally {
+        settle(userKey(username, ip));
+        settle(addressKey(ip));
+      }
     },
 
     /** The held attempt was never checked (the server was too busy): it does not count. */
@@ -96,14 +124,16 @@ export function loginThrottleFactory(
     },
 
     /** A failure outside a held attempt. */
-    recordFailure(username: string, ip: string) {
+    async recordFailure(username: string, ip: string): Promise<void> {
       addFailure(userKey(username, ip));
       addFailure(addressKey(ip));
+      await shared?.add([userKey(username, ip), addressKey(ip)], now());
     },
 
     /** A success outside a held attempt. */
-    recordSuccess(username: string, ip: string) {
+    async recordSuccess(username: string, ip: string): Promise<void> {
       failures.delete(userKey(username, ip));
+      await shared?.clear(userKey(username, ip));
     },
   };
 }

@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase } from '@cbmir/db';
+import { createTestDatabase, openDatabase } from '@cbmir/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from './server.ts';
-import { issueTestApiKey, startTestServer } from './test-server.ts';
+import { issueTestApiKey, startTestServer, TEST_ADMIN_PASSWORD } from './test-server.ts';
 
 // Two API processes on one PostgreSQL database (two servers here, as `pnpm cbmir serve` twice would be):
-// a caller's searches count against one limit, whichever of them answers.
+// a caller's searches count against one limit, and failed sign-ins against one throttle, whichever answers.
 const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-shared-limit-'));
 let target: Awaited<ReturnType<typeof createTestDatabase>>;
 const servers: RunningServer[] = [];
@@ -25,7 +25,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('the search rate limit across API processes (postgres)', () => {
+describe('limits across API processes (postgres)', () => {
   it('counts a caller once across both servers, and other callers apart', async () => {
     const [a, b] = servers as [RunningServer, RunningServer];
     const key = await issueTestApiKey(a.url, 'clinician', 'limited');
@@ -45,5 +45,25 @@ describe('the search rate limit across API processes (postgres)', () => {
     expect((await similar(a, key)).status).toBe(429);
     // Another caller has a budget of its own.
     expect((await similar(b, other)).status).toBe(200);
+  });
+
+  it('throttles failed sign-ins across both servers, and stores no typed username', async () => {
+    const [a, b] = servers as [RunningServer, RunningServer];
+    const login = (server: RunningServer, username: string, password: string) =>
+      fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    // Five failures for one username (the default limit), spread over both servers: the sixth is refused by either.
+    for (const server of [a, b, a, b, a]) expect((await login(server, 'admin', 'wrong password!')).status).toBe(401);
+    const refused = await login(b, 'admin', TEST_ADMIN_PASSWORD);
+    expect(refused.status).toBe(429);
+    expect((await login(a, 'admin', TEST_ADMIN_PASSWORD)).status).toBe(429);
+
+    const db = await openDatabase({ databaseUrl: target.databaseUrl, dataDir: null });
+    try {
+      const keys = await db.sql.query<{ key: string }>('SELECT DISTINCT key FROM login_failures');
+      expect(keys.length).toBe(2); // (username, address) and the address
+      expect(keys.every(({ key }) => /^[0-9a-f]{64}$/.test(key))).toBe(true);
+    } finally {
+      await db.close();
+    }
   });
 });
