@@ -185,7 +185,8 @@ function Compare({
         <label className="compare-toolbar__group compare-toolbar__toggle">
           <input type="checkbox" checked={overlay} onChange={(event) => setOverlay(event.target.checked)} data-testid="overlay-toggle" /> Explanation overlay
         </label>
-        <div className="compare-toolbar__group" aria-label="Zoom">
+        <fieldset className="compare-toolbar__group">
+          <legend className="visually-hidden">Zoom</legend>
           <button type="button" className="button button--secondary" onClick={() => setZoom((z) => zoomAt(z, 1 / ZOOM_STEP))} aria-label="Zoom out" data-testid="zoom-out">
             −
           </button>
@@ -198,7 +199,7 @@ function Compare({
           <button type="button" className="button button--secondary" onClick={() => setZoom(UNZOOMED)} data-testid="zoom-reset">
             Reset
           </button>
-        </div>
+        </fieldset>
       </div>
       <p className="compare-hint" data-testid="compare-hint">← → move through the ranked list; wheel or + − zoom both images, drag pans them together.</p>
 
