@@ -177,8 +177,8 @@ export function modelRuntimeFactory(deps: {
   }
 
   function track<T>(embedder: InferenceEmbedder, work: Promise<T>): Promise<T> {
-    let calls = inFlight.get(embedder);
-    if (!calls) inFlight.set(embedder, (calls = new Set()));
+    if (!inFlight.has(embedder)) inFlight.set(embedder, new Set());
+    const calls = inFlight.get(embedder)!;
     calls.add(work);
     const done = () => {
       calls.delete(work);
