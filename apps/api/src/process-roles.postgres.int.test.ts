@@ -8,6 +8,7 @@ import { createTestDatabase, openDatabase } from '@cbmir/db';
 import { generateSyntheticFundus, type FundusGrade } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildZip } from './archives/archive-builder.ts';
+import { exited, startCbmirProcess, type CbmirProcess } from './test-processes.ts';
 
 // Process roles for real: `pnpm cbmir serve` (HTTP only) and `pnpm cbmir worker` (jobs only) as separate
 // processes on one PostgreSQL database and one data directory. The API records an archive job and leaves
@@ -28,48 +29,16 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** `node --import tsx apps/cli/src/main.ts <command>`, resolved with the first output line matching `ready`. */
-function startRole(command: 'serve' | 'worker', ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const { DATABASE_URL: _inherited, CBMIR_ROLE: _role, ...env } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', command], {
-    cwd: REPO,
-    env: {
-      ...env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: target.databaseUrl,
-      CBMIR_DATA_DIR: dataDir,
-      CBMIR_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      CBMIR_DEMO_IMAGES: '0',
-      CBMIR_INGEST_BATCH_SIZE: '2',
-      CBMIR_JOB_LEASE_SECONDS: '3',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`cbmir ${command} did not start:\n${output.slice(-3000)}`)), 240_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = ready.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, match });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`cbmir ${command} exited (${code ?? signal}) before it was ready:\n${output.slice(-3000)}`));
-    });
+function startRole(command: 'serve' | 'worker', ready: RegExp): Promise<CbmirProcess> {
+  return startCbmirProcess(
+    command,
+    { DATABASE_URL: target.databaseUrl, CBMIR_DATA_DIR: dataDir, CBMIR_ADMIN_PASSWORD: ADMIN_PASSWORD, CBMIR_DEMO_IMAGES: '0', CBMIR_INGEST_BATCH_SIZE: '2', CBMIR_JOB_LEASE_SECONDS: '3' },
+    ready,
+  ).then((started) => {
+    children.push(started.child);
+    return started;
   });
 }
-
-const exited = (child: ChildProcess) =>
-  child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
 async function archive(name: string, count: number, seed: number): Promise<Blob> {
   const images = await Promise.all(Array.from({ length: count }, (_, i) => generateSyntheticFundus({ seed: seed + i, grade: (i % 5) as FundusGrade })));
@@ -78,8 +47,8 @@ async function archive(name: string, count: number, seed: number): Promise<Blob>
 
 describe('process roles: cbmir serve and cbmir worker (postgres)', () => {
   it('the API leaves jobs to workers; a worker runs them, and one killed mid-job loses nothing', { timeout: 600_000 }, async () => {
-    const api = await startRole('serve', /cbmir is ready: (http:\/\/[\d.:]+)/);
-    const base = api.match[1]!;
+    const api = await startRole('serve', /cbmir is ready: (http:\/\/[\d.:]+) /);
+    const base = api.ready[1]!;
     const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
     const headers = { cookie: login.headers.getSetCookie()[0]!.split(';')[0]!, 'x-csrf-token': ((await login.json()) as { csrfToken: string }).csrfToken };
     const job = async (id: string) => (await (await fetch(`${base}/api/v1/jobs/${id}`, { headers })).json()) as Job;

@@ -46,14 +46,7 @@ export async function startServer(
   env: Record<string, string | undefined> = process.env,
   options: { logDestination?: NodeJS.WritableStream } = {},
 ): Promise<RunningServer> {
-  const config = loadConfig(env);
-  const log = createLogger({
-    level: config.logLevel,
-    pretty: !options.logDestination && wantsPrettyLogs(env, process.stdout.isTTY === true),
-    ...(options.logDestination ? { destination: options.logDestination } : {}),
-  });
-  const logTo = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m) };
-  const services = await openCbmirServices(config, logTo);
+  const { config, log, logTo, services } = await openProcess(env, options);
   const { db, ingest, runtime } = services;
   try {
     const firstAdmin = await services.auth.ensureFirstAdmin(config.adminPassword);
@@ -129,6 +122,18 @@ export async function startServer(
   }
 }
 
+/** Configuration, logger and services of a server or worker process, from its environment. */
+async function openProcess(env: Record<string, string | undefined>, options: { logDestination?: NodeJS.WritableStream }) {
+  const config = loadConfig(env);
+  const log = createLogger({
+    level: config.logLevel,
+    pretty: !options.logDestination && wantsPrettyLogs(env, process.stdout.isTTY === true),
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  });
+  const logTo = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m) };
+  return { config, log, logTo, services: await openCbmirServices(config, logTo) };
+}
+
 /** Embeds stored images the active version lacks, and takes up activations left unfinished. */
 async function catchUp(services: Awaited<ReturnType<typeof openCbmirServices>>, log: { info(message: string): void }): Promise<void> {
   const backfilled = await embedMissing(services, services.runtime.active!, { onProgress: (n) => log.info(`indexing stored images: ${n} embedded`) });
@@ -150,14 +155,7 @@ export interface RunningWorker {
  * run against one PostgreSQL server, beside any number of API processes (CBMIR_ROLE=api).
  */
 export async function startWorker(env: Record<string, string | undefined> = process.env, options: { logDestination?: NodeJS.WritableStream } = {}): Promise<RunningWorker> {
-  const config = loadConfig({ ...env, CBMIR_ROLE: 'worker' });
-  const log = createLogger({
-    level: config.logLevel,
-    pretty: !options.logDestination && wantsPrettyLogs(env, process.stdout.isTTY === true),
-    ...(options.logDestination ? { destination: options.logDestination } : {}),
-  });
-  const logTo = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m) };
-  const services = await openCbmirServices(config, logTo);
+  const { config, log, logTo, services } = await openProcess({ ...env, CBMIR_ROLE: 'worker' }, options);
   let metricsServer: MetricsServer | null = null;
   try {
     // Job throughput and embedding happen here: the metrics port is how a worker shows them.
