@@ -61,8 +61,7 @@ export function checkRegion(region: ImageRegion, header?: ImageHeader): void {
   try {
     regionPixels(region, header?.width ?? Number.MAX_SAFE_INTEGER, header?.height ?? Number.MAX_SAFE_INTEGER);
   } catch (error) {
-    if (error instanceof RegionError) throw new AppError(400, 'invalid_region', error.message);
-    throw error;
+    throw asInvalidRegion(error);
   }
 }
 
@@ -71,9 +70,13 @@ export async function cropQuery(bytes: Uint8Array, region: ImageRegion): Promise
   try {
     return (await cropToRegion(bytes, region)).bytes;
   } catch (error) {
-    if (error instanceof RegionError) throw new AppError(400, 'invalid_region', error.message);
-    throw error;
+    throw asInvalidRegion(error);
   }
+}
+
+/** A RegionError is the caller's 400 `invalid_region`; anything else stays what it was. */
+function asInvalidRegion(error: unknown): unknown {
+  return error instanceof RegionError ? new AppError(400, 'invalid_region', error.message) : error;
 }
 
 /** What a DICOM query says about itself (an ordinary photograph says nothing). */
