@@ -114,10 +114,12 @@ describe('faults across processes (postgres)', () => {
     const random = createRandom(7);
     let kills = 0;
     const deadline = Date.now() + 600_000;
-    while (!(await jobs()).every(finished)) {
-      if (Date.now() > deadline) throw new Error(`jobs did not finish: ${JSON.stringify(await jobs())}`);
+    for (;;) {
       await new Promise((resolve) => setTimeout(resolve, 3000));
-      if (kills < MAX_KILLS && !(await jobs()).every(finished)) {
+      const states = await jobs();
+      if (states.every(finished)) break;
+      if (Date.now() > deadline) throw new Error(`jobs did not finish: ${JSON.stringify(states)}`);
+      if (kills < MAX_KILLS) {
         const victim = random.int(0, workers.length - 1);
         workers[victim]!.child.kill('SIGKILL');
         await exited(workers[victim]!.child);
