@@ -106,6 +106,23 @@ describe(`database (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     expect(await db.embeddings.imagesWithout(space, 10)).toContain(stored.id);
   });
 
+  it('stores a batch of embeddings in one statement: a repeated image keeps its last vector, a stored one is replaced', async () => {
+    const space = (await db.modelVersions.findByName('knn'))!;
+    const { image: a } = await db.images.insertOrGet(image('7'.repeat(64), 1));
+    const { image: b } = await db.images.insertOrGet(image('8'.repeat(64), 1));
+    await db.embeddings.upsertMany(space, [{ imageId: a.id, vector: [5, 5, 5] }]);
+    await db.embeddings.upsertMany(space, [
+      { imageId: a.id, vector: [1, 1, 1] },
+      { imageId: b.id, vector: [2, 2, 2] },
+      { imageId: b.id, vector: [3, 3, 3] },
+    ]);
+    expect(await db.embeddings.find(space, a.id)).toEqual([1, 1, 1]);
+    expect(await db.embeddings.find(space, b.id)).toEqual([3, 3, 3]);
+    // One bad vector in a batch stores none of it.
+    await expect(db.embeddings.upsertMany(space, [{ imageId: a.id, vector: [9, 9, 9] }, { imageId: b.id, vector: [9, 9] }])).rejects.toThrow(/dimensions/);
+    expect(await db.embeddings.find(space, a.id)).toEqual([1, 1, 1]);
+  });
+
   it('keeps its data across a restart and applies no migration twice', async () => {
     const before = await db.images.count();
     await db.close();

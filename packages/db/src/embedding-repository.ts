@@ -89,18 +89,18 @@ export function embeddingRepositoryFactory(db: SqlClient) {
       return s.indexName;
     },
 
+    /** Stores (or replaces) a batch of embeddings in one statement; a repeated image id keeps its last vector. */
     async upsertMany(space: VectorSpace, rows: { imageId: string; vector: ArrayLike<number> }[]): Promise<void> {
       if (rows.length === 0) return;
       for (const row of rows) checkDimension(space, row.vector);
-      await db.transaction(async (tx) => {
-        for (const row of rows) {
-          await tx.query(
-            `INSERT INTO embeddings (image_id, model_version_id, embedding) VALUES ($1, $2, $3::vector)
-             ON CONFLICT (model_version_id, image_id) DO UPDATE SET embedding = EXCLUDED.embedding`,
-            [row.imageId, space.id, toVectorLiteral(row.vector)],
-          );
-        }
-      });
+      // ON CONFLICT cannot touch one row twice in a statement: the last vector of an id wins, as row by row.
+      const last = new Map(rows.map((row) => [row.imageId, row.vector]));
+      await db.query(
+        `INSERT INTO embeddings (image_id, model_version_id, embedding)
+         SELECT image_id, $2, embedding::vector FROM unnest($1::uuid[], $3::text[]) AS batch(image_id, embedding)
+         ON CONFLICT (model_version_id, image_id) DO UPDATE SET embedding = EXCLUDED.embedding`,
+        [[...last.keys()], space.id, [...last.values()].map(toVectorLiteral)],
+      );
     },
 
     async find(space: VectorSpace, imageId: string): Promise<number[] | null> {
