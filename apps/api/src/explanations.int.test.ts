@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError, createClient, type CbmirClient, type Explanation } from '@cbmir/contract';
-import { createTestDatabase } from '@cbmir/db';
+import { createTestDatabase } from '@cbmir/db/testing';
 import { DEFAULT_PREPROCESSING, preprocessFundus } from '@cbmir/imaging';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase } from '@cbmir/db';
+import { createTestDatabase } from '@cbmir/db/testing';
 import { createEmbedder, ONNX_FILE_NAME, onnxRuntimeInstalled } from '@cbmir/embedder';
 import { generateSyntheticFundus, type FundusGrade } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

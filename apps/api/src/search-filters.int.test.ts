@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type CbmirClient, type SearchResponse } from '@cbmir/contract';
-import { createTestDatabase } from '@cbmir/db';
+import { createTestDatabase } from '@cbmir/db/testing';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { knnVote } from '@cbmir/retrieval';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, ROCCHIO_WEIGHTS, type CbmirClient, type SearchResponse } from '@cbmir/contract';
-import { createTestDatabase } from '@cbmir/db';
+import { createTestDatabase } from '@cbmir/db/testing';
 import { generateSyntheticFundus, MIN_REGION_SIDE, regionPixels } from '@cbmir/imaging';
 import { rocchio } from '@cbmir/retrieval';
 import sharp from 'sharp';

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, openDatabase } from '@cbmir/db';
+import { openDatabase } from '@cbmir/db';
+import { createTestDatabase } from '@cbmir/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from './server.ts';
 import { issueTestApiKey, startTestServer, TEST_ADMIN_PASSWORD } from './test-server.ts';

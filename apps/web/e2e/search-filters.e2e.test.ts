@@ -2,7 +2,8 @@
 // at a 390 px phone viewport. The demo seed: grades cycle 0-4, eyes alternate left/right, source "demo".
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildTestDicom, generateSyntheticFundus, TRANSFER_SYNTAX } from '@cbmir/imaging';
+import { generateSyntheticFundus } from '@cbmir/imaging';
+import { buildTestDicom, TRANSFER_SYNTAX } from '@cbmir/imaging/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, buildWebApp, horizontalOverflow, launchBrowser, openDesktopPage, openPhonePage, screenshotPath, signIn, startE2eServer, type E2eServer } from './harness.ts';

@@ -9,7 +9,6 @@ export * from './image-filter.ts';
 export { openPglite } from './pglite-client.ts';
 export { openPostgres } from './postgres-client.ts';
 export { parseLsn, routeReads, type ReadReplicaOptions, type ReadRouting, type ReplicaStatus } from './read-replicas.ts';
-export { createTestDatabase, withReplicaReplayPaused } from './test-database.ts';
 export { readPrismaTables, type PrismaTable } from './prisma-schema.ts';
 export * from './user-repository.ts';
 export * from './session-repository.ts';

@@ -31,5 +31,3 @@ export {
 } from './synthetic-fundus.ts';
 export * from './augmentation.ts';
 export { isDicom, patientRefOf, unwrapDicom, type DicomAttributes, type UnwrappedImage } from './dicom.ts';
-// For tests of the upload paths (the API's and the web app's): DICOM files built in memory.
-export { buildTestDicom, TRANSFER_SYNTAX, type TestDicomOptions } from './dicom-test-files.ts';

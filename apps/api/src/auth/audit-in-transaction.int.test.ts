@@ -1,4 +1,5 @@
-import { createTestDatabase, openDatabase, type Database } from '@cbmir/db';
+import { openDatabase, type Database } from '@cbmir/db';
+import { createTestDatabase } from '@cbmir/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authServiceFactory } from './auth-service.ts';
 import { hashingQueueFactory } from './hashing-queue.ts';

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createTestDatabase, openDatabase, type Database } from '@cbmir/db';
+import { openDatabase, type Database } from '@cbmir/db';
+import { createTestDatabase } from '@cbmir/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueTestApiKey, startTestServer } from '../test-server.ts';
 import { fileStoreFactory } from './file-store.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunningServer } from '@cbmir/api';
 import { issueTestApiKey, startTestServer } from '@cbmir/api/test-server';
-import { createTestDatabase } from '@cbmir/db';
+import { createTestDatabase } from '@cbmir/db/testing';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FILES_DIR, MANIFEST_FILE, readManifest } from '../backup/backup-manifest.ts';

@@ -1,4 +1,5 @@
-import { countTables, createTestDatabase } from '@cbmir/db';
+import { countTables } from '@cbmir/db';
+import { createTestDatabase } from '@cbmir/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchIndex, formatIndexBench, type IndexBenchResult } from './bench-index.ts';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunningServer } from '@cbmir/api';
 import { issueTestApiKey, startTestServer, TEST_ADMIN_PASSWORD } from '@cbmir/api/test-server';
-import { createTestDatabase } from '@cbmir/db';
+import { createTestDatabase } from '@cbmir/db/testing';
 import { contentHash, generateSyntheticFundus, type FundusGrade } from '@cbmir/imaging';
 import { dataFingerprint } from '@cbmir/retrieval';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
