@@ -1,4 +1,5 @@
 import type { Database, JobItemStatus } from '@cbmir/db';
+import { readFile } from 'node:fs/promises';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** What the metrics read at scrape time: the database (queue depth, images per version) and the serving engine. */
@@ -19,6 +20,15 @@ export function createCbmirMetrics() {
   let sources: MetricsSources | null = null;
   const failed = (error: unknown) => sources?.onCollectError?.(error instanceof Error ? error : new Error(String(error)));
 
+  new Gauge({
+    name: 'cbmir_process_peak_resident_memory_bytes',
+    help: 'The most resident memory this process has held since it started (VmHWM; Linux only), e.g. across an upload burst',
+    registers: [registry],
+    async collect() {
+      const peak = await peakResidentBytes();
+      if (peak !== null) this.set(peak);
+    },
+  });
   const httpDuration = new Histogram({
     name: 'cbmir_http_request_duration_seconds',
     help: 'HTTP request latency by route pattern (not the raw URL, so ids do not multiply series) and status',
@@ -139,3 +149,10 @@ export function createCbmirMetrics() {
 }
 
 export type CbmirMetrics = ReturnType<typeof createCbmirMetrics>;
+
+/** The process's peak resident set (VmHWM in /proc/self/status), or null where there is no /proc. */
+async function peakResidentBytes(): Promise<number | null> {
+  const status = await readFile('/proc/self/status', 'utf8').catch(() => null);
+  const kb = status ? /^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1] : undefined;
+  return kb === undefined ? null : Number(kb) * 1024;
+}

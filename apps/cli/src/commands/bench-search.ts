@@ -4,12 +4,14 @@ import { UsageError } from '../usage-error.ts';
 import { summarize, type Summary } from '../latency-summary.ts';
 
 export const SEARCH_BENCH_USAGE = `  bench search [--url http://127.0.0.1:8080] [--api-key-file F | --user admin --password-file F]
-               [--concurrency 1,4,16] [--requests 64] [--max-seconds 60] [--photo F | --photo-size WxH] [--json]
+               [--concurrency 1,4,16] [--requests 64] [--max-seconds 60] [--photo F | --photo-size WxH] [--burst N] [--json]
       End-to-end POST /api/v1/search latency (p50, p99) and throughput at each concurrency against a running
       server on this machine (loopback addresses only), beside the server's own embedding time per request
       (its Server-Timing header: batching wait + forward pass), and their ratio. Queries are synthetic fundus
       photos (JPEG, quality 90), 512x512 unless --photo-size (e.g. 3872x2592, a camera's frame) or --photo F
-      (a real photograph, sent as every query) says otherwise.
+      (a real photograph, sent as every query) says otherwise. --burst N: then N requests at once, counted by
+      answer (ok, 429, 503, Retry-After, 5xx, unanswered) beside the server's resident memory before and after and
+      its peak since start (from /metrics: admin credentials needed for those); exit 1 on any 5xx or unanswered.
       Authentication: an API key (CBMIR_API_KEY or --api-key-file), or admin credentials (--user, default admin;
       CBMIR_ADMIN_PASSWORD or --password-file, the password the server was first started with), with which the bench
       issues itself a temporary clinician key and revokes it at the end.
@@ -28,6 +30,8 @@ export interface SearchBenchOptions {
   maxSeconds: number;
   /** the queries: a photograph's bytes, or synthetic photos of a size (default: 512x512 PNG) */
   queries?: { photo: Uint8Array } | { width: number; height: number } | undefined;
+  /** After the levels: this many requests sent at once (0 or absent: none), to see how the server sheds load. */
+  burst?: number | undefined;
   log: (message: string) => void;
 }
 
@@ -50,12 +54,37 @@ export interface SearchBenchLevel {
   firstError?: string;
 }
 
+/** Requests sent all at once: how each was answered, and the server's memory around it. */
+export interface SearchBurst {
+  requests: number;
+  ok: number;
+  /** 429: the caller's budget (rate limit or megapixels per minute) */
+  rateLimited: number;
+  /** 503: the search queue was full */
+  busy: number;
+  /** 429 and 503 answers that said when to come back */
+  withRetryAfter: number;
+  /** any other status, e.g. 413 for a photo over the size limit */
+  otherClientErrors: number;
+  serverErrors: number;
+  /** no HTTP answer at all (connection reset, timeout) */
+  networkErrors: number;
+  seconds: number;
+  /** The server's resident memory (from its /metrics; null where the bench may not read them: admin only). */
+  rssBeforeBytes: number | null;
+  rssAfterBytes: number | null;
+  /** The most the server process has held since it started (VmHWM), read after the burst. */
+  peakRssBytes: number | null;
+  firstProblem?: string;
+}
+
 export interface SearchBenchResult {
   url: string;
   backend: string | null;
   model: string | null;
   images: number;
   levels: SearchBenchLevel[];
+  burst: SearchBurst | null;
 }
 
 /** `pnpm bench search`: a bounded closed-loop load (N clients, each sending its next request when the last returns). */
@@ -80,7 +109,12 @@ export async function benchSearch(options: SearchBenchOptions): Promise<SearchBe
       if (level.errors > 0) options.log(`  ${level.errors} failed: ${level.firstError}`);
       levels.push(level);
     }
-    return { url, backend: readiness.backend, model: readiness.model?.name ?? null, images: readiness.images, levels };
+    let burst: SearchBurst | null = null;
+    if (options.burst) {
+      options.log(`burst: ${options.burst} requests at once`);
+      burst = await runBurst(url, auth, queries, options.burst);
+    }
+    return { url, backend: readiness.backend, model: readiness.model?.name ?? null, images: readiness.images, levels, burst };
   } finally {
     await auth.release();
   }
@@ -116,11 +150,9 @@ async function runLevel(url: string, key: string, queries: Buffer[], concurrency
   const client = async () => {
     while (issued < requests && performance.now() < deadline) {
       const query = queries[issued++ % queries.length]!;
-      const form = new FormData();
-      form.append('image', new Blob([new Uint8Array(query)], { type: 'image/jpeg' }), 'query.jpg');
       const sent = performance.now();
       try {
-        const response = await fetch(`${url}/api/v1/search?k=10`, { method: 'POST', body: form, headers: { authorization: `Bearer ${key}` } });
+        const response = await postSearch(url, key, query);
         const body = await response.text();
         if (!response.ok) throw new Error(`HTTP ${response.status}: ${body.slice(0, 200)}`);
         latencies.push(performance.now() - sent);
@@ -150,10 +182,76 @@ async function runLevel(url: string, key: string, queries: Buffer[], concurrency
   };
 }
 
+function postSearch(url: string, key: string, query: Buffer): Promise<Response> {
+  const form = new FormData();
+  form.append('image', new Blob([new Uint8Array(query)], { type: 'image/jpeg' }), 'query.jpg');
+  return fetch(`${url}/api/v1/search?k=10`, { method: 'POST', body: form, headers: { authorization: `Bearer ${key}` } });
+}
+
+async function runBurst(url: string, auth: BenchAuth, queries: Buffer[], requests: number): Promise<SearchBurst> {
+  const memory = async () => {
+    const text = await auth.metrics();
+    return { rss: metricValue(text, 'cbmir_process_resident_memory_bytes'), peak: metricValue(text, 'cbmir_process_peak_resident_memory_bytes') };
+  };
+  const before = await memory();
+  const counts = { ok: 0, rateLimited: 0, busy: 0, withRetryAfter: 0, otherClientErrors: 0, serverErrors: 0, networkErrors: 0 };
+  let firstProblem: string | undefined;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: requests }, async (_, i) => {
+      try {
+        const response = await postSearch(url, auth.key, queries[i % queries.length]!);
+        const body = await response.text();
+        if (response.ok) {
+          counts.ok += 1;
+          return;
+        }
+        if (response.status === 429) counts.rateLimited += 1;
+        else if (response.status === 503) counts.busy += 1;
+        else if (response.status >= 500) counts.serverErrors += 1;
+        else counts.otherClientErrors += 1;
+        if ((response.status === 429 || response.status === 503) && Number(response.headers.get('retry-after')) > 0) counts.withRetryAfter += 1;
+        if (response.status !== 429 && response.status !== 503) firstProblem ??= `HTTP ${response.status}: ${body.slice(0, 200)}`;
+      } catch (error) {
+        counts.networkErrors += 1;
+        firstProblem ??= (error as Error).message;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const after = await memory();
+  return {
+    requests,
+    ...counts,
+    seconds,
+    rssBeforeBytes: before.rss,
+    rssAfterBytes: after.rss,
+    peakRssBytes: after.peak,
+    ...(firstProblem ? { firstProblem } : {}),
+  };
+}
+
+/** An unlabelled sample of a Prometheus text exposition, or null. */
+function metricValue(text: string | null, name: string): number | null {
+  const match = text ? new RegExp(`^${name} (\\S+)$`, 'm').exec(text) : null;
+  return match ? Number(match[1]) : null;
+}
+
+interface BenchAuth {
+  key: string;
+  /** The server's /metrics text, or null where these credentials may not read it (the admin role only). */
+  metrics(): Promise<string | null>;
+  release(): Promise<void>;
+}
+
 /** An API key for the run: the one given, or a temporary one issued with admin credentials. */
-async function authenticate(url: string, options: SearchBenchOptions): Promise<{ key: string; release(): Promise<void> }> {
+async function authenticate(url: string, options: SearchBenchOptions): Promise<BenchAuth> {
+  const readMetrics = async (fetcher: typeof fetch, headers: Record<string, string>) => {
+    const response = await fetcher(`${url}/metrics`, { headers }).catch(() => null);
+    return response?.ok ? response.text() : null;
+  };
   const given = options.apiKey ?? process.env.CBMIR_API_KEY;
-  if (given) return { key: given, release: async () => {} };
+  if (given) return { key: given, metrics: () => readMetrics(fetch, { authorization: `Bearer ${given}` }), release: async () => {} };
   const password = options.password ?? process.env.CBMIR_ADMIN_PASSWORD;
   if (!password) {
     throw new UsageError('bench search needs an API key (CBMIR_API_KEY or --api-key-file), or admin credentials: CBMIR_ADMIN_PASSWORD or --password-file [--user admin]');
@@ -173,6 +271,7 @@ async function authenticate(url: string, options: SearchBenchOptions): Promise<{
   const created = await client.createApiKey({ name: `bench-search-${new Date().toISOString()}`, role: 'clinician' });
   return {
     key: created.secret,
+    metrics: () => readMetrics(cookieFetch, {}),
     async release() {
       await client.revokeApiKey(created.apiKey.id).catch(() => undefined);
       await client.logout().catch(() => undefined);
@@ -221,5 +320,16 @@ export function formatSearchBench(result: SearchBenchResult): string {
     ...rows.map(format),
     '(embed: server-side time from handing the image to the batcher to its embedding, incl. batching wait;',
     ' p50/embed: end-to-end p50 over embed p50, what decode, preprocessing, k-NN and HTTP add)',
+    ...(result.burst ? formatBurst(result.burst) : []),
   ].join('\n');
+}
+
+function formatBurst(burst: SearchBurst): string[] {
+  const mb = (bytes: number | null) => (bytes === null ? 'unknown (the admin role reads /metrics)' : `${Math.round(bytes / 1024 / 1024)} MB`);
+  return [
+    `burst: ${burst.requests} requests at once, answered in ${burst.seconds.toFixed(1)} s: ${burst.ok} ok, ${burst.rateLimited} 429, ${burst.busy} 503 ` +
+      `(${burst.withRetryAfter} of the 429/503 with Retry-After), ${burst.otherClientErrors} other 4xx, ${burst.serverErrors} 5xx, ${burst.networkErrors} unanswered`,
+    `  server memory: RSS ${mb(burst.rssBeforeBytes)} before, ${mb(burst.rssAfterBytes)} after, peak since start ${mb(burst.peakRssBytes)}`,
+    ...(burst.firstProblem ? [`  first problem: ${burst.firstProblem}`] : []),
+  ];
 }

@@ -85,6 +85,7 @@ export async function bench(args: string[], log: (message: string) => void): Pro
         'max-seconds': { type: 'string' },
         photo: { type: 'string' },
         'photo-size': { type: 'string' },
+        burst: { type: 'string' },
         json: { type: 'boolean' },
       },
     });
@@ -102,10 +103,12 @@ export async function bench(args: string[], log: (message: string) => void): Pro
       requests: integerList(values.requests ?? '64', '--requests', 100_000)[0]!,
       maxSeconds: integerList(values['max-seconds'] ?? '60', '--max-seconds', 3600)[0]!,
       queries: values.photo !== undefined ? { photo: await readPhoto(values.photo) } : values['photo-size'] !== undefined ? parsePhotoSize(values['photo-size']) : undefined,
+      burst: values.burst === undefined ? undefined : integerList(values.burst, '--burst', 10_000)[0],
       log,
     });
     console.log(values.json ? JSON.stringify(result) : formatSearchBench(result));
-    return result.levels.some((l) => l.errors > 0) ? 1 : 0;
+    const unanswered = result.burst ? result.burst.serverErrors + result.burst.networkErrors : 0;
+    return result.levels.some((l) => l.errors > 0) || unanswered > 0 ? 1 : 0;
   }
   if (what === 'explain') {
     const { values } = parseArgs({ args: rest, options: { models: { type: 'string' }, runs: { type: 'string' }, json: { type: 'boolean' } } });
