@@ -48,62 +48,141 @@ export function jobWorkerFactory(deps: {
   let wake: (() => void) | null = null;
   let current: AbortController | null = null;
 
+  /** What a thrown value says, with its cause when it has one (a driver error wraps the socket's). */
+  function describe(error: unknown): string {
+    if (!(error instanceof Error)) return String(error);
+    const cause = error.cause instanceof Error && !error.message.includes(error.cause.message) ? ` (${error.cause.message})` : '';
+    return `${error.message}${cause}`;
+  }
+
+  /**
+   * Runs a claimed job and records how it ended. Never throws: a failure of the job is recorded on it (failed,
+   * or given back for a later attempt), and a failure to record that is logged and left to the lease (the
+   * job stays claimed by this worker; once the lease runs out a worker claims it again).
+   */
   async function execute(job: StoredJob): Promise<StoredJob> {
     const abort = new AbortController();
     current = abort;
+    let leaseWarned = false;
     // Renew the lease; when the job is no longer ours (cancelled, taken over), stop at the next entry.
     const heartbeat = setInterval(() => {
       db.jobs
         .heartbeat(job.id, workerId)
         .then((held) => {
+          leaseWarned = false;
           if (!held) abort.abort();
         })
-        .catch(() => undefined);
+        .catch((error: unknown) => {
+          if (!leaseWarned) log.warn(`job ${job.id}: cannot renew its lease (${describe(error)}); still working on it`);
+          leaseWarned = true;
+        });
     }, Math.max(500, (deps.leaseSeconds * 1000) / 3));
     log.info(`job ${job.id}: ${job.nextEntry > 0 ? `resuming at entry ${job.nextEntry}` : 'started'}${job.attempts > 0 ? ` (after ${job.attempts} failed attempt(s))` : ''}`);
+    let retryIn = 0;
     try {
-      if (job.attempts >= MAX_ATTEMPTS) {
-        throw new CrashLoop(
-          `the job stopped ${job.attempts} times in a row at entry ${job.nextEntry} without progress (the server was killed or crashed while on it); ` +
-            'it was failed so that it cannot stop the server again',
-        );
-      }
-      const result = await jobs.run(job, { workerId, signal: abort.signal });
-      if (result === 'completed') {
-        const finished = await db.jobs.finish(job.id, workerId, 'completed');
-        if (finished) {
-          deps.onFinished?.('completed');
-          log.info(`job ${job.id}: completed, ${finished.added} added, ${finished.duplicate} duplicate, ${finished.failed} failed`);
-          await jobs.deleteOwnedFiles(finished).catch(() => undefined);
+      let result: 'completed' | 'interrupted';
+      try {
+        if (job.attempts >= MAX_ATTEMPTS) {
+          throw new CrashLoop(
+            `the job stopped ${job.attempts} times in a row at entry ${job.nextEntry} without progress (the server was killed or crashed while on it); ` +
+              'it was failed so that it cannot stop the server again',
+          );
         }
-      } else if (stopping) {
-        await db.jobs.release(job.id, workerId);
-        log.info(`job ${job.id}: paused for shutdown; it resumes at the next start`);
-      } else {
-        log.info(`job ${job.id}: stopped (cancelled or taken over)`);
+        result = await jobs.run(job, { workerId, signal: abort.signal });
+      } catch (error) {
+        retryIn = await recordFailure(job, error);
+        result = 'interrupted';
       }
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (isPermanentJobError(error) || error instanceof CrashLoop || job.attempts + 1 >= MAX_ATTEMPTS) {
-        const failed = await db.jobs.finish(job.id, workerId, 'failed', message).catch(() => null);
-        if (failed) {
-          deps.onFinished?.('failed');
-          await jobs.deleteOwnedFiles(failed).catch(() => undefined);
-        }
-        // Label-file messages quote file names and lines: they belong in the job's report, not the log.
-        log.warn(`job ${job.id}: failed: ${error instanceof LabelFileError ? 'the label file cannot be read' : message}`);
-      } else {
-        await db.jobs.releaseFailed(job.id, workerId).catch(() => undefined);
-        log.warn(`job ${job.id}: attempt ${job.attempts + 1} failed (${message}); it will be retried`);
-        await sleep(Math.min(30_000, 1000 * 2 ** (job.attempts + 1)));
-      }
+      if (result === 'completed') await recordCompleted(job);
+      else if (retryIn === 0 && stopping) await recordPaused(job);
+      else if (retryIn === 0) log.info(`job ${job.id}: stopped (cancelled or taken over)`);
     } finally {
       clearInterval(heartbeat);
       current = null;
-      jobs.changed(job.id);
+      notifyChanged(job.id);
     }
+    if (retryIn > 0) await sleep(retryIn);
     await sweepFiles();
-    return (await db.jobs.findById(job.id)) ?? job;
+    return (await db.jobs.findById(job.id).catch(() => null)) ?? job;
+  }
+
+  async function recordCompleted(job: StoredJob): Promise<void> {
+    let finished: StoredJob | null;
+    try {
+      finished = await db.jobs.finish(job.id, workerId, 'completed');
+    } catch (error) {
+      log.warn(`job ${job.id}: every entry is stored, but the end could not be recorded (${describe(error)}); it is taken up again when its lease runs out`);
+      return;
+    }
+    if (!finished) return;
+    deps.onFinished?.('completed');
+    log.info(`job ${job.id}: completed, ${finished.added} added, ${finished.duplicate} duplicate, ${finished.failed} failed`);
+    await deleteOwnedFiles(finished);
+  }
+
+  async function recordPaused(job: StoredJob): Promise<void> {
+    try {
+      await db.jobs.release(job.id, workerId);
+      log.info(`job ${job.id}: paused for shutdown; it resumes at the next start`);
+    } catch (error) {
+      log.warn(`job ${job.id}: paused for shutdown, but it could not be handed back (${describe(error)}); it is taken up again when its lease runs out`);
+    }
+  }
+
+  /**
+   * A run of the job threw: fails the job for good (a permanent problem, or the last attempt) or gives it
+   * back to the queue for a later attempt. Logs once, with the cause. Returns the back-off before this
+   * worker looks for work again (0 when the job was failed, or nothing could be recorded).
+   */
+  async function recordFailure(job: StoredJob, error: unknown): Promise<number> {
+    const message = describe(error);
+    const attempt = job.attempts + 1;
+    if (isPermanentJobError(error) || error instanceof CrashLoop || attempt >= MAX_ATTEMPTS) {
+      // Label-file messages quote file names and lines: they belong in the job's report, not the log.
+      const logged = error instanceof LabelFileError ? 'the label file cannot be read' : message;
+      let failed: StoredJob | null;
+      try {
+        failed = await db.jobs.finish(job.id, workerId, 'failed', error instanceof Error ? error.message : String(error));
+      } catch (recordError) {
+        log.warn(
+          `job ${job.id}: attempt ${attempt} ended with an error (${logged}), which could not be recorded (${describe(recordError)}); ` +
+            'the job stays claimed and is taken up again when its lease runs out',
+        );
+        return 0;
+      }
+      if (failed) {
+        deps.onFinished?.('failed');
+        log.warn(`job ${job.id}: failed: ${logged}`);
+        await deleteOwnedFiles(failed);
+      } else {
+        log.warn(`job ${job.id}: attempt ${attempt} ended with an error (${logged}) after the job was cancelled or taken over`);
+      }
+      return 0;
+    }
+    try {
+      await db.jobs.releaseFailed(job.id, workerId);
+    } catch (recordError) {
+      log.warn(
+        `job ${job.id}: attempt ${attempt} failed (${message}) and could not be given back (${describe(recordError)}); ` +
+          'it is taken up again when its lease runs out',
+      );
+      return 0;
+    }
+    log.warn(`job ${job.id}: attempt ${attempt} failed (${message}); it will be retried`);
+    return Math.min(30_000, 1000 * 2 ** attempt);
+  }
+
+  async function deleteOwnedFiles(job: StoredJob): Promise<void> {
+    await jobs.deleteOwnedFiles(job).catch((error: unknown) => log.warn(`job ${job.id}: cannot delete its upload (${describe(error)})`));
+  }
+
+  /** Tells the job's listeners (progress streams); a listener that throws must not stop the worker. */
+  function notifyChanged(id: string): void {
+    try {
+      jobs.changed(id);
+    } catch (error) {
+      log.warn(`job ${id}: a progress listener failed (${describe(error)})`);
+    }
   }
 
   /**
@@ -135,16 +214,17 @@ export function jobWorkerFactory(deps: {
     });
   }
 
+  /** The worker's loop: never throws, so a database error costs one round, not the worker (or the process). */
   async function run(): Promise<void> {
     while (!stopping) {
-      let job: StoredJob | null = null;
       try {
-        job = await db.jobs.claimNext(workerId, deps.leaseSeconds);
+        const job = await db.jobs.claimNext(workerId, deps.leaseSeconds);
+        if (job && !stopping) await execute(job);
+        else if (!stopping) await sleep(pollMs);
       } catch (error) {
-        log.warn(`job worker: cannot look for jobs: ${(error as Error).message}`);
+        log.warn(`job worker: cannot look for or run jobs (${describe(error)}); trying again in ${pollMs} ms`);
+        if (!stopping) await sleep(pollMs);
       }
-      if (job && !stopping) await execute(job);
-      else if (!stopping) await sleep(pollMs);
     }
   }
 
