@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { embeddingRepositoryFactory, imageRepositoryFactory, type Database, type Eye, type SqlClient } from '@cbmir/db';
 import { contentHash, decodeImage, generateSyntheticFundus, ImageValidationError, makeThumbnail, patientRefOf, unwrapDicom, type DecodedImage } from '@cbmir/imaging';
 import type { FileStore } from '../storage/file-store.ts';
+import { EmbedderUnavailable, RejectedImage } from './embed-errors.ts';
 import type { LoadedModel, ModelRuntime } from './model-runtime.ts';
 
 export interface IngestItem {
@@ -71,14 +72,6 @@ function l2(a: Float32Array, b: Float32Array): number {
   return Math.sqrt(sum);
 }
 
-/** The embedder fails on a known-good image too: a transient problem of the server, not of the images. */
-export class EmbedderUnavailable extends Error {
-  constructor(cause: unknown) {
-    super(`the embedder is not working (${cause instanceof Error ? cause.message : String(cause)})`);
-    this.name = 'EmbedderUnavailable';
-  }
-}
-
 const failed = (fileName: string, error: unknown): IngestOutcome => ({
   fileName,
   status: 'failed',
@@ -126,38 +119,50 @@ export function ingestServiceFactory(deps: { db: Database; files: FileStore; run
       await runtime.embedImages([await probeImage], model);
       return true;
     } catch {
-      return false;
+      return false; // the caller reports the batch's own error, which this one repeats
     }
   }
 
   /**
-   * Embeds a batch; when that fails, image by image, so one image that breaks preprocessing fails alone.
-   * When every image fails and so does a known-good one, the embedder is the problem (out of memory, a
-   * crashed worker), not the images: that is thrown as a transient error (the job is retried later), rather
-   * than recording every image as permanently failed.
+   * Embeds a batch in one call. What the embedder throws decides who pays for a failure:
+   * - a RejectedImage (preprocessing refuses that image): that image fails alone, the rest goes on as a batch;
+   * - EmbedderUnavailable (the engine failed, e.g. its worker died): nothing is wrong with the images, so the
+   *   batch fails with that reason (the job worker logs it once and retries the job later);
+   * - anything else: a known-good image is embedded first; when that fails too the embedder is the problem
+   *   (EmbedderUnavailable), else the batch is embedded image by image so that the image it cannot take
+   *   fails alone.
    */
   async function embed(fresh: Fresh[], model: LoadedModel, outcomes: (IngestOutcome | undefined)[]): Promise<Fresh[]> {
-    try {
-      const vectors = await runtime.embedImages(fresh.map((f) => f.item.bytes), model);
-      fresh.forEach((f, i) => (f.vector = vectors[i]!));
-      return fresh;
-    } catch {
-      const embedded: Fresh[] = [];
-      const errors: [Fresh, unknown][] = [];
-      for (const f of fresh) {
-        try {
-          f.vector = (await runtime.embedImages([f.item.bytes], model))[0]!;
-          embedded.push(f);
-        } catch (error) {
-          errors.push([f, error]);
-        }
+    let pending = fresh;
+    while (pending.length > 0) {
+      try {
+        const vectors = await runtime.embedImages(pending.map((f) => f.item.bytes), model);
+        pending.forEach((f, i) => (f.vector = vectors[i]!));
+        return pending;
+      } catch (error) {
+        const rejected = error instanceof RejectedImage ? pending[error.index] : undefined;
+        if (!rejected) return embedOneByOne(pending, model, outcomes, error);
+        outcomes[rejected.slot] = failed(rejected.item.fileName, error);
+        pending = pending.filter((f) => f !== rejected);
       }
-      if (embedded.length === 0 && !(await embedderWorks(model))) {
-        throw new EmbedderUnavailable(errors[0]?.[1]);
-      }
-      for (const [f, error] of errors) outcomes[f.slot] = failed(f.item.fileName, error);
-      return embedded;
     }
+    return pending;
+  }
+
+  async function embedOneByOne(fresh: Fresh[], model: LoadedModel, outcomes: (IngestOutcome | undefined)[], batchError: unknown): Promise<Fresh[]> {
+    if (batchError instanceof EmbedderUnavailable) throw batchError;
+    if (!(await embedderWorks(model))) throw EmbedderUnavailable.from(batchError);
+    const embedded: Fresh[] = [];
+    for (const f of fresh) {
+      try {
+        f.vector = (await runtime.embedImages([f.item.bytes], model))[0]!;
+        embedded.push(f);
+      } catch (error) {
+        if (error instanceof EmbedderUnavailable) throw error;
+        outcomes[f.slot] = failed(f.item.fileName, error);
+      }
+    }
+    return embedded;
   }
 
   /** Nearest stored image (through the version's index), and earlier images of this same batch. */

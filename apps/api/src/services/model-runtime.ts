@@ -12,8 +12,9 @@ import {
   type InferenceEmbedder,
   type InferenceEngine,
 } from '@cbmir/embedder';
-import { DEFAULT_PREPROCESSING, preprocessFundus, resolvePreprocessing, type FundusPreprocessing } from '@cbmir/imaging';
+import { DEFAULT_PREPROCESSING, ImageValidationError, preprocessFundus, resolvePreprocessing, type FundusPreprocessing } from '@cbmir/imaging';
 import type { BackendPreference } from '../config.ts';
+import { EmbedderUnavailable, RejectedImage } from './embed-errors.ts';
 import { createEmbeddingBatcher, type EmbeddingBatcher, type EmbeddingBatcherStats } from './embedding-batcher.ts';
 
 export interface Logger {
@@ -248,7 +249,9 @@ export function modelRuntimeFactory(deps: {
     /**
      * Preprocesses and embeds already-validated images with a model (the active one by default), in order.
      * Concurrent calls for the same model are embedded together in batches; `timing` receives where the
-     * time went.
+     * time went. An image that preprocessing refuses rejects the call with a RejectedImage (which one); a
+     * failing forward pass with EmbedderUnavailable (the network takes any preprocessed input, so that is
+     * never one image's fault).
      */
     embedImages(images: Uint8Array[], model?: Pick<LoadedModel, 'embedder' | 'preprocessing'>, timing?: EmbedTiming): Promise<Float32Array[]> {
       const target = model ?? active;
@@ -257,9 +260,17 @@ export function modelRuntimeFactory(deps: {
         target.embedder,
         (async () => {
           const started = performance.now();
-          const inputs = await Promise.all(images.map(async (bytes) => (await preprocessFundus(bytes, target.preprocessing)).data));
+          const preprocessing = await Promise.allSettled(images.map((bytes) => preprocessFundus(bytes, target.preprocessing)));
+          const inputs = preprocessing.map((result, index) => {
+            if (result.status === 'fulfilled') return result.value.data;
+            throw result.reason instanceof ImageValidationError ? new RejectedImage(index, result.reason) : result.reason;
+          });
           const preprocessed = performance.now();
-          const embeddings = await batcherFor(target.embedder).embed(inputs, timing);
+          const embeddings = await batcherFor(target.embedder)
+            .embed(inputs, timing)
+            .catch((error: unknown) => {
+              throw EmbedderUnavailable.from(error);
+            });
           if (timing) {
             timing.preprocessMs = preprocessed - started;
             timing.embedMs = performance.now() - preprocessed;
@@ -274,7 +285,14 @@ export function modelRuntimeFactory(deps: {
      * through the same batcher and engine queue as embedImages.
      */
     embedInputs(inputs: Float32Array[], model: Pick<LoadedModel, 'embedder'>): Promise<Float32Array[]> {
-      return track(model.embedder, batcherFor(model.embedder).embed(inputs));
+      return track(
+        model.embedder,
+        batcherFor(model.embedder)
+          .embed(inputs)
+          .catch((error: unknown) => {
+            throw EmbedderUnavailable.from(error);
+          }),
+      );
     },
 
     async stop(): Promise<void> {
