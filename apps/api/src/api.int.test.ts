@@ -1,38 +1,26 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createTestDatabase } from '@cbmir/db/testing';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from './server.ts';
-import { issueTestApiKey, startTestServer } from './test-server.ts';
+import { issueTestApiKey, openTestServer, type TestServer } from './test-server.ts';
 
 // The real API in-process: real database (PGlite or PostgreSQL + pgvector, per vitest project), the real
 // ResNet-50 embedder, real HTTP. Only the demo images are synthetic.
 const DEMO_IMAGES = 10;
-const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-api-'));
-let target: Awaited<ReturnType<typeof createTestDatabase>>;
-let server: RunningServer;
+let server: TestServer;
 /** A clinician's API key: every call below is an authorised REST client's (auth.int.test.ts covers refusals). */
 let apiKey: string;
 
 beforeAll(async () => {
-  target = await createTestDatabase();
-  server = await startTestServer({
-    CBMIR_DATA_DIR: dataDir,
+  server = await openTestServer({
     CBMIR_DEMO_IMAGES: String(DEMO_IMAGES),
     CBMIR_DEMO_TRAIN_SECONDS: '0',
     CBMIR_MAX_UPLOAD_MB: '2',
-    ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
   });
   apiKey = await issueTestApiKey(server.url, 'clinician');
 });
 
 afterAll(async () => {
   await server?.close();
-  await target?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const url = (path: string) => `${server.url}${path}`;

@@ -1,41 +1,32 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase } from '@cbmir/db/testing';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHIPPED_MODEL_DIR } from './config.ts';
-import type { RunningServer } from './server.ts';
-import { issueTestApiKey, signIn, startTestServer } from './test-server.ts';
+import { issueTestApiKey, openTestServer, signIn, type TestServer } from './test-server.ts';
 
 // A fresh start activates the model that ships in the repository (models/default/, trained with the
 // PyTorch engine: ONNX weights only), serves it with ONNX Runtime and trains no synthetic demo model.
-const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-default-model-'));
 const shipped = JSON.parse(readFileSync(join(SHIPPED_MODEL_DIR, 'metadata.json'), 'utf8')) as {
   weightsFormat: string;
   spec: { architecture: string; inputSize: number; embeddingDim: number };
   info: { name: string };
 };
-let target: Awaited<ReturnType<typeof createTestDatabase>>;
-let server: RunningServer;
+let server: TestServer;
 let key: string;
 
 beforeAll(async () => {
-  target = await createTestDatabase();
-  server = await startTestServer({
-    CBMIR_DATA_DIR: dataDir,
+  server = await openTestServer({
     CBMIR_DEFAULT_MODEL: undefined, // the shipped model, as on a user's first start
     CBMIR_DEMO_IMAGES: '12',
     CBMIR_DEMO_TRAIN_SECONDS: '600', // would be minutes if the demo model were trained
-    ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
   });
   key = await issueTestApiKey(server.url, 'clinician');
 }, 300_000);
 
 afterAll(async () => {
   await server?.close();
-  await target?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe(`the shipped default model (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {

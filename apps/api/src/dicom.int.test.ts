@@ -1,30 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createClient, type CbmirClient, type ImageRecord, type Job } from '@cbmir/contract';
-import { createTestDatabase } from '@cbmir/db/testing';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { buildTestDicom, TRANSFER_SYNTAX } from '@cbmir/imaging/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildZip } from './archives/archive-builder.ts';
-import type { RunningServer } from './server.ts';
-import { issueTestApiKey, startTestServer } from './test-server.ts';
+import { issueTestApiKey, openTestServer, type TestServer } from './test-server.ts';
 
 // DICOM ophthalmic photographs in, through search and archives, built in memory by the test writer.
-const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-dicom-'));
-let target: Awaited<ReturnType<typeof createTestDatabase>>;
-let server: RunningServer;
+let server: TestServer;
 let clinician: CbmirClient;
 let admin: CbmirClient;
 let clinicianKey: string;
 
 beforeAll(async () => {
-  target = await createTestDatabase();
-  server = await startTestServer({
-    CBMIR_DATA_DIR: dataDir,
+  server = await openTestServer({
     CBMIR_DEMO_IMAGES: '4',
     CBMIR_DEMO_TRAIN_SECONDS: '0',
-    ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
   });
   clinicianKey = await issueTestApiKey(server.url, 'clinician');
   clinician = createClient({ baseUrl: server.url, apiKey: clinicianKey });
@@ -33,8 +23,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  await target?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const photo = (seed: number) => generateSyntheticFundus({ seed, grade: 2, size: 256 });

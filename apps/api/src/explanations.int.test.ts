@@ -1,20 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ApiError, createClient, type CbmirClient, type Explanation } from '@cbmir/contract';
-import { createTestDatabase } from '@cbmir/db/testing';
 import { DEFAULT_PREPROCESSING, preprocessFundus } from '@cbmir/imaging';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from './server.ts';
-import { issueTestApiKey, startTestServer } from './test-server.ts';
+import { issueTestApiKey, openTestServer, type TestServer } from './test-server.ts';
 
 // Similarity explanations (occlusion maps) and the network's view, against the real server, database and
 // serving engine (ONNX Runtime, the seeded untrained ResNet-50 at 224 px).
-const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-explain-'));
-let target: Awaited<ReturnType<typeof createTestDatabase>>;
-let server: RunningServer;
+let server: TestServer;
 let apiKey: string;
 let client: CbmirClient;
 let query: Buffer;
@@ -49,12 +42,9 @@ async function onePatchFundus(): Promise<Buffer> {
 }
 
 beforeAll(async () => {
-  target = await createTestDatabase();
-  server = await startTestServer({
-    CBMIR_DATA_DIR: dataDir,
+  server = await openTestServer({
     CBMIR_DEMO_IMAGES: '3',
     CBMIR_DEMO_TRAIN_SECONDS: '0',
-    ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
   });
   apiKey = await issueTestApiKey(server.url, 'clinician');
   client = createClient({ baseUrl: server.url, apiKey });
@@ -63,8 +53,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  await target?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const blob = (bytes: Uint8Array) => new Blob([new Uint8Array(bytes)]);

@@ -10,13 +10,13 @@ import { createRandom } from '@cbmir/seeded-random';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildZip } from './archives/archive-builder.ts';
 import { exited, startCbmirProcess } from './test-processes.ts';
+import { sessionHeaders, signIn, TEST_ADMIN_PASSWORD } from './test-session.ts';
 
 // The multi-process fault test (issue 15): two API processes (reading search from a streaming replica), two
 // workers, one PostgreSQL primary and its replica, all on this machine. Archives go in through both APIs while
 // a random worker is SIGKILLed every few seconds and replaced; clinicians' searches go on through both APIs.
 // Afterwards: every image stored exactly once with exactly one embedding under the active version, every job
 // completed, and not one 5xx answer to a search.
-const ADMIN_PASSWORD = 'admin-password-for-tests';
 const ARCHIVES = 4;
 const PER_ARCHIVE = 40;
 const MAX_KILLS = 6;
@@ -35,7 +35,7 @@ beforeAll(async () => {
     DATABASE_URL: target.databaseUrl,
     DATABASE_READ_URL: replica.toString(),
     CBMIR_DATA_DIR: dataDir,
-    CBMIR_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    CBMIR_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
     CBMIR_DEMO_IMAGES: '0',
     CBMIR_INGEST_BATCH_SIZE: '4',
     CBMIR_JOB_LEASE_SECONDS: '3',
@@ -63,8 +63,7 @@ describe('faults across processes (postgres)', () => {
     const apis = [await start('serve')];
     apis.push(await start('serve'));
     const bases = apis.map((api) => api.ready[1]!);
-    const login = await fetch(`${bases[0]}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
-    const session = { cookie: login.headers.getSetCookie()[0]!.split(';')[0]!, 'x-csrf-token': ((await login.json()) as { csrfToken: string }).csrfToken };
+    const session = sessionHeaders(await signIn(bases[0]!));
     const keyResponse = await fetch(`${bases[1]}/api/v1/api-keys`, { method: 'POST', headers: { ...session, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'fault test', role: 'clinician' }) });
     const clinician = { authorization: `Bearer ${((await keyResponse.json()) as { secret: string }).secret}` };
 

@@ -10,12 +10,13 @@ import { generateSyntheticFundus, type FundusGrade } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildZip } from './archives/archive-builder.ts';
 import { exited, startCbmirProcess, type CbmirProcess } from './test-processes.ts';
+import { waitForJob } from './test-jobs.ts';
+import { sessionHeaders, signIn, TEST_ADMIN_PASSWORD } from './test-session.ts';
 
 // Process roles for real: `pnpm cbmir serve` (HTTP only) and `pnpm cbmir worker` (jobs only) as separate
 // processes on one PostgreSQL database and one data directory. The API records an archive job and leaves
 // it; a worker runs it; a worker killed with SIGKILL mid-job loses nothing, another takes the job over.
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const ADMIN_PASSWORD = 'admin-password-for-tests';
 const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-roles-'));
 const children: ChildProcess[] = [];
 let target: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -33,7 +34,7 @@ afterAll(async () => {
 function startRole(command: 'serve' | 'worker', ready: RegExp): Promise<CbmirProcess> {
   return startCbmirProcess(
     command,
-    { DATABASE_URL: target.databaseUrl, CBMIR_DATA_DIR: dataDir, CBMIR_ADMIN_PASSWORD: ADMIN_PASSWORD, CBMIR_DEMO_IMAGES: '0', CBMIR_INGEST_BATCH_SIZE: '2', CBMIR_JOB_LEASE_SECONDS: '3' },
+    { DATABASE_URL: target.databaseUrl, CBMIR_DATA_DIR: dataDir, CBMIR_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, CBMIR_DEMO_IMAGES: '0', CBMIR_INGEST_BATCH_SIZE: '2', CBMIR_JOB_LEASE_SECONDS: '3' },
     ready,
   ).then((started) => {
     children.push(started.child);
@@ -50,17 +51,9 @@ describe('process roles: cbmir serve and cbmir worker (postgres)', () => {
   it('the API leaves jobs to workers; a worker runs them, and one killed mid-job loses nothing', { timeout: 600_000 }, async () => {
     const api = await startRole('serve', /cbmir is ready: (http:\/\/[\d.:]+) /);
     const base = api.ready[1]!;
-    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
-    const headers = { cookie: login.headers.getSetCookie()[0]!.split(';')[0]!, 'x-csrf-token': ((await login.json()) as { csrfToken: string }).csrfToken };
+    const headers = sessionHeaders(await signIn(base));
     const job = async (id: string) => (await (await fetch(`${base}/api/v1/jobs/${id}`, { headers })).json()) as Job;
-    async function waitFor(id: string, until: (job: Job) => boolean): Promise<Job> {
-      for (const started = Date.now(); Date.now() - started < 300_000; ) {
-        const current = await job(id);
-        if (until(current)) return current;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      throw new Error(`job ${id} did not get there: ${JSON.stringify(await job(id))}`);
-    }
+    const waitFor = (id: string, until: (job: Job) => boolean) => waitForJob(job, id, until);
     async function upload(name: string, count: number, seed: number): Promise<string> {
       const form = new FormData();
       form.append('archive', await archive(name, count, seed), `${name}.zip`);

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type CbmirClient } from '@cbmir/contract';
-import { openDatabase, openPostgres, type Database } from '@cbmir/db';
-import { createTestDatabase, withReplicaReplayPaused } from '@cbmir/db/testing';
+import { openDatabase, type Database } from '@cbmir/db';
+import { createTestDatabase, queryTestReplica, replicaOfTestDatabase, until, withReplicaReplayPaused } from '@cbmir/db/testing';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from './server.ts';
@@ -12,7 +12,6 @@ import { issueTestApiKey, startTestServer } from './test-server.ts';
 // The server with DATABASE_READ_URL against a real primary and its real streaming replica
 // (scripts/start-test-postgres.sh starts both): searches read the replica, and when it lags they go on
 // answering from the primary; a case the replica has not replayed yet is read from the primary.
-const replicaAdminUrl = process.env.CBMIR_TEST_REPLICA_URL;
 const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-replica-'));
 let target: Awaited<ReturnType<typeof createTestDatabase>>;
 let server: RunningServer;
@@ -21,25 +20,6 @@ let apiKey: string;
 let adminKey: string;
 let primary: Database;
 let query: Uint8Array;
-
-async function onReplica<T>(sql: string, database = 'postgres'): Promise<T[]> {
-  const url = new URL(replicaAdminUrl!);
-  url.pathname = `/${database}`;
-  const connection = await openPostgres(url.toString(), { max: 1 });
-  try {
-    return await connection.query<T>(sql);
-  } finally {
-    await connection.close();
-  }
-}
-
-async function until(condition: () => Promise<boolean>, what: string, seconds = 30): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 const databaseName = () => new URL(target.databaseUrl!).pathname.slice(1);
 /** What /metrics says of the replica: whether it takes reads, and how many it has served. */
@@ -50,17 +30,14 @@ async function replicaMetrics(): Promise<{ fit: number; reads: number }> {
 }
 
 beforeAll(async () => {
-  if (!replicaAdminUrl) throw new Error('CBMIR_TEST_REPLICA_URL is not set: eval "$(scripts/start-test-postgres.sh)" starts the test replica');
   target = await createTestDatabase();
-  await until(async () => (await onReplica(`SELECT 1 FROM pg_database WHERE datname = '${databaseName()}'`)).length === 1, 'the replica has the test database');
-  const replicaUrl = new URL(target.databaseUrl!);
-  replicaUrl.host = new URL(replicaAdminUrl).host;
+  const replicaUrl = await replicaOfTestDatabase(target.databaseUrl!);
   server = await startTestServer({
     CBMIR_DATA_DIR: dataDir,
     CBMIR_DEMO_IMAGES: '6',
     CBMIR_DEMO_TRAIN_SECONDS: '0',
     DATABASE_URL: target.databaseUrl,
-    DATABASE_READ_URL: replicaUrl.toString(),
+    DATABASE_READ_URL: replicaUrl,
     CBMIR_READ_MAX_LAG_SECONDS: '1',
   });
   apiKey = await issueTestApiKey(server.url, 'clinician');
@@ -97,7 +74,7 @@ describe('the server with read replicas (DATABASE_READ_URL)', () => {
       const { id: _id, ...fields } = stored!;
       const { image: late } = await primary.images.insertOrGet({ ...fields, sha256: 'c'.repeat(64), patientRef: null });
       // Not on the paused replica, yet the case page finds it: the primary answers what the replica lacks.
-      expect(await onReplica(`SELECT 1 FROM images WHERE id = '${late.id}'`, databaseName())).toHaveLength(0);
+      expect(await queryTestReplica(`SELECT 1 FROM images WHERE id = '${late.id}'`, databaseName())).toHaveLength(0);
       expect((await client.image(late.id)).id).toBe(late.id);
       // Once the replica is over a second behind it takes no reads; searches go on, from the primary.
       await until(async () => (await replicaMetrics()).fit === 0, 'the lagging replica is taken out');

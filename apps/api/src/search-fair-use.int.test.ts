@@ -1,36 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createTestDatabase } from '@cbmir/db/testing';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from './server.ts';
-import { issueTestApiKey, startTestServer } from './test-server.ts';
+import { issueTestApiKey, openTestServer, type TestServer } from './test-server.ts';
 
 // One caller must not keep the CPUs busy for everyone: uploads are charged by their pixels, image searches
 // queue in bounds, and similar-case queries are rate-limited like searches.
-const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-fair-'));
-let target: Awaited<ReturnType<typeof createTestDatabase>>;
-let server: RunningServer;
+let server: TestServer;
 
 beforeAll(async () => {
-  target = await createTestDatabase();
-  server = await startTestServer({
-    CBMIR_DATA_DIR: dataDir,
+  server = await openTestServer({
     CBMIR_DEMO_IMAGES: '3',
     CBMIR_DEMO_TRAIN_SECONDS: '0',
     CBMIR_SEARCH_MEGAPIXELS_PER_MINUTE: '20',
     CBMIR_SEARCH_CONCURRENCY: '1',
     CBMIR_SEARCH_QUEUE: '2',
     CBMIR_SEARCH_RATE_LIMIT: '30',
-    ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
   });
 });
 
 afterAll(async () => {
   await server?.close();
-  await target?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function search(key: string, image: Uint8Array) {

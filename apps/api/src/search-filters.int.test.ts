@@ -1,31 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createClient, type CbmirClient, type SearchResponse } from '@cbmir/contract';
-import { createTestDatabase } from '@cbmir/db/testing';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { knnVote } from '@cbmir/retrieval';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from './server.ts';
-import { issueTestApiKey, startTestServer } from './test-server.ts';
+import { issueTestApiKey, openTestServer, type TestServer } from './test-server.ts';
 
 // Filters over REST and the typed client, against the real server and database. The demo seed gives 10
 // cases: grades cycle 0-4, eyes alternate left/right, two eyes per patient (demo-patient-0 .. 4), source demo.
 const DEMO_IMAGES = 10;
-const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-filters-'));
-let target: Awaited<ReturnType<typeof createTestDatabase>>;
-let server: RunningServer;
+let server: TestServer;
 let apiKey: string;
 let client: CbmirClient;
 let query: Uint8Array;
 
 beforeAll(async () => {
-  target = await createTestDatabase();
-  server = await startTestServer({
-    CBMIR_DATA_DIR: dataDir,
+  server = await openTestServer({
     CBMIR_DEMO_IMAGES: String(DEMO_IMAGES),
     CBMIR_DEMO_TRAIN_SECONDS: '0',
-    ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
   });
   apiKey = await issueTestApiKey(server.url, 'clinician');
   client = createClient({ baseUrl: server.url, apiKey });
@@ -34,8 +24,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  await target?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const search = (filters: Record<string, string>, k = 10) => client.searchByImage(new Blob([new Uint8Array(query)]), { k, filters });

@@ -1,20 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient, type CbmirClient, type SearchHistoryPage } from '@cbmir/contract';
-import { createTestDatabase } from '@cbmir/db/testing';
 import { contentHash, generateSyntheticFundus } from '@cbmir/imaging';
 import { buildTestDicom } from '@cbmir/imaging/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from './server.ts';
-import { issueTestApiKey, signIn, startTestServer, type TestSession } from './test-server.ts';
+import { issueTestApiKey, openTestServer, signIn, type TestServer, type TestSession } from './test-server.ts';
 
 // "My searches": each caller's own searches, with the query photograph kept so it can be shown and run again;
 // another user or API key never sees them (an empty list, 404 for an entry). Real server and database.
 const DEMO_IMAGES = 10;
-const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-history-'));
-let target: Awaited<ReturnType<typeof createTestDatabase>>;
-let server: RunningServer;
+let server: TestServer;
 let alice: TestSession;
 let bob: TestSession;
 let keyClient: CbmirClient;
@@ -50,12 +45,9 @@ async function get(session: TestSession | string, path: string) {
 }
 
 beforeAll(async () => {
-  target = await createTestDatabase();
-  server = await startTestServer({
-    CBMIR_DATA_DIR: dataDir,
+  server = await openTestServer({
     CBMIR_DEMO_IMAGES: String(DEMO_IMAGES),
     CBMIR_DEMO_TRAIN_SECONDS: '0',
-    ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
   });
   alice = await createClinician('alice');
   bob = await createClinician('bob');
@@ -65,8 +57,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  await target?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe(`my searches (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
@@ -163,7 +153,7 @@ describe(`my searches (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   it('says so when a kept photograph is gone (404, not a server error)', async () => {
     const entry = (await clientOf(bob).mySearches()).searches[0]!;
     const sha256 = contentHash(new Uint8Array(await (await get(bob, entry.queryUrl!)).arrayBuffer()));
-    rmSync(join(dataDir, 'queries', 'originals', sha256.slice(0, 2), `${sha256}.jpeg`));
+    rmSync(join(server.dataDir, 'queries', 'originals', sha256.slice(0, 2), `${sha256}.jpeg`));
     const response = await get(bob, entry.queryUrl!);
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ message: 'the photograph of this search is no longer stored' });

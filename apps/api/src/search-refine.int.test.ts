@@ -1,34 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createClient, ROCCHIO_WEIGHTS, type CbmirClient, type SearchResponse } from '@cbmir/contract';
-import { createTestDatabase } from '@cbmir/db/testing';
 import { generateSyntheticFundus, MIN_REGION_SIDE, regionPixels } from '@cbmir/imaging';
 import { rocchio } from '@cbmir/retrieval';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from './server.ts';
-import { issueTestApiKey, startTestServer } from './test-server.ts';
+import { issueTestApiKey, openTestServer, type TestServer } from './test-server.ts';
 
 // Refining a search (SMILY, CHI 2019): by region (a rectangle of the query photograph) and by example ("more /
 // less like this", Rocchio), against the real server, embedder and database. The demo seed gives 10 cases: eyes
 // alternate left/right.
 const DEMO_IMAGES = 10;
-const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-refine-'));
-let target: Awaited<ReturnType<typeof createTestDatabase>>;
-let server: RunningServer;
+let server: TestServer;
 let apiKey: string;
 let client: CbmirClient;
 let query: Buffer;
 const REGION = { x: 0.3, y: 0.25, width: 0.5, height: 0.45 };
 
 beforeAll(async () => {
-  target = await createTestDatabase();
-  server = await startTestServer({
-    CBMIR_DATA_DIR: dataDir,
+  server = await openTestServer({
     CBMIR_DEMO_IMAGES: String(DEMO_IMAGES),
     CBMIR_DEMO_TRAIN_SECONDS: '0',
-    ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
   });
   apiKey = await issueTestApiKey(server.url, 'clinician');
   client = createClient({ baseUrl: server.url, apiKey });
@@ -37,8 +27,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  await target?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const blob = (bytes: Uint8Array) => new Blob([new Uint8Array(bytes)]);

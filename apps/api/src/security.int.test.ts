@@ -1,33 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase } from '@cbmir/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from './server.ts';
-import { signIn, startTestServer, type TestSession } from './test-server.ts';
+import { openTestServer, signIn, type TestServer, type TestSession } from './test-server.ts';
 
 // Findings of the outside security review (issue 12), each against the real server and database.
-const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-security-'));
-let target: Awaited<ReturnType<typeof createTestDatabase>>;
-let server: RunningServer;
+let server: TestServer;
 let admin: TestSession;
 
 beforeAll(async () => {
-  target = await createTestDatabase();
-  server = await startTestServer({
-    CBMIR_DATA_DIR: dataDir,
+  server = await openTestServer({
     CBMIR_DEMO_IMAGES: '3',
     CBMIR_DEMO_TRAIN_SECONDS: '0',
     CBMIR_MAX_UPLOAD_MB: '1',
-    ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
   });
   admin = await signIn(server.url);
 });
 
 afterAll(async () => {
   await server?.close();
-  await target?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const url = (path: string) => `${server.url}${path}`;
@@ -156,7 +145,7 @@ describe(`error messages say what happened and leak nothing (${process.env.CBMIR
   });
 
   it('model registration does not tell whether a server path exists, nor echo a file’s content', async () => {
-    const secretFile = join(dataDir, 'secret-notes');
+    const secretFile = join(server.dataDir, 'secret-notes');
     const { mkdirSync, writeFileSync } = await import('node:fs');
     mkdirSync(secretFile, { recursive: true });
     writeFileSync(join(secretFile, 'model.json'), 'the secret content of a server file');

@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase } from '@cbmir/db/testing';
 import { startServer, type RunningServer } from './server.ts';
+import { TEST_ADMIN_PASSWORD } from './test-session.ts';
 
-/** For integration tests: the admin password every test server starts with. */
-export const TEST_ADMIN_PASSWORD = 'admin-password-for-tests';
+export { issueTestApiKey, signIn, TEST_ADMIN_PASSWORD, type TestSession } from './test-session.ts';
 
 /**
  * For integration tests: the real server on a free local port, with a known admin password, quiet logs and
@@ -13,31 +17,38 @@ export function startTestServer(env: Record<string, string | undefined>, options
   return startServer({ PORT: '0', HOST: '127.0.0.1', CBMIR_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, LOG_LEVEL: 'warn', CBMIR_DEFAULT_MODEL: 'untrained', ...env }, options);
 }
 
-/** A signed-in browser session: the cookie to send and the CSRF token that state-changing requests need. */
-export interface TestSession {
-  cookie: string;
-  csrfToken: string;
+/** A test server with its own data directory and database; close() stops it and removes both. */
+export interface TestServer extends RunningServer {
+  dataDir: string;
+  /** The PostgreSQL test database (integration-postgres); undefined on embedded PGlite, which lives in dataDir. */
+  databaseUrl: string | undefined;
 }
 
-export async function signIn(serverUrl: string, username = 'admin', password = TEST_ADMIN_PASSWORD): Promise<TestSession> {
-  const response = await fetch(`${serverUrl}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
-  if (response.status !== 200) throw new Error(`sign-in as ${username} failed: ${response.status} ${await response.text()}`);
-  const { csrfToken } = (await response.json()) as { csrfToken: string };
-  return { cookie: response.headers.getSetCookie()[0]!.split(';')[0]!, csrfToken };
-}
-
-/** Signs in as the admin and issues an API key with `role`; returns its secret (for `Authorization: Bearer`). */
-export async function issueTestApiKey(serverUrl: string, role: 'admin' | 'clinician', name = `test ${role} key`): Promise<string> {
-  const { cookie, csrfToken } = await signIn(serverUrl);
-  const response = await fetch(`${serverUrl}/api/v1/api-keys`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
-    body: JSON.stringify({ name, role }),
-  });
-  if (response.status !== 201) throw new Error(`issuing a ${role} key failed: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { secret: string }).secret;
+/**
+ * For integration tests: startTestServer on a fresh data directory and a fresh test database
+ * (createTestDatabase: PGlite or a throwaway PostgreSQL database, per vitest project).
+ */
+export async function openTestServer(env: Record<string, string | undefined> = {}, options?: Parameters<typeof startServer>[1]): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-test-'));
+  const target = await createTestDatabase();
+  const removeAll = async () => {
+    await target.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  let server: RunningServer;
+  try {
+    server = await startTestServer({ CBMIR_DATA_DIR: dataDir, ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}), ...env }, options);
+  } catch (error) {
+    await removeAll();
+    throw error;
+  }
+  return {
+    ...server,
+    dataDir,
+    databaseUrl: target.databaseUrl,
+    async close() {
+      await server.close();
+      await removeAll();
+    },
+  };
 }

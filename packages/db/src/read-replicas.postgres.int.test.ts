@@ -1,39 +1,13 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from './open-database.ts';
 import { parseLsn } from './read-replicas.ts';
-import { createTestDatabase, withReplicaReplayPaused } from './test-database.ts';
+import { createTestDatabase, replicaOfTestDatabase, until, withReplicaReplayPaused } from './testing.ts';
 
 // A real primary and a real streaming replica of it (scripts/start-test-postgres.sh starts both).
-const replicaAdminUrl = process.env.CBMIR_TEST_REPLICA_URL;
 let target: Awaited<ReturnType<typeof createTestDatabase>>;
+let replicaUrl: string;
 let db: Database | undefined;
 const warnings: string[] = [];
-
-/** The test database's URL on the replica: same name and credentials, the replica's address. */
-function onReplica(databaseUrl: string): string {
-  const url = new URL(databaseUrl);
-  url.host = new URL(replicaAdminUrl!).host;
-  return url.toString();
-}
-
-async function onReplicaAdmin<T>(sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: replicaAdminUrl });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
-
-async function until(condition: () => Promise<boolean> | boolean, what: string, seconds = 20): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const servedByStandby = async (database: Database) =>
   (await database.reads.sql.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby'))[0]!.standby;
@@ -43,11 +17,9 @@ function image(sha256: string) {
 }
 
 beforeAll(async () => {
-  if (!replicaAdminUrl) throw new Error('CBMIR_TEST_REPLICA_URL is not set: eval "$(scripts/start-test-postgres.sh)" starts the test replica');
   target = await createTestDatabase();
-  // The database was just created on the primary; the replica has it once it has replayed that.
-  await until(async () => (await onReplicaAdmin<{ n: number }>(`SELECT count(*)::int AS n FROM pg_database WHERE datname = '${new URL(target.databaseUrl!).pathname.slice(1)}'`))[0]!.n === 1, 'the replica has the test database');
-  db = await openDatabase({ databaseUrl: target.databaseUrl, dataDir: null, readUrls: [onReplica(target.databaseUrl!)], maxReadLagSeconds: 1, onReadReplicaWarning: (m) => warnings.push(m) });
+  replicaUrl = await replicaOfTestDatabase(target.databaseUrl!);
+  db = await openDatabase({ databaseUrl: target.databaseUrl, dataDir: null, readUrls: [replicaUrl], maxReadLagSeconds: 1, onReadReplicaWarning: (m) => warnings.push(m) });
 });
 
 afterAll(async () => {
@@ -105,6 +77,6 @@ describe('read replicas (DATABASE_READ_URL)', () => {
   });
 
   it('refuses read replicas without a PostgreSQL primary', async () => {
-    await expect(openDatabase({ dataDir: null, readUrls: [onReplica(target.databaseUrl!)] })).rejects.toThrow(/DATABASE_READ_URL needs DATABASE_URL/);
+    await expect(openDatabase({ dataDir: null, readUrls: [replicaUrl] })).rejects.toThrow(/DATABASE_READ_URL needs DATABASE_URL/);
   });
 });

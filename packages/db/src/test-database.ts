@@ -27,30 +27,3 @@ export async function createTestDatabase(): Promise<{ databaseUrl: string | unde
     },
   };
 }
-
-/**
- * For the read-replica tests: runs `fn` while the test replica (CBMIR_TEST_REPLICA_URL) has its WAL replay
- * paused, so it falls behind the primary. One test at a time holds the pause (an advisory lock on the
- * primary), since test files run in parallel against the one replica.
- */
-export async function withReplicaReplayPaused<T>(fn: () => Promise<T>): Promise<T> {
-  const primaryUrl = process.env.CBMIR_TEST_DATABASE_URL;
-  const replicaUrl = process.env.CBMIR_TEST_REPLICA_URL;
-  if (!primaryUrl || !replicaUrl) throw new Error('CBMIR_TEST_DATABASE_URL and CBMIR_TEST_REPLICA_URL must be set (scripts/start-test-postgres.sh)');
-  const lock = new pg.Client({ connectionString: primaryUrl });
-  const replica = new pg.Client({ connectionString: replicaUrl });
-  await lock.connect();
-  try {
-    await lock.query('SELECT pg_advisory_lock(771177)');
-    await replica.connect();
-    await replica.query('SELECT pg_wal_replay_pause()');
-    try {
-      return await fn();
-    } finally {
-      await replica.query('SELECT pg_wal_replay_resume()');
-    }
-  } finally {
-    await replica.end().catch(() => undefined);
-    await lock.end(); // ends the session, and with it the lock
-  }
-}

@@ -9,12 +9,13 @@ import { createTestDatabase } from '@cbmir/db/testing';
 import { generateSyntheticFundus, type FundusGrade } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildZip } from './archive-builder.ts';
+import { waitForJob } from '../test-jobs.ts';
+import { sessionHeaders, signIn, TEST_ADMIN_PASSWORD } from '../test-session.ts';
 
 // Crash safety for real: the server runs as its own process, is killed with SIGKILL in the middle of an
 // archive, and started again on the same data directory and database. The job must resume where it
 // stopped and, at the end, every image of the archive must be stored exactly once (with its embedding).
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
-const ADMIN_PASSWORD = 'admin-password-for-tests';
 const IMAGES = 12;
 const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-resume-'));
 let target: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -41,7 +42,7 @@ async function startServerProcess(): Promise<string> {
       PORT: '0',
       HOST: '127.0.0.1',
       CBMIR_DATA_DIR: dataDir,
-      CBMIR_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      CBMIR_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
       CBMIR_DEMO_IMAGES: '0',
       CBMIR_DEMO_TRAIN_SECONDS: '0',
       CBMIR_INGEST_BATCH_SIZE: '2',
@@ -81,23 +82,9 @@ function exited(process: ChildProcess): Promise<void> {
 describe(`an archive job survives SIGKILL (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   it('resumes after a kill -9 in the middle, and stores every image exactly once', { timeout: 600_000 }, async () => {
     let base = await startServerProcess();
-    const login = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-    });
-    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
-    const { csrfToken } = (await login.json()) as { csrfToken: string };
-    const headers = { cookie, 'x-csrf-token': csrfToken };
+    const headers = sessionHeaders(await signIn(base));
     const job = async (id: string) => (await (await fetch(`${base}/api/v1/jobs/${id}`, { headers })).json()) as Job;
-    async function waitFor(id: string, until: (job: Job) => boolean): Promise<Job> {
-      for (const started = Date.now(); Date.now() - started < 300_000; ) {
-        const current = await job(id);
-        if (until(current)) return current;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      throw new Error(`job ${id} did not get there`);
-    }
+    const waitFor = (id: string, until: (job: Job) => boolean) => waitForJob(job, id, until);
 
     const images = await Promise.all(Array.from({ length: IMAGES }, (_, i) => generateSyntheticFundus({ seed: 7000 + i, grade: (i % 5) as FundusGrade })));
     const archive = buildZip(images.map((data, i) => ({ name: `crash/${String(i).padStart(2, '0')}.jpg`, data })));

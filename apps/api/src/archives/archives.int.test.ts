@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../server.ts';
 import { issueTestApiKey, startTestServer } from '../test-server.ts';
 import { buildTar, buildZip, type ArchiveFileSpec } from './archive-builder.ts';
+import { waitForJob } from '../test-jobs.ts';
 
 // Archive upload against the real server and database: every label layout, every hostile archive we know
 // of, near-duplicates, re-uploads, job listing, cancel and the event stream. Archives are built here from
@@ -80,15 +81,7 @@ async function expectError(response: Response, status: number, code: string) {
 
 const finished = (job: Job) => ['completed', 'failed', 'cancelled'].includes(job.status);
 
-async function waitFor(id: string, until: (job: Job) => boolean = finished, timeoutMs = 150_000): Promise<Job> {
-  const started = Date.now();
-  for (;;) {
-    const job = await json<Job>(`/api/v1/jobs/${id}`);
-    if (until(job)) return job;
-    if (Date.now() - started > timeoutMs) throw new Error(`job ${id} still ${job.status} (${job.done}/${job.total})`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-}
+const waitFor = (id: string, until: (job: Job) => boolean = finished, timeoutMs = 150_000) => waitForJob((jobId) => json<Job>(`/api/v1/jobs/${jobId}`), id, until, timeoutMs, 150);
 
 async function uploadAndWait(archive: Uint8Array, options: Parameters<typeof upload>[1] = {}): Promise<Job> {
   const response = await upload(archive, options);

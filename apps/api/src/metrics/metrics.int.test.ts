@@ -1,29 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createTestDatabase } from '@cbmir/db/testing';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildZip } from '../archives/archive-builder.ts';
-import type { RunningServer } from '../server.ts';
-import { issueTestApiKey, signIn, startTestServer } from '../test-server.ts';
+import { issueTestApiKey, openTestServer, signIn, type TestServer } from '../test-server.ts';
 
 // The real server (real database, real embedder, real HTTP), with the unauthenticated metrics port on too.
 const DEMO_IMAGES = 4;
-const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-metrics-'));
-let target: Awaited<ReturnType<typeof createTestDatabase>>;
-let server: RunningServer;
+let server: TestServer;
 let adminKey: string;
 let clinicianKey: string;
 
 beforeAll(async () => {
-  target = await createTestDatabase();
-  server = await startTestServer({
-    CBMIR_DATA_DIR: dataDir,
+  server = await openTestServer({
     CBMIR_DEMO_IMAGES: String(DEMO_IMAGES),
     CBMIR_DEMO_TRAIN_SECONDS: '0',
     CBMIR_METRICS_PORT: '0',
-    ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
   });
   adminKey = await issueTestApiKey(server.url, 'admin');
   clinicianKey = await issueTestApiKey(server.url, 'clinician');
@@ -31,8 +21,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  await target?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const as = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
