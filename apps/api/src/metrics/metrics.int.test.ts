@@ -88,6 +88,7 @@ describe(`GET /metrics (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     expect(sample(text, 'cbmir_inference_engine_info', { engine: ready.backend, version: 'resnet50-untrained-seed42' })).toBe(1);
     expect(sample(text, 'cbmir_jobs', { status: 'queued' })).toBe(0);
     expect(sample(text, 'cbmir_process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(sample(text, 'cbmir_process_peak_resident_memory_bytes')).toBeGreaterThanOrEqual(sample(text, 'cbmir_process_resident_memory_bytes')!);
   });
 
   it('counts ingest jobs: entries by outcome, finished jobs, and the images they added per version', async () => {

@@ -62,6 +62,28 @@ describe(`bench search (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     expect(result.levels[0]).toMatchObject({ requests: 2, errors: 0 });
   }, 120_000);
 
+  it('a burst beyond the search queue is shed with 503 and Retry-After, every request answered, and the server memory reported', async () => {
+    // The test server queues 16 searches beyond 2 running: 40 at once cannot all wait.
+    const result = await benchSearch({
+      url: server.url,
+      password: TEST_ADMIN_PASSWORD,
+      concurrency: [1],
+      requests: 1,
+      maxSeconds: 60,
+      queries: parsePhotoSize('1600x1066'),
+      burst: 40,
+      log: () => {},
+    });
+    const burst = result.burst!;
+    expect(burst.ok + burst.rateLimited + burst.busy).toBe(40);
+    expect(burst.busy + burst.rateLimited).toBeGreaterThan(0);
+    expect(burst.withRetryAfter).toBe(burst.busy + burst.rateLimited);
+    expect([burst.serverErrors, burst.networkErrors, burst.otherClientErrors]).toEqual([0, 0, 0]);
+    expect(burst.rssAfterBytes).toBeGreaterThan(0);
+    expect(burst.peakRssBytes).toBeGreaterThanOrEqual(burst.rssAfterBytes!);
+    expect(formatSearchBench(result)).toMatch(new RegExp(`burst: 40 requests at once.*${burst.ok} ok, ${burst.rateLimited} 429, ${burst.busy} 503`));
+  }, 180_000);
+
   it('refuses a --photo that is not an image, a bad --photo-size, and both at once, before any request', async () => {
     const text = join(dir, 'notes.txt');
     writeFileSync(text, 'not a photograph');
