@@ -1,5 +1,7 @@
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { contentHash } from './content-hash.ts';
+import { ContentHashStream, contentHash } from './content-hash.ts';
 
 describe('contentHash', () => {
   it('is the SHA-256 of the bytes, as lowercase hex', () => {
@@ -12,5 +14,23 @@ describe('contentHash', () => {
   it('hashes only the viewed part of a larger buffer', () => {
     const whole = new TextEncoder().encode('xxabcxx');
     expect(contentHash(whole.subarray(2, 5))).toBe(contentHash(new TextEncoder().encode('abc')));
+  });
+});
+
+describe('ContentHashStream', () => {
+  it('passes the bytes through unchanged and gives their contentHash and count', async () => {
+    const chunks = [Buffer.from('ab'), Buffer.alloc(70_000, 7), Buffer.from('c')];
+    const received: Buffer[] = [];
+    const hashing = new ContentHashStream();
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        received.push(chunk);
+        done();
+      },
+    });
+    await pipeline(Readable.from(chunks), hashing, sink);
+    const whole = Buffer.concat(chunks);
+    expect(Buffer.concat(received).equals(whole)).toBe(true);
+    expect(hashing.result()).toEqual({ sha256: contentHash(whole), bytes: whole.length });
   });
 });

@@ -4,7 +4,7 @@ export { SUPPORTED_IMAGE_FORMATS, sniffImageFormat, type ImageFormat } from './i
 export { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-limits.ts';
 export { readImageHeader, type ImageHeader } from './image-input.ts';
 export { decodeImage, type DecodedImage } from './decode-image.ts';
-export { contentHash } from './content-hash.ts';
+export { ContentHashStream, contentHash } from './content-hash.ts';
 export { MIN_REGION_SIDE, RegionError, assertValidRegion, cropToRegion, regionPixels, type ImageRegion, type PixelBox } from './crop-region.ts';
 export { DEFAULT_THUMBNAIL_SIZE, makeThumbnail } from './thumbnail.ts';
 export { findFundusDisc, locateFundusDisc, type FundusDisc } from './fundus-disc.ts';

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ContentHashStream } from '@cbmir/imaging';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import { MAX_LABEL_FILE_BYTES } from './archive-limits.ts';
@@ -44,20 +43,12 @@ export async function receiveArchiveUpload(request: FastifyRequest, options: { p
     } as Parameters<FastifyRequest['parts']>[0]);
     for await (const part of parts) {
       if (part.type === 'file' && part.fieldname === 'archive' && !received.archive) {
-        const hash = createHash('sha256');
-        let bytes = 0;
-        const tap = new Transform({
-          transform(chunk: Buffer, _encoding, callback) {
-            hash.update(chunk);
-            bytes += chunk.length;
-            callback(null, chunk);
-          },
-        });
-        await pipeline(part.file, tap, createWriteStream(options.path, { flags: 'wx' }));
+        const hashing = new ContentHashStream();
+        await pipeline(part.file, hashing, createWriteStream(options.path, { flags: 'wx' }));
         if (part.file.truncated) {
           throw new AppError(413, 'too_large', `the archive is larger than ${Math.round(options.maxBytes / 1024 / 1024)} MB (CBMIR_ARCHIVE_MAX_UPLOAD_MB)`);
         }
-        received.archive = { fileName: part.filename || 'archive', bytes, sha256: hash.digest('hex') };
+        received.archive = { fileName: part.filename || 'archive', ...hashing.result() };
       } else if (part.type === 'file' && part.fieldname === 'labels' && !received.labels) {
         const text = await readLimited(part.file, MAX_LABEL_FILE_BYTES);
         if (!text) throw new AppError(413, 'too_large', `the label file is larger than ${MAX_LABEL_FILE_BYTES / 1024 / 1024} MB`);

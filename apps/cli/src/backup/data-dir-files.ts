@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ContentHashStream } from '@cbmir/imaging';
 
 /**
  * Top-level entries of a data directory that a backup leaves out: the embedded database (dumped instead),
@@ -40,17 +39,9 @@ export async function listBackupFiles(dataDir: string): Promise<string[]> {
 /** Copies one file, hashing what was copied; null when the source vanished meanwhile (e.g. an orphan swept). */
 export async function copyHashed(from: string, to: string): Promise<{ sha256: string; bytes: number } | null> {
   await mkdir(dirname(to), { recursive: true });
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      done(null, chunk);
-    },
-  });
+  const hashing = new ContentHashStream();
   try {
-    await pipeline(createReadStream(from), tap, createWriteStream(to));
+    await pipeline(createReadStream(from), hashing, createWriteStream(to));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       await rm(to, { force: true });
@@ -58,5 +49,5 @@ export async function copyHashed(from: string, to: string): Promise<{ sha256: st
     }
     throw error;
   }
-  return { sha256: hash.digest('hex'), bytes };
+  return hashing.result();
 }
