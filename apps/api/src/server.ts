@@ -9,6 +9,7 @@ import { seedDemoImages } from './services/demo-seed.ts';
 import { searchAdmissionFactory } from './services/search-admission.ts';
 import { trainDemoModel } from './services/demo-model.ts';
 import { embedMissing } from './services/embed-missing.ts';
+import type { Logger } from './services/model-runtime.ts';
 
 /** First-start secrets, in a file readable by the server's user only (mode 0600, created exclusively). */
 export function writeFirstStartCredentials(dataDir: string, generatedPassword: string | null, apiKey: string): string {
@@ -77,7 +78,7 @@ export async function startServer(
     }
     // Indexing, activations and ingest jobs are the workers' (CBMIR_ROLE=worker) where this process only serves.
     const runsJobs = config.role === 'all';
-    if (runsJobs) await catchUp(services, log);
+    if (runsJobs) await catchUp(services, logTo);
 
     const app = await buildApp({
       ...services,
@@ -135,8 +136,8 @@ async function openProcess(env: Record<string, string | undefined>, options: { l
 }
 
 /** Embeds stored images the active version lacks, and takes up activations left unfinished. */
-async function catchUp(services: Awaited<ReturnType<typeof openCbmirServices>>, log: { info(message: string): void }): Promise<void> {
-  const backfilled = await embedMissing(services, services.runtime.active!, { onProgress: (n) => log.info(`indexing stored images: ${n} embedded`) });
+async function catchUp(services: Awaited<ReturnType<typeof openCbmirServices>>, log: Logger): Promise<void> {
+  const backfilled = await embedMissing({ ...services, log }, services.runtime.active!, { onProgress: (n) => log.info(`indexing stored images: ${n} embedded`) });
   if (backfilled > 0) log.info(`indexed ${backfilled} stored images under the active model`);
   await services.activation.resumePending();
 }

@@ -289,6 +289,9 @@ export const ActivationProgress = Type.Object({
   state: Type.Union([Type.Literal('active'), Type.Literal('indexing'), Type.Literal('inactive'), Type.Literal('failed')]),
   embedded: Type.Integer({ description: 'Images with an embedding under this version' }),
   total: Type.Integer({ description: 'Images stored' }),
+  unreadable: Type.Integer({
+    description: 'Stored images whose original cannot be read or decoded (missing or damaged on disk): left out of indexing, reasons in the server log',
+  }),
   error: Type.Union([Type.String(), Type.Null()]),
 });
 export type ActivationProgress = Static<typeof ActivationProgress>;

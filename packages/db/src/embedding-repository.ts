@@ -121,11 +121,12 @@ export function embeddingRepositoryFactory(db: SqlClient) {
       return new Map(rows.map((row) => [row.image_id, parseVectorLiteral(row.embedding)]));
     },
 
-    /** Ids of the images that have no embedding under this version yet. */
+    /** Ids of the images that have no embedding under this version yet (and whose original can be read: images.markUnreadable). */
     async imagesWithout(space: VectorSpace, limit: number): Promise<string[]> {
       const rows = await db.query<{ id: string }>(
         `SELECT i.id FROM images i
          WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.image_id = i.id AND e.model_version_id = $1)
+           AND i.unreadable_at IS NULL
          ORDER BY i.created_at, i.id LIMIT $2`,
         [space.id, limit],
       );

@@ -22,6 +22,8 @@ export interface NewImage {
 export interface StoredImage extends Required<Omit<NewImage, 'id'>> {
   id: string;
   createdAt: Date;
+  /** Why the stored original cannot be read or decoded; null while it can (see markUnreadable). */
+  unreadableReason: string | null;
 }
 
 interface ImageRow {
@@ -38,6 +40,7 @@ interface ImageRow {
   source: string;
   metadata: Record<string, unknown> | string;
   created_at: Date | string;
+  unreadable_reason: string | null;
 }
 
 function toImage(row: ImageRow): StoredImage {
@@ -55,6 +58,7 @@ function toImage(row: ImageRow): StoredImage {
     source: row.source,
     metadata: typeof row.metadata === 'string' ? JSON.parse(row.metadata) : row.metadata,
     createdAt: new Date(row.created_at),
+    unreadableReason: row.unreadable_reason,
   };
 }
 
@@ -110,6 +114,29 @@ export function imageRepositoryFactory(db: SqlClient) {
       if (ids.length === 0) return new Map();
       const rows = await db.query<ImageRow>(`SELECT * FROM images WHERE id = ANY($1::uuid[])`, [ids]);
       return new Map(rows.map((row) => [row.id, toImage(row)]));
+    },
+
+    /**
+     * The stored original of this image cannot be read or decoded: it is left out of (re-)embedding from now
+     * on (embeddingRepository.imagesWithout). Returns false when it was marked already (or is gone).
+     */
+    async markUnreadable(id: string, reason: string): Promise<boolean> {
+      const rows = await db.query<{ id: string }>(
+        `UPDATE images SET unreadable_reason = $2, unreadable_at = now() WHERE id = $1 AND unreadable_at IS NULL RETURNING id`,
+        [id, reason],
+      );
+      return rows.length > 0;
+    },
+
+    /** Its original was stored again (ingesting the same content): it is embedded like any other image. */
+    async clearUnreadable(id: string): Promise<void> {
+      await db.query(`UPDATE images SET unreadable_reason = NULL, unreadable_at = NULL WHERE id = $1`, [id]);
+    },
+
+    /** Images whose original cannot be read or decoded. */
+    async countUnreadable(): Promise<number> {
+      const rows = await db.query<{ n: number | string }>(`SELECT count(*)::int AS n FROM images WHERE unreadable_at IS NOT NULL`);
+      return Number(rows[0]?.n ?? 0);
     },
 
     async count(options: { source?: string } = {}): Promise<number> {

@@ -48,6 +48,8 @@ interface Fresh {
   thumbnailPath: string;
   vector?: Float32Array;
   nearDuplicateOf?: NearDuplicate;
+  /** The same content is stored already, but its original was found unreadable: this stores it again. */
+  repairs?: boolean;
 }
 
 /** How many images are decoded and thumbnailed at once (sharp works on libuv's thread pool). */
@@ -83,7 +85,7 @@ const failed = (fileName: string, error: unknown): IngestOutcome => ({
  * The one ingest pipeline: decode and validate, deduplicate by content hash, store original and thumbnail,
  * preprocess and embed with the active model (pinned for the batch), flag near-duplicates, and insert
  * images and embeddings in one transaction. One bad image fails alone; the batch goes on. Re-ingesting the
- * same bytes adds nothing.
+ * same bytes adds nothing (but stores the original again where it was found unreadable, and clears the mark).
  */
 export function ingestServiceFactory(deps: { db: Database; files: FileStore; runtime: ModelRuntime; nearDuplicateDistance?: number; patientSalt?: string }) {
   const { db, files, runtime } = deps;
@@ -184,20 +186,23 @@ export function ingestServiceFactory(deps: { db: Database; files: FileStore; run
       const outcomes: (IngestOutcome | undefined)[] = new Array(items.length);
       // Hash first: a re-run over images already stored costs a hash and a lookup each, not a decode.
       const firstSlotBySha = new Map<string, number>();
-      const pending: { slot: number; sha256: string }[] = [];
+      const pending: { slot: number; sha256: string; unreadableId?: string }[] = [];
       for (const [slot, item] of items.entries()) {
         const sha256 = contentHash(item.bytes);
         if (firstSlotBySha.has(sha256)) continue; // a copy of an earlier file of this batch: resolved below
         firstSlotBySha.set(sha256, slot);
         const existing = await db.images.findBySha256(sha256);
-        if (existing) outcomes[slot] = { fileName: item.fileName, status: 'duplicate', imageId: existing.id };
+        // A stored image whose original was found unreadable (embedMissing) is stored again from these bytes.
+        if (existing?.unreadableReason) pending.push({ slot, sha256, unreadableId: existing.id });
+        else if (existing) outcomes[slot] = { fileName: item.fileName, status: 'duplicate', imageId: existing.id };
         else pending.push({ slot, sha256 });
       }
       const validated = await mapLimited(pending, DECODE_CONCURRENCY, ({ slot, sha256 }) => validateAndStore(slot, sha256, items[slot]!));
       let fresh: Fresh[] = [];
       for (const [i, result] of validated.entries()) {
-        if ('status' in result) outcomes[pending[i]!.slot] = result;
-        else fresh.push(result);
+        const { slot, unreadableId } = pending[i]!;
+        if ('status' in result) outcomes[slot] = result;
+        else fresh.push(unreadableId ? { ...result, id: unreadableId, repairs: true } : result);
       }
 
       // Pin the model: an activation may switch the active one while this batch waits its turn.
@@ -212,6 +217,12 @@ export function ingestServiceFactory(deps: { db: Database; files: FileStore; run
         const images = imageRepositoryFactory(tx);
         const rows: { imageId: string; vector: Float32Array }[] = [];
         for (const f of fresh) {
+          if (f.repairs) {
+            await images.clearUnreadable(f.id);
+            rows.push({ imageId: f.id, vector: f.vector! });
+            outcomes[f.slot] = { fileName: f.item.fileName, status: 'duplicate', imageId: f.id };
+            continue;
+          }
           const { image, inserted } = await images.insertOrGet({
             id: f.id,
             sha256: f.sha256,

@@ -9,6 +9,8 @@ export interface ActivationProgress {
   state: 'active' | 'indexing' | 'inactive' | 'failed';
   embedded: number;
   total: number;
+  /** Stored images whose original cannot be read or decoded: left out of indexing (embedMissing). */
+  unreadable: number;
   error: string | null;
 }
 
@@ -116,10 +118,10 @@ export function modelActivationFactory(deps: {
     },
 
     async progress(version: StoredModelVersion): Promise<ActivationProgress> {
-      const [embedded, total] = await Promise.all([db.embeddings.count(version), db.images.count()]);
+      const [embedded, total, unreadable] = await Promise.all([db.embeddings.count(version), db.images.count(), db.images.countUnreadable()]);
       const fresh = (await db.modelVersions.findById(version.id)) ?? version;
       const state = fresh.active ? 'active' : failures.has(version.id) ? 'failed' : fresh.activationRequestedAt ? 'indexing' : 'inactive';
-      return { versionId: version.id, state, embedded, total, error: failures.get(version.id) ?? null };
+      return { versionId: version.id, state, embedded, total, unreadable, error: failures.get(version.id) ?? null };
     },
 
     /** Waits for background activations to finish (tests). */

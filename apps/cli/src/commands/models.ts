@@ -15,7 +15,8 @@ export async function listModels(services: CbmirServices): Promise<string> {
   const rows = await Promise.all(
     (await services.db.modelVersions.list()).map(async (version) => {
       const progress = await services.activation.progress(version);
-      const state = progress.state === 'indexing' ? `indexing ${progress.embedded}/${progress.total}` : progress.state;
+      const indexing = progress.state === 'indexing' ? `indexing ${progress.embedded}/${progress.total}` : progress.state;
+      const state = progress.unreadable > 0 ? `${indexing} (${progress.unreadable} unreadable)` : indexing;
       const metrics = version.metrics as { validation?: { map?: number; mrr?: number } } | null;
       const map = metrics?.validation?.map !== undefined ? `val MAP ${metrics.validation.map.toFixed(3)}` : '';
       return [version.active ? '*' : ' ', version.name, version.id, `${version.architecture}@${version.inputSize}px`, `${version.embeddingDim}-d`,
