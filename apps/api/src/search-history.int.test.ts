@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient, type CbmirClient, type SearchHistoryPage } from '@cbmir/contract';
 import { contentHash, generateSyntheticFundus } from '@cbmir/imaging';
@@ -111,8 +111,15 @@ describe(`my searches (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     expect(photo.status).toBe(200);
     const bytes = new Uint8Array(await photo.arrayBuffer());
     expect(contentHash(bytes)).toBe(contentHash(query));
+    // The search did not wait for a thumbnail: it is made at the first request for it, then kept.
+    const sha256 = contentHash(query);
+    const kept = join(server.dataDir, 'queries', 'thumbnails', sha256.slice(0, 2), `${sha256}.jpg`);
+    expect(existsSync(kept)).toBe(false);
     const thumbnail = await get(alice, entry.queryThumbnailUrl);
     expect([thumbnail.status, thumbnail.headers.get('content-type')]).toEqual([200, 'image/jpeg']);
+    const made = new Uint8Array(await thumbnail.arrayBuffer());
+    expect(existsSync(kept)).toBe(true);
+    expect(new Uint8Array(await (await get(alice, entry.queryThumbnailUrl)).arrayBuffer())).toEqual(made);
 
     const client = clientOf(alice);
     const original = await client.searchByImage(new Blob([new Uint8Array(query)]), { k: 5, filters: { eye: 'left' }, region });

@@ -59,15 +59,14 @@ export function searchHistoryFactory(deps: { db: Database; files: FileStore }) {
   return {
     /**
      * Keeps an uploaded query (`bytes`: the photograph as searched before any crop, a DICOM file's image rather than
-     * the file) and its outcome. The photograph and its thumbnail are written once per content hash.
+     * the file) and its outcome. The photograph is written once per content hash; its thumbnail at the first request for it.
      */
     async recordImage(principal: Principal, bytes: Uint8Array, region: SearchRegionValue | null, outcome: SearchOutcome): Promise<string> {
       const sha256 = contentHash(bytes);
       const format = sniffImageFormat(bytes)!;
       const original = files.queryPath(sha256, format);
       if (!(await exists(original))) await files.put(original, bytes);
-      const thumbnail = files.queryThumbnailPath(sha256);
-      if (!(await exists(thumbnail))) await files.put(thumbnail, await makeThumbnail(bytes));
+      // The thumbnail is made when it is first asked for: decoding a camera frame again here would hold up the answer.
       return db.searchHistory.add({
         ...ownerOf(principal),
         kind: 'image',
@@ -108,11 +107,15 @@ export function searchHistoryFactory(deps: { db: Database; files: FileStore }) {
       return { bytes: await readKept(files.queryPath(entry.querySha256!, entry.queryFormat!)), contentType: CONTENT_TYPES[entry.queryFormat!] ?? 'application/octet-stream' };
     },
 
-    /** The thumbnail of one of the caller's image searches. */
+    /** The thumbnail of one of the caller's image searches, made from the kept photograph at its first request. */
     async queryThumbnail(principal: Principal, id: string): Promise<Buffer> {
       const entry = await find(principal, id);
       if (entry.kind !== 'image') throw withoutPhotograph();
-      return readKept(files.queryThumbnailPath(entry.querySha256!));
+      const thumbnail = files.queryThumbnailPath(entry.querySha256!);
+      if (await exists(thumbnail)) return readKept(thumbnail);
+      const made = await makeThumbnail(await readKept(files.queryPath(entry.querySha256!, entry.queryFormat!)));
+      await files.put(thumbnail, made);
+      return made;
     },
   };
 }
