@@ -9,9 +9,10 @@ import { benchIngest, formatIngestBench } from './bench-ingest.ts';
 import { benchSearch, formatSearchBench, parsePhotoSize, SEARCH_BENCH_USAGE } from './bench-search.ts';
 import { benchTrain, formatTrainBench, parseEngines, parseKinds, TRAIN_BENCH_USAGE } from './bench-train.ts';
 
-export const BENCH_USAGE = `  bench ingest [--images N] [--json]
-      Ingest an archive of N synthetic images (default 64) into a throwaway data directory and print
-      images/s beside the bare embedding rate of the same model and batch size.
+export const BENCH_USAGE = `  bench ingest [--images N] [--photo-size WxH] [--json]
+      Ingest an archive of N synthetic photographs (default 64; JPEG quality 90, 512x512 unless --photo-size,
+      e.g. 3000x2000) into a throwaway data directory and print images/s beside preprocess + embed alone and
+      the bare forward pass of the same model and batch size.
 ${EMBED_BENCH_USAGE}
 ${TRAIN_BENCH_USAGE}
 ${SEARCH_BENCH_USAGE}
@@ -22,10 +23,11 @@ ${INDEX_BENCH_USAGE}`;
 export async function bench(args: string[], log: (message: string) => void): Promise<number> {
   const [what, ...rest] = args;
   if (what === 'ingest') {
-    const { values } = parseArgs({ args: rest, options: { images: { type: 'string' }, json: { type: 'boolean' } } });
+    const { values } = parseArgs({ args: rest, options: { images: { type: 'string' }, 'photo-size': { type: 'string' }, json: { type: 'boolean' } } });
     const images = values.images === undefined ? 64 : Number(values.images);
     if (!Number.isInteger(images) || images < 1 || images > 100_000) throw new UsageError('--images must be an integer from 1 to 100000');
-    const result = await benchIngest({ images, log });
+    const size = values['photo-size'] === undefined ? {} : parsePhotoSize(values['photo-size']);
+    const result = await benchIngest({ images, ...size, log });
     console.log(values.json ? JSON.stringify(result, null, 2) : formatIngestBench(result));
     return 0;
   }
