@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Three tiers (STYLE.md): unit tests next to the code, integration tests (*.int.test.ts) that run against
+// Three tiers (../shared/STYLE.md): unit tests next to the code, integration tests (*.int.test.ts) that run against
 // both databases, and end-to-end tests that drive the built web app in Chromium; plus the PyTorch
 // training engine's tests (*.torch.test.ts), which need a Python with torch.
 // scripts/run-tests.mjs decides which projects this machine can run and says so.

@@ -25,7 +25,7 @@ export {
 export { pcaProject } from './pca.ts';
 export { tsneProject, type TsneOptions } from './tsne.ts';
 export { embeddingMap, stratifiedSample, type EmbeddingMapOptions, type MapPoint } from './embedding-map.ts';
-export { dataFingerprint, type FingerprintItem } from './data-fingerprint.ts';
+export { evaluationSetFingerprint, type FingerprintItem } from './evaluation-set-fingerprint.ts';
 export type { EvaluatedData, EvaluatedSource, EvaluationMapPoint, EvaluationReport, EvaluationTimings } from './evaluation-report.ts';
 export { GRADE_COLOURS, GRADE_NAMES } from './grade-colours.ts';
 export { describeProtocol, formatEvaluation, formatLayerTable, METRIC_ROWS } from './text-report.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '@cbmir/seeded-random';
-import { dataFingerprint } from './data-fingerprint.ts';
+import { evaluationSetFingerprint } from './evaluation-set-fingerprint.ts';
 import { embeddingMap, stratifiedSample } from './embedding-map.ts';
 import { vectorMatrix } from './exact-knn.ts';
 import type { EvaluationReport } from './evaluation-report.ts';
@@ -47,9 +47,9 @@ describe('data fingerprints', () => {
   it('depend on the pictures and labels, not on their order', () => {
     const a = { sha256: 'aa', grade: 1, patient: 'p', eye: 'left' };
     const b = { sha256: 'bb', grade: 0, patient: 'q', eye: null };
-    expect(dataFingerprint([a, b])).toBe(dataFingerprint([b, a]));
-    expect(dataFingerprint([a, b])).not.toBe(dataFingerprint([{ ...a, grade: 2 }, b]));
-    expect(dataFingerprint([a, b])).toMatch(/^[0-9a-f]{64}$/);
+    expect(evaluationSetFingerprint([a, b])).toBe(evaluationSetFingerprint([b, a]));
+    expect(evaluationSetFingerprint([a, b])).not.toBe(evaluationSetFingerprint([{ ...a, grade: 2 }, b]));
+    expect(evaluationSetFingerprint([a, b])).toMatch(/^[0-9a-f]{64}$/);
   });
 });
 

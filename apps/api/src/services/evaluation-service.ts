@@ -23,8 +23,8 @@ import {
 } from '@cbmir/embedder';
 import { preprocessFundus, resolvePreprocessing, type FundusPreprocessing } from '@cbmir/imaging';
 import {
-  dataFingerprint,
   embeddingMap,
+  evaluationSetFingerprint,
   runEvaluation,
   type EvaluatedData,
   type EvaluationMapPoint,
@@ -413,7 +413,7 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
         name: data.name,
         images: kept.length,
         unlabelled: data.unlabelled,
-        fingerprint: dataFingerprint(kept.map((i) => data.images[i]!)),
+        fingerprint: evaluationSetFingerprint(kept.map((i) => data.images[i]!)),
       });
       const failed = [...queryVectors.failed, ...(galleryVectors?.failed ?? [])];
       const report: EvaluationReport & { failed: typeof failed } = {

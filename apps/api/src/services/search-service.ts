@@ -98,7 +98,8 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
     return version;
   }
 
-  async function rank(neighbours: Neighbour[]): Promise<SearchHit[]> {
+  /** The neighbours, in the order the index gave them, as hits with their cases' grade and eye (a case deleted meanwhile is left out). */
+  async function hitsOf(neighbours: Neighbour[]): Promise<SearchHit[]> {
     const images = await db.reads.images.findByIds(neighbours.map((n) => n.imageId));
     return neighbours.flatMap((n) => {
       const image = images.get(n.imageId);
@@ -107,11 +108,11 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
     });
   }
 
-  /** k-NN under the filter, ranked, with how many cases pass the filter and why fewer than k came back. */
+  /** k-NN under the filter, nearest first, with how many cases pass the filter and why fewer than k came back. */
   async function knn(version: StoredModelVersion, vector: ArrayLike<number>, k: number, filter: ImageFilter) {
     // Search reads a replica where DATABASE_READ_URL names one: a case ingested a moment ago may join a second later.
     const found = await db.reads.embeddings.search(version, vector, k, { filter });
-    const results = await rank(found.neighbours);
+    const results = await hitsOf(found.neighbours);
     return { results, suggestion: gradeSuggestion(results), matching: found.matching, shortfall: shortfallOf(found, k) };
   }
 

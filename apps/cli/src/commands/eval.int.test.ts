@@ -7,7 +7,7 @@ import type { RunningServer } from '@cbmir/api';
 import { issueTestApiKey, startTestServer, TEST_ADMIN_PASSWORD } from '@cbmir/api/test-server';
 import { createTestDatabase } from '@cbmir/db/testing';
 import { contentHash, generateSyntheticFundus, type FundusGrade } from '@cbmir/imaging';
-import { dataFingerprint } from '@cbmir/retrieval';
+import { evaluationSetFingerprint } from '@cbmir/retrieval';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // `cbmir eval` as a user runs it, on 20 synthetic fundus images (5 grades, 10 patients, both eyes each),
@@ -78,7 +78,7 @@ describe(`cbmir eval (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     expect(report.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(report.source).toMatchObject({ modelName: 'resnet-tiny-32px-8d-untrained-seed42', architecture: 'resnet-tiny', dimensions: 8, layer: null });
     expect(report.source.modelVersionId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(report.data).toMatchObject({ images: 20, unlabelled: 0, fingerprint: dataFingerprint(files) });
+    expect(report.data).toMatchObject({ images: 20, unlabelled: 0, fingerprint: evaluationSetFingerprint(files) });
     const metricKeys = ['map', 'macroMap', 'mrr', 'precisionAt1', 'precisionAt5', 'precisionAt10', 'recallAt10', 'voteAccuracy', 'voteKappa'];
     for (const key of metricKeys) {
       expect(typeof report.result.overall[key], key).toBe('number');

@@ -13,7 +13,7 @@ export interface FingerprintItem {
  * pictures with the same labels give the same fingerprint, whatever their file names or order; one
  * changed label gives another.
  */
-export function dataFingerprint(items: FingerprintItem[]): string {
+export function evaluationSetFingerprint(items: FingerprintItem[]): string {
   const lines = items.map((item) => [item.sha256, item.grade ?? '', item.patient ?? '', item.eye ?? ''].join(',')).sort();
   return createHash('sha256').update(lines.join('\n')).digest('hex');
 }
