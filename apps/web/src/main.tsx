@@ -7,7 +7,7 @@ import { ApiClientProvider } from './api/api-client.tsx';
 import { createAppQueryClient } from './api/query-client.ts';
 import { SearchSessionProvider } from './api/search-session.tsx';
 import { createAppRouter } from './app.tsx';
-import './styles.css';
+import './styles/index.css';
 
 const queryClient = createAppQueryClient();
 // Same origin: the API serves this app in production, and Vite proxies to it in development.
