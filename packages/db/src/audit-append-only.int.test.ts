@@ -1,18 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from './open-database.ts';
-import { createTestDatabase } from './test-database.ts';
+import type { Database } from './open-database.ts';
+import { openTestDatabase } from './testing.ts';
 
-let target: Awaited<ReturnType<typeof createTestDatabase>>;
 let db: Database;
 
 beforeAll(async () => {
-  target = await createTestDatabase();
-  db = await openDatabase({ databaseUrl: target.databaseUrl, dataDir: null });
+  db = await openTestDatabase();
 });
 
 afterAll(async () => {
   await db?.close();
-  await target?.drop();
 });
 
 describe(`the audit trail is append-only in the database (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {

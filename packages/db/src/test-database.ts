@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { openDatabase, type Database, type DatabaseOptions } from './open-database.ts';
 
 /**
  * For integration tests: which database this test run targets. The vitest project "integration-postgres"
@@ -24,6 +25,28 @@ export async function createTestDatabase(): Promise<{ databaseUrl: string | unde
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await client.end();
+    },
+  };
+}
+
+/**
+ * For integration tests: a migrated database of the test's own (createTestDatabase, opened without a data
+ * directory: in memory on PGlite); close() also drops it.
+ */
+export async function openTestDatabase(options: Omit<DatabaseOptions, 'databaseUrl' | 'dataDir'> = {}): Promise<Database> {
+  const target = await createTestDatabase();
+  let db: Database;
+  try {
+    db = await openDatabase({ ...options, databaseUrl: target.databaseUrl, dataDir: null });
+  } catch (error) {
+    await target.drop();
+    throw error;
+  }
+  return {
+    ...db,
+    async close() {
+      await db.close();
+      await target.drop();
     },
   };
 }

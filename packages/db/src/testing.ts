@@ -1,4 +1,4 @@
 // Helpers for tests only (imported as '@cbmir/db/testing'); production code imports '@cbmir/db'.
-export { createTestDatabase } from './test-database.ts';
+export { createTestDatabase, openTestDatabase } from './test-database.ts';
 export { queryTestReplica, replicaOfTestDatabase, withReplicaReplayPaused } from './test-replica.ts';
 export { until } from './test-waiting.ts';

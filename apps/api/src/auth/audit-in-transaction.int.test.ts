@@ -1,5 +1,5 @@
-import { openDatabase, type Database } from '@cbmir/db';
-import { createTestDatabase } from '@cbmir/db/testing';
+import type { Database } from '@cbmir/db';
+import { openTestDatabase } from '@cbmir/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authServiceFactory } from './auth-service.ts';
 import { hashingQueueFactory } from './hashing-queue.ts';
@@ -7,17 +7,14 @@ import { loginThrottleFactory } from './login-throttle.ts';
 
 // A change and its audit row are one unit of work: when the audit row cannot be written, the change is not
 // made either (and the other way round).
-let target: Awaited<ReturnType<typeof createTestDatabase>>;
 let db: Database;
 
 beforeAll(async () => {
-  target = await createTestDatabase();
-  db = await openDatabase({ databaseUrl: target.databaseUrl, dataDir: null });
+  db = await openTestDatabase();
 });
 
 afterAll(async () => {
   await db?.close();
-  await target?.drop();
 });
 
 const failingAudit = async () => {

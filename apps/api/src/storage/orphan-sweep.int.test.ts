@@ -1,25 +1,22 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { openDatabase, type Database } from '@cbmir/db';
-import { createTestDatabase } from '@cbmir/db/testing';
+import type { Database } from '@cbmir/db';
+import { createTestDatabase, openTestDatabase } from '@cbmir/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueTestApiKey, startTestServer } from '../test-server.ts';
 import { fileStoreFactory } from './file-store.ts';
 import { sweepOrphanFiles } from './orphan-sweep.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-sweep-'));
-let target: Awaited<ReturnType<typeof createTestDatabase>>;
 let db: Database;
 
 beforeAll(async () => {
-  target = await createTestDatabase();
-  db = await openDatabase({ databaseUrl: target.databaseUrl, dataDir: null });
+  db = await openTestDatabase();
 });
 
 afterAll(async () => {
   await db?.close();
-  await target?.drop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
