@@ -1,67 +1,29 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { createTestDatabase } from '@cbmir/db/testing';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from './server.ts';
-import { startTestServer, TEST_ADMIN_PASSWORD } from './test-server.ts';
+import { openTestServer, requestAs, TEST_ADMIN_PASSWORD, type TestRequestOptions, type TestServer, type TestSession } from './test-server.ts';
 
 // Users, roles, keys, CSRF, audit and abuse limits against the real server and database.
-const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-auth-'));
 const logs: string[] = [];
-let target: Awaited<ReturnType<typeof createTestDatabase>>;
-let server: RunningServer;
-let admin: Session;
-
-interface Session {
-  cookie: string;
-  csrfToken: string;
-}
+let server: TestServer;
+let admin: TestSession;
 
 beforeAll(async () => {
-  target = await createTestDatabase();
   const logDestination = new PassThrough();
   logDestination.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
-  server = await startTestServer(
-    {
-      CBMIR_DATA_DIR: dataDir,
-      CBMIR_DEMO_IMAGES: '4',
-      CBMIR_DEMO_TRAIN_SECONDS: '0',
-      CBMIR_SEARCH_RATE_LIMIT: '8',
-      LOG_LEVEL: 'info',
-      ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
-    },
-    { logDestination },
-  );
+  server = await openTestServer({ CBMIR_DEMO_IMAGES: '4', CBMIR_DEMO_TRAIN_SECONDS: '0', CBMIR_SEARCH_RATE_LIMIT: '8', LOG_LEVEL: 'info' }, { logDestination });
   admin = await login('admin', TEST_ADMIN_PASSWORD);
 });
 
 afterAll(async () => {
   await server?.close();
-  await target?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const url = (path: string) => `${server.url}${path}`;
 
-async function call(method: string, path: string, options: { session?: Session; key?: string; csrf?: boolean; json?: unknown; body?: BodyInit } = {}) {
-  const headers: Record<string, string> = {};
-  if (options.session) {
-    headers.cookie = options.session.cookie;
-    if (options.csrf !== false) headers['x-csrf-token'] = options.session.csrfToken;
-  }
-  if (options.key) headers.authorization = `Bearer ${options.key}`;
-  let body = options.body;
-  if (options.json !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(options.json);
-  }
-  return fetch(url(path), { method, headers, ...(body !== undefined ? { body } : {}) });
-}
+const call = (method: string, path: string, options?: TestRequestOptions) => requestAs(server.url, method, path, options);
 
-async function login(username: string, password: string): Promise<Session> {
+async function login(username: string, password: string): Promise<TestSession> {
   const response = await call('POST', '/api/v1/auth/login', { json: { username, password } });
   expect(response.status).toBe(200);
   const setCookie = response.headers.getSetCookie()[0]!;

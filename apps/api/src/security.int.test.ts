@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestServer, signIn, type TestServer, type TestSession } from './test-server.ts';
+import { openTestServer, requestAs, signIn, type TestRequestOptions, type TestServer, type TestSession } from './test-server.ts';
 
 // Findings of the outside security review (issue 12), each against the real server and database.
 let server: TestServer;
@@ -21,20 +21,7 @@ afterAll(async () => {
 
 const url = (path: string) => `${server.url}${path}`;
 
-async function call(method: string, path: string, options: { session?: TestSession; key?: string; json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {}) {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.session) {
-    headers.cookie = options.session.cookie;
-    headers['x-csrf-token'] = options.session.csrfToken;
-  }
-  if (options.key) headers.authorization = `Bearer ${options.key}`;
-  let body = options.body;
-  if (options.json !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(options.json);
-  }
-  return fetch(url(path), { method, headers, ...(body !== undefined ? { body } : {}) });
-}
+const call = (method: string, path: string, options?: TestRequestOptions) => requestAs(server.url, method, path, options);
 
 describe(`API keys are bounded by their creator (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   it('a key acts with the lesser of its role and its creator’s current role, and dies when its creator is disabled', async () => {

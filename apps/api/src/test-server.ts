@@ -5,7 +5,7 @@ import { createTestDatabase } from '@cbmir/db/testing';
 import { startServer, type RunningServer } from './server.ts';
 import { TEST_ADMIN_PASSWORD } from './test-session.ts';
 
-export { issueTestApiKey, signIn, TEST_ADMIN_PASSWORD, type TestSession } from './test-session.ts';
+export { issueTestApiKey, requestAs, signIn, TEST_ADMIN_PASSWORD, type TestRequestOptions, type TestSession } from './test-session.ts';
 
 /**
  * For integration tests: the real server on a free local port, with a known admin password, quiet logs and

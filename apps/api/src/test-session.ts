@@ -12,6 +12,32 @@ export interface TestSession {
 /** The headers a state-changing request of `session` sends. */
 export const sessionHeaders = (session: TestSession) => ({ cookie: session.cookie, 'x-csrf-token': session.csrfToken });
 
+/** How requestAs sends a request: as a signed-in browser or with an API key, with a JSON or a raw body. */
+export interface TestRequestOptions {
+  /** sends its cookie, and its CSRF header unless csrf is false */
+  session?: TestSession;
+  csrf?: boolean;
+  key?: string;
+  json?: unknown;
+  body?: BodyInit;
+  headers?: Record<string, string>;
+}
+
+export function requestAs(serverUrl: string, method: string, path: string, options: TestRequestOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.session) {
+    headers.cookie = options.session.cookie;
+    if (options.csrf !== false) headers['x-csrf-token'] = options.session.csrfToken;
+  }
+  if (options.key) headers.authorization = `Bearer ${options.key}`;
+  let body = options.body;
+  if (options.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.json);
+  }
+  return fetch(`${serverUrl}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+}
+
 export async function signIn(serverUrl: string, username = 'admin', password = TEST_ADMIN_PASSWORD): Promise<TestSession> {
   const response = await fetch(`${serverUrl}/api/v1/auth/login`, {
     method: 'POST',
