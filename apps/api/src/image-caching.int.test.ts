@@ -1,16 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createTestDatabase } from '@cbmir/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from './server.ts';
-import { issueTestApiKey, startTestServer } from './test-server.ts';
+import { issueTestApiKey, openTestServer, type TestServer } from './test-server.ts';
 
 // Thumbnails and originals are content-addressed, so browsers and proxies may keep them: an ETag, and
 // 304 Not Modified (no body, no file read) when the client's copy is current.
-const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-image-caching-'));
-let target: Awaited<ReturnType<typeof createTestDatabase>>;
-let server: RunningServer;
+let server: TestServer;
 let apiKey: string;
 let imageId: string;
 let sha256: string;
@@ -18,8 +11,7 @@ let sha256: string;
 const get = (path: string, headers: Record<string, string> = {}) => fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${apiKey}`, ...headers } });
 
 beforeAll(async () => {
-  target = await createTestDatabase();
-  server = await startTestServer({ CBMIR_DATA_DIR: dataDir, CBMIR_DEMO_IMAGES: '2', CBMIR_DEMO_TRAIN_SECONDS: '0', ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}) });
+  server = await openTestServer({ CBMIR_DEMO_IMAGES: '2', CBMIR_DEMO_TRAIN_SECONDS: '0' });
   apiKey = await issueTestApiKey(server.url, 'clinician');
   const list = (await (await get('/api/v1/images?limit=1')).json()) as { images: { id: string }[] };
   imageId = list.images[0]!.id;
@@ -28,8 +20,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  await target?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe(`image caching (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
