@@ -1,23 +1,19 @@
 // End to end: the compare view. From a result card (and from a case page), the query and a result side by
 // side, walked through with the arrow keys, zoomed and panned together, with the occlusion map of each over
 // it; and at 390 px. Served by the shipped ResNet-18 (224 px), so the maps are those of a trained model.
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { generateSyntheticFundus } from '@cbmir/imaging';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN,
-  buildWebApp,
+  type E2eServer,
+  type E2eSession,
   horizontalOverflow,
-  launchBrowser,
-  openDesktopPage,
+  openE2eSession,
   openPhonePage,
   screenshotPath,
   SHIPPED_MODEL_DIR,
   signIn,
-  startE2eServer,
-  type E2eServer,
+  writeSyntheticFundus,
 } from './harness.ts';
 
 let server: E2eServer;
@@ -25,22 +21,18 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let queryImagePath: string;
+let session: E2eSession;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  await buildWebApp();
-  server = await startE2eServer({ demoImages: 8, trainSeconds: 0, defaultModel: SHIPPED_MODEL_DIR });
-  queryImagePath = path.join(server.dataDir, 'query-fundus.jpg');
-  await writeFile(queryImagePath, await generateSyntheticFundus({ seed: 2024, grade: 3 }));
-  browser = await launchBrowser();
-  ({ context, page } = await openDesktopPage(browser, pageErrors));
+  session = await openE2eSession({ demoImages: 8, trainSeconds: 0, defaultModel: SHIPPED_MODEL_DIR }, pageErrors);
+  ({ server, browser, context, page } = session);
+  queryImagePath = await writeSyntheticFundus(server, 'query-fundus.jpg', { seed: 2024, grade: 3 });
   await signIn(page, server.url, ADMIN);
 }, 600_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.close();
+  await session?.close();
 });
 
 const cardIds = (target: Page = page) => target.getByTestId('result-card').evaluateAll((cards) => cards.map((card) => card.getAttribute('data-image-id')!));

@@ -1,12 +1,19 @@
 // End to end: the neighbours' grade vote as decision support. A trained model without a stored evaluation
 // suggests nothing and says why; once an evaluation is stored, the suggestion appears beside the vote's
 // measured agreement with the grader. Desktop and a 390 px phone.
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { generateSyntheticFundus } from '@cbmir/imaging';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, buildWebApp, horizontalOverflow, launchBrowser, openDesktopPage, openPhonePage, screenshotPath, signIn, startE2eServer, type E2eServer } from './harness.ts';
+import {
+  ADMIN,
+  type E2eServer,
+  type E2eSession,
+  horizontalOverflow,
+  openE2eSession,
+  openPhonePage,
+  screenshotPath,
+  signIn,
+  writeSyntheticFundus,
+} from './harness.ts';
 import { seedEvaluation } from './seed-evaluation.ts';
 
 let server: E2eServer;
@@ -14,23 +21,19 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let queryImagePath: string;
+let session: E2eSession;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  await buildWebApp();
   // A short training: a trained model, as a fresh start serves, without waiting long.
-  server = await startE2eServer({ demoImages: 12, trainSeconds: 5 });
-  queryImagePath = path.join(server.dataDir, 'query-fundus.jpg');
-  await writeFile(queryImagePath, await generateSyntheticFundus({ seed: 321, grade: 1 }));
-  browser = await launchBrowser();
-  ({ context, page } = await openDesktopPage(browser, pageErrors));
+  session = await openE2eSession({ demoImages: 12, trainSeconds: 5 }, pageErrors);
+  ({ server, browser, context, page } = session);
+  queryImagePath = await writeSyntheticFundus(server, 'query-fundus.jpg', { seed: 321, grade: 1 });
   await signIn(page, server.url, ADMIN);
 }, 600_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.close();
+  await session?.close();
 });
 
 async function search(target: Page = page) {

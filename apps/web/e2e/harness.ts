@@ -2,12 +2,13 @@
 // directory, launch Debian's Chromium, sign in. Each test file starts its own server.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '@cbmir/api';
+import { generateSyntheticFundus, type SyntheticFundusOptions } from '@cbmir/imaging';
 import { chromium, request, type APIRequestContext, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const WEB_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -97,6 +98,48 @@ export async function startE2eServer(options: { demoImages: number; trainSeconds
     },
   };
   return handle;
+}
+
+/** A synthetic fundus photograph written into the server's data directory (for a file input); returns its path. */
+export async function writeSyntheticFundus(server: E2eServer, fileName: string, options: SyntheticFundusOptions): Promise<string> {
+  const file = path.join(server.dataDir, fileName);
+  await writeFile(file, await generateSyntheticFundus(options));
+  return file;
+}
+
+/** A test file's world: the built web app on a fresh server, Chromium, and a desktop page; close() ends all three. */
+export interface E2eSession {
+  server: E2eServer;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/** buildWebApp, startE2eServer(options), launchBrowser and openDesktopPage (its errors go to `errors`). */
+export async function openE2eSession(options: Parameters<typeof startE2eServer>[0], errors: string[]): Promise<E2eSession> {
+  await buildWebApp();
+  const server = await startE2eServer(options);
+  let browser: Browser | undefined;
+  try {
+    browser = await launchBrowser();
+    const { context, page } = await openDesktopPage(browser, errors);
+    return {
+      server,
+      browser,
+      context,
+      page,
+      async close() {
+        await context.close();
+        await browser?.close();
+        await server.close();
+      },
+    };
+  } catch (error) {
+    await browser?.close();
+    await server.close();
+    throw error;
+  }
 }
 
 export function launchBrowser(): Promise<Browser> {

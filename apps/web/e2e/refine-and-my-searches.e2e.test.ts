@@ -1,12 +1,21 @@
 // End to end: refining a search by region (a rectangle drawn on the query) and by example ("more / less like this",
 // undoable), and "My searches" (listed for their owner only, paginated, run again), with mouse and keyboard, on a
 // desktop and at a 390 px phone viewport.
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, adminApi, buildWebApp, horizontalOverflow, launchBrowser, openDesktopPage, openPhonePage, screenshotPath, signIn, startE2eServer, type E2eServer } from './harness.ts';
+import {
+  ADMIN,
+  adminApi,
+  type E2eServer,
+  type E2eSession,
+  horizontalOverflow,
+  openE2eSession,
+  openPhonePage,
+  screenshotPath,
+  signIn,
+  writeSyntheticFundus,
+} from './harness.ts';
 
 const DEMO_IMAGES = 12;
 const CLINICIAN = { username: 'clara', password: 'clara-e2e-password' };
@@ -16,26 +25,22 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let queryImagePath: string;
+let session: E2eSession;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  await buildWebApp();
-  server = await startE2eServer({ demoImages: DEMO_IMAGES, trainSeconds: 0 });
-  queryImagePath = path.join(server.dataDir, 'query-fundus.png');
-  await writeFile(queryImagePath, await generateSyntheticFundus({ seed: 77, grade: 3, width: 640, height: 480 }));
+  session = await openE2eSession({ demoImages: DEMO_IMAGES, trainSeconds: 0 }, pageErrors);
+  ({ server, browser, context, page } = session);
+  queryImagePath = await writeSyntheticFundus(server, 'query-fundus.png', { seed: 77, grade: 3, width: 640, height: 480 });
   const { api, csrf } = await adminApi(server.url);
   const created = await api.post('/api/v1/users', { headers: csrf, data: { ...CLINICIAN, role: 'clinician' } });
   expect(created.status()).toBe(201);
   await api.dispose();
-  browser = await launchBrowser();
-  ({ context, page } = await openDesktopPage(browser, pageErrors));
   await signIn(page, server.url, ADMIN);
 }, 600_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.close();
+  await session?.close();
 });
 
 const cardIds = () => page.getByTestId('result-card').evaluateAll((cards) => cards.map((card) => card.getAttribute('data-image-id')!));

@@ -6,7 +6,17 @@ import { generateSyntheticFundus } from '@cbmir/imaging';
 import { buildTestDicom, TRANSFER_SYNTAX } from '@cbmir/imaging/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, buildWebApp, horizontalOverflow, launchBrowser, openDesktopPage, openPhonePage, screenshotPath, signIn, startE2eServer, type E2eServer } from './harness.ts';
+import {
+  ADMIN,
+  type E2eServer,
+  type E2eSession,
+  horizontalOverflow,
+  openE2eSession,
+  openPhonePage,
+  screenshotPath,
+  signIn,
+  writeSyntheticFundus,
+} from './harness.ts';
 
 const DEMO_IMAGES = 20;
 
@@ -15,22 +25,18 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let queryImagePath: string;
+let session: E2eSession;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  await buildWebApp();
-  server = await startE2eServer({ demoImages: DEMO_IMAGES, trainSeconds: 0 });
-  queryImagePath = path.join(server.dataDir, 'query-fundus.jpg');
-  await writeFile(queryImagePath, await generateSyntheticFundus({ seed: 99, grade: 3 }));
-  browser = await launchBrowser();
-  ({ context, page } = await openDesktopPage(browser, pageErrors));
+  session = await openE2eSession({ demoImages: DEMO_IMAGES, trainSeconds: 0 }, pageErrors);
+  ({ server, browser, context, page } = session);
+  queryImagePath = await writeSyntheticFundus(server, 'query-fundus.jpg', { seed: 99, grade: 3 });
   await signIn(page, server.url, ADMIN);
 }, 600_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.close();
+  await session?.close();
 });
 
 async function cards(): Promise<{ grade: string; eye: string }[]> {
