@@ -3,18 +3,7 @@
 // it; and at 390 px. Served by the shipped ResNet-18 (224 px), so the maps are those of a trained model.
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ADMIN,
-  type E2eServer,
-  type E2eSession,
-  horizontalOverflow,
-  openE2eSession,
-  openPhonePage,
-  screenshotPath,
-  SHIPPED_MODEL_DIR,
-  signIn,
-  writeSyntheticFundus,
-} from './harness.ts';
+import { ADMIN, type E2eServer, type E2eSession, horizontalOverflow, openE2eSession, openPhonePage, screenshotPath, SHIPPED_MODEL_DIR, signIn, writeSyntheticFundus } from './harness.ts';
 
 let server: E2eServer;
 let browser: Browser;

@@ -4,18 +4,7 @@
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ADMIN,
-  adminApi,
-  type E2eServer,
-  type E2eSession,
-  horizontalOverflow,
-  openE2eSession,
-  openPhonePage,
-  screenshotPath,
-  signIn,
-  writeSyntheticFundus,
-} from './harness.ts';
+import { ADMIN, adminApi, type E2eServer, type E2eSession, horizontalOverflow, openE2eSession, openPhonePage, screenshotPath, signIn, writeSyntheticFundus } from './harness.ts';
 
 const DEMO_IMAGES = 12;
 const CLINICIAN = { username: 'clara', password: 'clara-e2e-password' };

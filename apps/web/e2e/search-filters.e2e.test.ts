@@ -6,17 +6,7 @@ import { generateSyntheticFundus } from '@cbmir/imaging';
 import { buildTestDicom, TRANSFER_SYNTAX } from '@cbmir/imaging/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ADMIN,
-  type E2eServer,
-  type E2eSession,
-  horizontalOverflow,
-  openE2eSession,
-  openPhonePage,
-  screenshotPath,
-  signIn,
-  writeSyntheticFundus,
-} from './harness.ts';
+import { ADMIN, type E2eServer, type E2eSession, horizontalOverflow, openE2eSession, openPhonePage, screenshotPath, signIn, writeSyntheticFundus } from './harness.ts';
 
 const DEMO_IMAGES = 20;
 
