@@ -14,7 +14,9 @@ import { accessControl } from './auth/access-control.ts';
 import type { AuditTrail } from './auth/audit-trail.ts';
 import type { AuthService } from './auth/auth-service.ts';
 import type { Access } from './auth/principal.ts';
+import { DomainError } from '@cbmir/core';
 import { AppError } from './errors.ts';
+import { httpErrorResponse } from './http-error.ts';
 import { databaseRateLimitStore } from './auth/shared-rate-limit-store.ts';
 import { requestValidatorCompiler } from './request-validation.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
@@ -96,9 +98,10 @@ export async function buildApp(deps: AppDeps) {
   const accessByRoute = new Map<string, Access>();
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof AppError) {
-      if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
-      return reply.code(error.statusCode).send({ error: error.code, message: error.message });
+    if (error instanceof DomainError || error instanceof AppError) {
+      const response = httpErrorResponse(error);
+      if (response.retryAfterSeconds !== undefined) reply.header('retry-after', String(response.retryAfterSeconds));
+      return reply.code(response.status).send(response.body);
     }
     if (error instanceof ImageValidationError) {
       // The decoder's own words (libvips) stay in the server: they describe our internals, not the file.
@@ -127,7 +130,8 @@ export async function buildApp(deps: AppDeps) {
         .send(own ? { error: error.code, message: error.message } : { error: 'bad_request', message: 'the request body could not be read (malformed or cut short)' });
     }
     request.log.error({ err: error }, 'request failed');
-    return reply.code(500).send({ error: 'internal', message: 'internal server error' });
+    const internal = httpErrorResponse(error);
+    return reply.code(internal.status).send(internal.body);
   });
 
   // Refusals an outsider can cause at will are audited in a bounded way (AuditTrail.recordBounded): failed

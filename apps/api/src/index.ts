@@ -7,7 +7,6 @@ export { modelRuntimeFactory, type ModelRuntime } from './services/model-runtime
 export { searchServiceFactory, type SearchService } from './services/search-service.ts';
 export { explanationServiceFactory, type ExplanationService } from './services/explanation-service.ts';
 export { fileStoreFactory, type FileStore } from './storage/file-store.ts';
-export { AppError } from './errors.ts';
 export {
   createPreprocessedMemo,
   evaluationServiceFactory,

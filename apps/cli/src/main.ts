@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { AppError, ConfigError, loadConfig, openCbmirServices, type CbmirServices } from '@cbmir/api';
+import { loadConfig, openCbmirServices, type CbmirServices } from '@cbmir/api';
 import { bench, BENCH_USAGE } from './commands/bench.ts';
 import { backup, BACKUP_USAGE, formatBackup, readApiKeyFile } from './commands/backup.ts';
 import { formatRestore, restore } from './commands/restore.ts';
@@ -9,10 +9,9 @@ import { formatIngestReport, ingestInput } from './commands/ingest.ts';
 import { exportOnnxCommand } from './commands/export-onnx.ts';
 import { activateModel, listModels, registerModel } from './commands/models.ts';
 import { parseTrainOptions, train } from './commands/train.ts';
-import { TorchTrainerError } from './torch-trainer.ts';
+import { exitCodeOf, isParseArgsError, isUserError } from './exit-code.ts';
 import { validationMetrics } from '@cbmir/retrieval';
 import { UsageError } from './usage-error.ts';
-import { DatabaseBackupError } from '@cbmir/db';
 
 const USAGE = `usage: pnpm cbmir <command> [options]
 
@@ -191,17 +190,8 @@ async function main(argv: string[]): Promise<number> {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof UsageError || error instanceof ConfigError || error instanceof AppError || error instanceof DatabaseBackupError) {
-    console.error(`error: ${error.message}`);
-    process.exitCode = 2;
-  } else if (error instanceof TorchTrainerError) {
-    console.error(`error: ${error.message}`);
-    process.exitCode = error.exitCode;
-  } else if (error instanceof TypeError && (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-    console.error(`error: ${error.message}\n\n${USAGE}`);
-    process.exitCode = 2;
-  } else {
-    console.error(error);
-    process.exitCode = 3;
-  }
+  process.exitCode = exitCodeOf(error);
+  if (isParseArgsError(error)) console.error(`error: ${error.message}\n\n${USAGE}`);
+  else if (isUserError(error)) console.error(`error: ${error.message}`);
+  else console.error(error);
 }

@@ -1,7 +1,7 @@
+import { ForbiddenError, UnauthenticatedError } from '@cbmir/core';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError } from '../errors.ts';
 import type { AuthService } from './auth-service.ts';
 import { allows, type Access } from './principal.ts';
 
@@ -34,10 +34,10 @@ export const accessControl = fp(async (app: FastifyInstance, deps: { auth: AuthS
     if (authorization) {
       const [scheme, secret] = authorization.split(' ');
       if (scheme?.toLowerCase() !== 'bearer' || !secret) {
-        throw new AppError(401, 'unauthenticated', 'Authorization must be "Bearer <API key>"');
+        throw new UnauthenticatedError('unauthenticated', 'Authorization must be "Bearer <API key>"');
       }
       request.principal = await deps.auth.authenticateApiKey(secret);
-      if (!request.principal) throw new AppError(401, 'invalid_api_key', 'the API key is unknown, revoked or expired');
+      if (!request.principal) throw new UnauthenticatedError('invalid_api_key', 'the API key is unknown, revoked or expired');
     } else {
       const token = request.cookies[SESSION_COOKIE];
       if (token) request.principal = await deps.auth.authenticateSession(token);
@@ -46,10 +46,10 @@ export const accessControl = fp(async (app: FastifyInstance, deps: { auth: AuthS
     const access: Access = request.routeOptions.config?.access ?? 'public';
     if (access === 'public') return;
     const principal = request.principal;
-    if (!principal) throw new AppError(401, 'unauthenticated', 'sign in or send an API key');
-    if (!allows(access, principal.role)) throw new AppError(403, 'forbidden', `this needs the ${access} role`);
+    if (!principal) throw new UnauthenticatedError('unauthenticated', 'sign in or send an API key');
+    if (!allows(access, principal.role)) throw new ForbiddenError('forbidden', `this needs the ${access} role`);
     if (principal.kind === 'user' && !SAFE_METHODS.has(request.method) && request.headers[CSRF_HEADER] !== principal.csrfToken) {
-      throw new AppError(403, 'csrf', `missing or wrong ${CSRF_HEADER} header`);
+      throw new ForbiddenError('csrf', `missing or wrong ${CSRF_HEADER} header`);
     }
   });
 });

@@ -1,5 +1,5 @@
+import { ConflictError, InvalidInputError, NotFoundError, RateLimitedError } from '@cbmir/core';
 import type { Database, Role, SqlClient, StoredApiKey, StoredUser } from '@cbmir/db';
-import { AppError } from '../errors.ts';
 import type { HashingQueue } from './hashing-queue.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import { hashPassword, verifyPassword } from './password-hash.ts';
@@ -11,7 +11,7 @@ const MIN_PASSWORD_LENGTH = 10;
 
 function checkPassword(password: string) {
   if (password.length < MIN_PASSWORD_LENGTH) {
-    throw new AppError(400, 'weak_password', `passwords need at least ${MIN_PASSWORD_LENGTH} characters`);
+    throw new InvalidInputError('weak_password', `passwords need at least ${MIN_PASSWORD_LENGTH} characters`);
   }
 }
 
@@ -39,7 +39,7 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
     > {
       const wait = await throttle.reserve(username, ip);
       if (wait > 0) {
-        throw new AppError(429, 'too_many_attempts', `too many failed sign-ins; try again in ${Math.ceil(wait / 60_000)} minute(s)`, {
+        throw new RateLimitedError('too_many_attempts', `too many failed sign-ins; try again in ${Math.ceil(wait / 60_000)} minute(s)`, {
           retryAfterSeconds: Math.ceil(wait / 1000),
         });
       }
@@ -99,7 +99,7 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
       const passwordHash = await hash(input.password);
       return db.transaction(async (tx) => {
         const user = await tx.users.create({ username: input.username, passwordHash, role: input.role });
-        if (!user) throw new AppError(409, 'username_taken', `a user named "${input.username}" exists already`);
+        if (!user) throw new ConflictError('username_taken', `a user named "${input.username}" exists already`);
         await audit?.(tx.sql, user);
         return user;
       });
@@ -119,9 +119,9 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
           ...(changes.role !== undefined ? { role: changes.role } : {}),
           ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
         });
-        if (result.status === 'not-found') throw new AppError(404, 'not_found', 'user not found');
+        if (result.status === 'not-found') throw new NotFoundError('not_found', 'user not found');
         if (result.status === 'last-admin') {
-          throw new AppError(409, 'last_admin', 'this is the only enabled admin: make another user admin before demoting or disabling this one');
+          throw new ConflictError('last_admin', 'this is the only enabled admin: make another user admin before demoting or disabling this one');
         }
         await tx.sessions.deleteForUser(id);
         await audit?.(tx.sql, result.user);
@@ -135,7 +135,7 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
       audit?: AuditInTransaction<StoredApiKey>,
     ): Promise<{ key: StoredApiKey; secret: string }> {
       if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
-        throw new AppError(400, 'invalid_expiry', 'expiresAt must be in the future');
+        throw new InvalidInputError('invalid_expiry', 'expiresAt must be in the future');
       }
       const secret = `${API_KEY_PREFIX}${newSecretToken()}`;
       const key = await db.transaction(async (tx) => {
@@ -149,7 +149,7 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
     async revokeApiKey(id: string, audit?: AuditInTransaction<StoredApiKey>): Promise<StoredApiKey> {
       return db.transaction(async (tx) => {
         const key = await tx.apiKeys.revoke(id);
-        if (!key) throw new AppError(404, 'not_found', 'API key not found');
+        if (!key) throw new NotFoundError('not_found', 'API key not found');
         await audit?.(tx.sql, key);
         return key;
       });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../errors.ts';
+import { UnavailableError } from '@cbmir/core';
 import { hashingQueueFactory } from './hashing-queue.ts';
 
 describe('hashing queue', () => {
@@ -17,9 +17,9 @@ describe('hashing queue', () => {
     const results = await Promise.allSettled(Array.from({ length: 8 }, () => queue.run(task)));
     expect(peak).toBe(2);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
-    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as AppError);
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as UnavailableError);
     expect(refused).toHaveLength(3);
-    expect(refused.every((e) => e instanceof AppError && e.statusCode === 503 && e.retryAfterSeconds === 1)).toBe(true);
+    expect(refused.every((e) => e instanceof UnavailableError && e.retryAfterSeconds === 1)).toBe(true);
     expect(await queue.run(task)).toBe('done');
   });
 

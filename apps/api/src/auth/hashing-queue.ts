@@ -1,5 +1,5 @@
+import { UnavailableError } from '@cbmir/core';
 import { boundedQueueFactory } from '../bounded-queue.ts';
-import { AppError } from '../errors.ts';
 
 /**
  * Password hashes (scrypt, 32 MiB each) run on libuv's thread pool, which file reads, DNS and zlib share
@@ -11,7 +11,7 @@ export function hashingQueueFactory(options: { concurrency?: number; maxQueued?:
   return boundedQueueFactory({
     concurrency: options.concurrency ?? 1,
     maxQueued: options.maxQueued ?? 8,
-    refuse: () => new AppError(503, 'busy', 'too many sign-ins at once; try again in a moment', { retryAfterSeconds: 1 }),
+    refuse: () => new UnavailableError('busy', 'too many sign-ins at once; try again in a moment', { retryAfterSeconds: 1 }),
   });
 }
 

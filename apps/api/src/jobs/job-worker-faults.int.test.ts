@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InvalidInputError } from '@cbmir/core';
 import { openDatabase, type Database, type StoredJob } from '@cbmir/db';
 import { createTestDatabase } from '@cbmir/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../errors.ts';
 import type { IngestJobService } from '../services/ingest-jobs.ts';
 import { jobWorkerFactory } from './job-worker.ts';
 
@@ -120,7 +120,7 @@ describe(`job worker under database errors (${process.env.CBMIR_TEST_DB ?? 'pgli
   });
 
   it('when a failure cannot be recorded the log says so (not "failed"), and the job is failed once its lease runs out and it runs again', async () => {
-    const refused = () => Promise.reject(new AppError(400, 'invalid_labels', 'the label file has no grade column'));
+    const refused = () => Promise.reject(new InvalidInputError('invalid_labels', 'the label file has no grade column'));
     const { worker, log, calls } = scriptedWorker(flaky({ finish: 1 }), [refused, refused], 1);
     const job = await newJob();
     await worker.start();

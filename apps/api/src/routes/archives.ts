@@ -1,3 +1,4 @@
+import { InvalidInputError } from '@cbmir/core';
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { Job } from '@cbmir/contract';
@@ -6,7 +7,6 @@ import { Type } from 'typebox';
 import { receiveArchiveUpload } from '../archives/archive-upload.ts';
 import type { ArchiveLimits } from '../archives/archive-limits.ts';
 import type { AuditTrail } from '../auth/audit-trail.ts';
-import { AppError } from '../errors.ts';
 import type { JobWorker } from '../jobs/job-worker.ts';
 import type { IngestJobService } from '../services/ingest-jobs.ts';
 import { errorResponses } from './error-responses.ts';
@@ -59,7 +59,7 @@ export const archiveRoutes =
         const path = await deps.jobs.uploadPath(id);
         try {
           const upload = await receiveArchiveUpload(request, { path, maxBytes: limits.maxUploadBytes });
-          if (!upload.archive) throw new AppError(400, 'missing_archive', 'no file in the form field "archive"');
+          if (!upload.archive) throw new InvalidInputError('missing_archive', 'no file in the form field "archive"');
           const principal = request.principal;
           const job = await deps.jobs.create({
             id,

@@ -1,9 +1,9 @@
+import { InvalidInputError, UnauthenticatedError } from '@cbmir/core';
 import { LoginBody, Ok, SessionResponse } from '@cbmir/contract';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { SESSION_COOKIE } from '../auth/access-control.ts';
 import type { AuditTrail } from '../auth/audit-trail.ts';
 import type { AuthService } from '../auth/auth-service.ts';
-import { AppError } from '../errors.ts';
 import { errorResponses } from './error-responses.ts';
 
 export const authRoutes =
@@ -31,7 +31,7 @@ export const authRoutes =
           await deps.audit.recordBounded(request, 'auth.login_failed', request.ip, session.userId ? { type: 'user', id: session.userId } : null, {
             knownUser: session.userId !== null,
           });
-          throw new AppError(401, 'invalid_credentials', 'wrong username or password');
+          throw new UnauthenticatedError('invalid_credentials', 'wrong username or password');
         }
         reply.setCookie(SESSION_COOKIE, session.token, {
           path: '/',
@@ -56,7 +56,7 @@ export const authRoutes =
       },
       async (request) => {
         const principal = request.principal!;
-        if (principal.kind !== 'user') throw new AppError(400, 'not_a_session', 'API keys have no session');
+        if (principal.kind !== 'user') throw new InvalidInputError('not_a_session', 'API keys have no session');
         return {
           user: { id: principal.id, username: principal.name, role: principal.role },
           csrfToken: principal.csrfToken,

@@ -1,8 +1,8 @@
+import { ConflictError } from '@cbmir/core';
 import { dumpEmbedded, type Database } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AuditTrail } from '../auth/audit-trail.ts';
-import { AppError } from '../errors.ts';
 import { errorResponses } from './error-responses.ts';
 
 /**
@@ -24,7 +24,7 @@ export const backupRoutes =
       },
       async (request, reply) => {
         if (deps.db.sql.kind !== 'pglite') {
-          throw new AppError(409, 'not_embedded', 'the server uses PostgreSQL: cbmir backup runs pg_dump against DATABASE_URL itself');
+          throw new ConflictError('not_embedded', 'the server uses PostgreSQL: cbmir backup runs pg_dump against DATABASE_URL itself');
         }
         // Recorded first, so that the backup holds its own audit row.
         await deps.audit.record(request, 'backup.database');

@@ -1,7 +1,7 @@
+import { notFound } from '@cbmir/core';
 import { EvaluationListQuery, EvaluationPage, IdParams, type Evaluation } from '@cbmir/contract';
 import type { Database, StoredEvaluation } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { notFound } from '../errors.ts';
 import { errorResponses } from './error-responses.ts';
 
 /** The REST form of a stored evaluation (contract Evaluation). */

@@ -1,10 +1,10 @@
+import { UnsupportedMediaError } from '@cbmir/core';
 import { Explanation, ExplanationQuery, ImageIdParams, StoredExplanationQuery } from '@cbmir/contract';
 import { contentHash, readImageHeader } from '@cbmir/imaging';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AuditTrail } from '../auth/audit-trail.ts';
-import { AppError } from '../errors.ts';
 import type { ExplanationService } from '../services/explanation-service.ts';
 import type { SearchAdmission } from '../services/search-admission.ts';
 import type { SearchService } from '../services/search-service.ts';
@@ -51,7 +51,7 @@ export const explanationRoutes =
         },
       },
       async (request, reply) => {
-        if (!request.isMultipart()) throw new AppError(415, 'not_multipart', 'send the query photograph as multipart/form-data in a field named "image"');
+        if (!request.isMultipart()) throw new UnsupportedMediaError('not_multipart', 'send the query photograph as multipart/form-data in a field named "image"');
         const bytes = await admitUpload(request);
         const occlude = request.query.occlude ?? 'query';
         // In the bounded queue of image searches: 50 images embedded is a search's work many times over.
@@ -105,7 +105,7 @@ export const explanationRoutes =
         },
       },
       async (request, reply) => {
-        if (!request.isMultipart()) throw new AppError(415, 'not_multipart', 'send the photograph as multipart/form-data in a field named "image"');
+        if (!request.isMultipart()) throw new UnsupportedMediaError('not_multipart', 'send the photograph as multipart/form-data in a field named "image"');
         const bytes = await admitUpload(request);
         const png = await deps.admission.run(() => deps.explanations.preprocessedUpload(bytes));
         await deps.audit.record(request, 'search.preprocess', null, { queryImageSha256: contentHash(bytes) });

@@ -1,10 +1,10 @@
+import { notFound } from '@cbmir/core';
 import { EmbeddingResponse, ImageIdParams, ImageList, ImageListQuery, ImageRecord, pickSearchFilters, SamePatientImages, SearchResponse, SimilarQuery } from '@cbmir/contract';
 import type { StoredImage } from '@cbmir/db';
 import type { Database } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuditTrail } from '../auth/audit-trail.ts';
 import { Type } from 'typebox';
-import { notFound } from '../errors.ts';
 import type { SearchHistory } from '../services/search-history.ts';
 import { originalUrl, thumbnailUrl, type SearchService } from '../services/search-service.ts';
 import type { FileStore } from '../storage/file-store.ts';

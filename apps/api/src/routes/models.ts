@@ -1,8 +1,8 @@
+import { DomainError, InvalidInputError, notFound } from '@cbmir/core';
 import { IdParams, ModelVersionDetail, ModelVersionList, RegisterModelBody } from '@cbmir/contract';
 import type { Database, StoredModelVersion } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuditTrail } from '../auth/audit-trail.ts';
-import { AppError, notFound } from '../errors.ts';
 import type { ModelActivation } from '../services/model-activation.ts';
 import type { ModelRegistry } from '../services/model-registry.ts';
 import { toModelVersionDto } from './dto.ts';
@@ -59,9 +59,9 @@ export const modelRoutes =
           .catch((error: unknown) => {
           // The registry's reason names the path and quotes its files: fine for the CLI's user on the server,
           // but over HTTP it would tell a caller which server paths exist and what they hold. It goes to the log.
-          if (error instanceof AppError && error.code === 'invalid_model') {
+          if (error instanceof DomainError && error.code === 'invalid_model') {
             request.log.warn(`model registration refused: ${error.message}`);
-            throw new AppError(400, 'invalid_model', `${request.body.path} is not a saved cbmir model directory readable by the server (details in the server log)`);
+            throw new InvalidInputError('invalid_model', `${request.body.path} is not a saved cbmir model directory readable by the server (details in the server log)`);
           }
           throw error;
         });

@@ -1,8 +1,8 @@
+import { InvalidInputError, UnsupportedMediaError } from '@cbmir/core';
 import { pickSearchFilters, regionOfQuery, SearchQuery, SearchResponse, VectorSearchBody } from '@cbmir/contract';
 import { contentHash, MIN_REGION_SIDE, readImageHeader } from '@cbmir/imaging';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuditTrail } from '../auth/audit-trail.ts';
-import { AppError } from '../errors.ts';
 import type { SearchAdmission } from '../services/search-admission.ts';
 import type { SearchHistory } from '../services/search-history.ts';
 import { checkRegion, cropQuery, toImageFilter, type SearchService } from '../services/search-service.ts';
@@ -36,13 +36,13 @@ export const searchRoutes =
       },
       async (request, reply) => {
         if (!request.isMultipart()) {
-          throw new AppError(415, 'not_multipart', 'send the image as multipart/form-data in a field named "image"');
+          throw new UnsupportedMediaError('not_multipart', 'send the image as multipart/form-data in a field named "image"');
         }
         // Bad filters are refused before the upload is read or charged.
         const filters = pickSearchFilters(request.query);
         toImageFilter(filters);
         const region = regionOfQuery(request.query);
-        if (region === 'partial') throw new AppError(400, 'invalid_region', 'give all four of regionX, regionY, regionWidth and regionHeight, or none of them');
+        if (region === 'partial') throw new InvalidInputError('invalid_region', 'give all four of regionX, regionY, regionWidth and regionHeight, or none of them');
         if (region) checkRegion(region);
         // A DICOM photograph is searched by its image (its header is not kept).
         const { bytes, query } = await deps.search.readQuery(await readImageField(request));

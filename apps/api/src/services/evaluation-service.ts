@@ -1,3 +1,4 @@
+import { ConflictError, InvalidInputError, NotFoundError } from '@cbmir/core';
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -32,7 +33,6 @@ import {
   type VectorMatrix,
 } from '@cbmir/retrieval';
 import type { AuditTrail } from '../auth/audit-trail.ts';
-import { AppError } from '../errors.ts';
 import { openEmbeddingCache } from './embedding-cache.ts';
 import { DEFAULT_MODEL_NAME, untrainedVersionRecord, type Logger, type ModelRuntime } from './model-runtime.ts';
 
@@ -163,7 +163,7 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
       try {
         output = resolveOnnxOutput(kind, outputNames, layerSpec);
       } catch (error) {
-        throw new AppError(400, 'invalid_layer', (error as Error).message);
+        throw new InvalidInputError('invalid_layer', (error as Error).message);
       }
       const embedder = await loadOnnxEmbedder(join(files.dir, ONNX_FILE_NAME), files.metadata.spec, { output });
       return { embedder, layer: output === 'embedding' ? null : output, preprocessing, kind };
@@ -176,7 +176,7 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
       found = resolveLayer(tfjs.network, layerSpec);
     } catch (error) {
       tfjs.dispose();
-      throw new AppError(400, 'invalid_layer', (error as Error).message);
+      throw new InvalidInputError('invalid_layer', (error as Error).message);
     }
     if (tfjs.model.outputs[0] === found.output) {
       // The served embedding after all: the serving engine computes it.
@@ -291,7 +291,7 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
       const version = await findVersion(reference);
       if (version) return { kind: 'version', version };
       if (await isModelDir(reference)) return { kind: 'dir', dir: reference };
-      throw new AppError(404, 'not_found', `"${reference}" is neither a model version id or name nor a saved model directory (see: pnpm cbmir models list)`);
+      throw new NotFoundError('not_found', `"${reference}" is neither a model version id or name nor a saved model directory (see: pnpm cbmir models list)`);
     },
 
     /**
@@ -305,7 +305,7 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
       const existing = await db.modelVersions.findByName(name);
       if (existing) {
         if (existing.weightsPath !== null || existing.architecture !== spec.architecture || existing.inputSize !== spec.inputSize || existing.embeddingDim !== spec.embeddingDim) {
-          throw new AppError(409, 'name_taken', `model version ${name} exists but is not that untrained network`);
+          throw new ConflictError('name_taken', `model version ${name} exists but is not that untrained network`);
         }
         return existing;
       }

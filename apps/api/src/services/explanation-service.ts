@@ -1,7 +1,7 @@
+import { ConflictError, notFound, NotFoundError, UnavailableError } from '@cbmir/core';
 import type { Explanation, OccludedSide } from '@cbmir/contract';
 import type { Database, StoredImage } from '@cbmir/db';
 import { contentHash, keptRegion, PREPROCESSED_BACKGROUND, preprocessedToPng, preprocessFundus, readImageHeader } from '@cbmir/imaging';
-import { AppError, notFound } from '../errors.ts';
 import type { FileStore } from '../storage/file-store.ts';
 import type { LoadedModel, ModelRuntime } from './model-runtime.ts';
 import { occlusionMap } from './occlusion-map.ts';
@@ -38,19 +38,19 @@ export function explanationServiceFactory(deps: { db: Database; files: FileStore
   async function activeModel(): Promise<LoadedModel> {
     await runtime.syncActive();
     const model = runtime.active;
-    if (!model) throw new AppError(503, 'model_not_ready', 'the embedding model is not loaded yet');
+    if (!model) throw new UnavailableError('model_not_ready', 'the embedding model is not loaded yet');
     return model;
   }
 
   async function findCase(id: string, role: string): Promise<StoredImage> {
     const image = await db.images.findById(id);
-    if (!image) throw new AppError(404, 'case_not_found', `${role} ${id} does not exist (it may have been removed): search again and choose a case from the new results`);
+    if (!image) throw new NotFoundError('case_not_found', `${role} ${id} does not exist (it may have been removed): search again and choose a case from the new results`);
     return image;
   }
 
   async function storedEmbedding(model: LoadedModel, image: StoredImage): Promise<number[]> {
     const vector = await db.embeddings.find(model.version, image.id);
-    if (!vector) throw new AppError(409, 'not_embedded', `case ${image.id} has no embedding under the active model yet; it is being indexed, try again shortly`);
+    if (!vector) throw new ConflictError('not_embedded', `case ${image.id} has no embedding under the active model yet; it is being indexed, try again shortly`);
     return vector;
   }
 

@@ -1,3 +1,4 @@
+import { ConflictError, DomainError, InvalidInputError, notFound, TooLargeError, UnprocessableError, UnsupportedMediaError } from '@cbmir/core';
 import { EventEmitter } from 'node:events';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
@@ -9,7 +10,6 @@ import { inspectArchive } from '../archives/archive-inspection.ts';
 import type { ArchiveLimits } from '../archives/archive-limits.ts';
 import { contentProblem, displayName, headerProblem, isIgnoredEntry } from '../archives/entry-policy.ts';
 import { LabelFileError, labelKey, parseLabelFile, type ImageLabel, type LabelLayout } from '../archives/label-file.ts';
-import { AppError, notFound } from '../errors.ts';
 import type { FileStore } from '../storage/file-store.ts';
 import type { IngestItem, IngestOutcome, IngestService } from './ingest-service.ts';
 
@@ -60,18 +60,18 @@ export class JobInterrupted extends Error {
  * the upload went to; the job is retried (and fails after MAX_ATTEMPTS if the file is really gone).
  */
 export const isPermanentJobError = (error: unknown) =>
-  error instanceof ArchiveError || error instanceof LabelFileError || error instanceof AppError;
+  error instanceof ArchiveError || error instanceof LabelFileError || error instanceof DomainError;
 
 /** Past this many bytes of images a batch is committed early, to bound memory with large images. */
 const BATCH_BYTES = 256 * 1024 * 1024;
 /** Items (mostly failures, which cost nothing) per commit at most. */
 const BATCH_ROWS = 256;
 
-const ARCHIVE_ERROR_STATUS: Record<ArchiveError['code'], number> = {
-  corrupt_archive: 422,
-  too_many_entries: 413,
-  too_large_uncompressed: 413,
-  compression_ratio: 422,
+const ARCHIVE_ERRORS: Record<ArchiveError['code'], typeof TooLargeError | typeof UnprocessableError> = {
+  corrupt_archive: UnprocessableError,
+  too_many_entries: TooLargeError,
+  too_large_uncompressed: TooLargeError,
+  compression_ratio: UnprocessableError,
 };
 
 function countByStatus(rows: NewJobItem[]): Partial<Record<JobItemStatus, number>> {
@@ -183,29 +183,28 @@ export function ingestJobServiceFactory(deps: {
 
     /**
      * Inspects the input and creates its job (queued, or claimed by `claimedBy`). Refuses, with a 4xx
-     * AppError, what is not an archive, breaks a limit, is corrupt, holds nothing, or brings bad labels.
+     * domain error, what is not an archive, breaks a limit, is corrupt, holds nothing, or brings bad labels.
      */
     async create(request: CreateIngestJob): Promise<StoredJob> {
       const inputStat = await stat(request.inputPath).catch(() => null);
-      if (!inputStat) throw new AppError(400, 'not_found', `no such file or folder: ${request.inputPath}`);
+      if (!inputStat) throw new InvalidInputError('not_found', `no such file or folder: ${request.inputPath}`);
       const format: InputFormat | null = inputStat.isDirectory() ? 'folder' : await sniffArchiveFile(request.inputPath);
-      if (!format) throw new AppError(415, 'not_an_archive', 'not a zip, tar or tar.gz archive');
+      if (!format) throw new UnsupportedMediaError('not_an_archive', 'not a zip, tar or tar.gz archive');
       if (format !== 'folder' && inputStat.size > limits.maxUploadBytes) {
-        throw new AppError(413, 'too_large', `the archive is larger than ${Math.round(limits.maxUploadBytes / 1024 / 1024)} MB (CBMIR_ARCHIVE_MAX_UPLOAD_MB)`);
+        throw new TooLargeError('too_large', `the archive is larger than ${Math.round(limits.maxUploadBytes / 1024 / 1024)} MB (CBMIR_ARCHIVE_MAX_UPLOAD_MB)`);
       }
       let inspection;
       try {
         inspection = await inspectArchive(request.inputPath, format, limits);
       } catch (error) {
-        if (error instanceof ArchiveError) throw new AppError(ARCHIVE_ERROR_STATUS[error.code], error.code, error.message);
+        if (error instanceof ArchiveError) throw new ARCHIVE_ERRORS[error.code](error.code, error.message);
         throw error;
       }
-      if (inspection.items === 0) throw new AppError(422, 'empty_archive', 'the archive holds no files (only folders or a label file)');
+      if (inspection.items === 0) throw new UnprocessableError('empty_archive', 'the archive holds no files (only folders or a label file)');
 
       let labelSource = request.labels ?? null;
       if (!labelSource && inspection.labelFiles.length > 1) {
-        throw new AppError(
-          400,
+        throw new InvalidInputError(
           'ambiguous_labels',
           `the archive holds ${inspection.labelFiles.length} label files (${inspection.labelFiles.map((f) => displayName(f.name)).join(', ')}): send the one to use in the "labels" field`,
         );
@@ -219,7 +218,7 @@ export function ingestJobServiceFactory(deps: {
         try {
           parsed = parseLabelFile(labelSource.text, labelSource.fileName);
         } catch (error) {
-          if (error instanceof LabelFileError) throw new AppError(400, 'invalid_labels', error.message);
+          if (error instanceof LabelFileError) throw new InvalidInputError('invalid_labels', error.message);
           throw error;
         }
         // A copy that lives and dies with the job, so a resumed job reads the very same labels.
@@ -384,7 +383,7 @@ export function ingestJobServiceFactory(deps: {
       });
       if (!cancelled) {
         const job = await this.get(id);
-        throw new AppError(409, 'job_finished', `the job has already ${job.status === 'completed' ? 'completed' : job.status}`);
+        throw new ConflictError('job_finished', `the job has already ${job.status === 'completed' ? 'completed' : job.status}`);
       }
       // A worker still reading the file keeps its open handle; it stops at its next commit or heartbeat.
       await deleteOwnedFiles(cancelled).catch(() => undefined);

@@ -1,5 +1,5 @@
+import { ConflictError, notFound } from '@cbmir/core';
 import type { Database, SqlClient, StoredModelVersion } from '@cbmir/db';
-import { AppError, notFound } from '../errors.ts';
 import type { FileStore } from '../storage/file-store.ts';
 import { embedMissing } from './embed-missing.ts';
 import type { Logger, ModelRuntime } from './model-runtime.ts';
@@ -82,7 +82,7 @@ export function modelActivationFactory(deps: {
         if (requested) await audit?.(tx.sql, requested);
         return requested;
       });
-      if (!pending) throw new AppError(409, 'conflict', 'the model version became active meanwhile');
+      if (!pending) throw new ConflictError('conflict', 'the model version became active meanwhile');
       if (deps.runInProcess !== false) void start(pending);
       return pending;
     },

@@ -1,3 +1,4 @@
+import { ConflictError, InvalidInputError } from '@cbmir/core';
 import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database, SqlClient, StoredModelVersion } from '@cbmir/db';
@@ -13,7 +14,6 @@ import {
 } from '@cbmir/embedder';
 import { resolvePreprocessing } from '@cbmir/imaging';
 import { randomUUID } from 'node:crypto';
-import { AppError } from '../errors.ts';
 import { versionModelDir, type Logger } from './model-runtime.ts';
 
 /**
@@ -32,18 +32,18 @@ export function modelRegistryFactory(deps: { db: Database; dataDir: string; log?
       options: { name?: string | undefined; audit?: ((tx: SqlClient, version: StoredModelVersion) => Promise<void>) | undefined } = {},
     ): Promise<StoredModelVersion> {
       const metadata = await readModelMetadata(dir).catch((error: Error) => {
-        throw new AppError(400, 'invalid_model', `${dir} is not a saved cbmir model: ${error.message}`);
+        throw new InvalidInputError('invalid_model', `${dir} is not a saved cbmir model: ${error.message}`);
       });
       const info = metadata.info ?? {};
       let preprocessing;
       try {
         preprocessing = resolvePreprocessing(info.preprocessing, metadata.spec.inputSize);
       } catch (error) {
-        throw new AppError(400, 'invalid_model', `${dir}: ${(error as Error).message}`);
+        throw new InvalidInputError('invalid_model', `${dir}: ${(error as Error).message}`);
       }
       const name = options.name ?? (typeof info.name === 'string' ? info.name : `${metadata.spec.architecture}-${new Date().toISOString().slice(0, 19)}`);
       if (await deps.db.modelVersions.findByName(name)) {
-        throw new AppError(409, 'name_taken', `a model version named "${name}" exists already`);
+        throw new ConflictError('name_taken', `a model version named "${name}" exists already`);
       }
       const relative = join('models', randomUUID());
       await cp(dir, join(deps.dataDir, relative), { recursive: true });
@@ -100,7 +100,7 @@ export function modelRegistryFactory(deps: { db: Database; dataDir: string; log?
     async exportOnnx(version: StoredModelVersion): Promise<OnnxExportResult> {
       const dir = versionModelDir(deps.dataDir, version);
       if (version.weightsPath && weightsFormatOf(await readModelMetadata(dir)) === 'onnx') {
-        throw new AppError(409, 'onnx_only', `${version.name} was trained with PyTorch: its model.onnx is its weights, there is nothing to export it from`);
+        throw new ConflictError('onnx_only', `${version.name} was trained with PyTorch: its model.onnx is its weights, there is nothing to export it from`);
       }
       if (version.weightsPath) return exportModelDirToOnnx(dir);
       const spec = resolveEmbedderSpec(version.spec as object);
@@ -123,7 +123,7 @@ async function assertServable(copy: string, original: string): Promise<void> {
     const [vector] = await embedder.embed([new Float32Array(inputSize * inputSize * 3)]);
     if (vector?.length !== embeddingDim || !vector.every(Number.isFinite)) throw new Error('its embedding of a test image is not finite');
   } catch (error) {
-    throw new AppError(400, 'invalid_model', `${original} cannot be served: ${(error as Error).message}`);
+    throw new InvalidInputError('invalid_model', `${original} cannot be served: ${(error as Error).message}`);
   } finally {
     embedder?.dispose();
   }

@@ -1,5 +1,5 @@
+import { RateLimitedError, UnavailableError } from '@cbmir/core';
 import { boundedQueueFactory } from '../bounded-queue.ts';
-import { AppError } from '../errors.ts';
 
 /**
  * Fair use of the server's CPU by image searches. A search's cost grows with the upload's pixels (decode,
@@ -18,7 +18,7 @@ export function searchAdmissionFactory(options: { megapixelsPerMinute: number; m
   const queue = boundedQueueFactory({
     concurrency: options.maxConcurrent,
     maxQueued: options.maxQueued,
-    refuse: () => new AppError(503, 'busy', 'the server is busy with other searches; try again in a moment', { retryAfterSeconds: 2 }),
+    refuse: () => new UnavailableError('busy', 'the server is busy with other searches; try again in a moment', { retryAfterSeconds: 2 }),
   });
 
   function bucket(caller: string) {
@@ -38,7 +38,7 @@ export function searchAdmissionFactory(options: { megapixelsPerMinute: number; m
       const b = bucket(caller);
       if (b.tokens < cost) {
         const seconds = Math.ceil((cost - b.tokens) / perMs / 1000);
-        throw new AppError(429, 'rate_limited', `image search budget used up (${capacity} megapixels per minute); try again in ${seconds} s`, {
+        throw new RateLimitedError('rate_limited', `image search budget used up (${capacity} megapixels per minute); try again in ${seconds} s`, {
           retryAfterSeconds: seconds,
         });
       }

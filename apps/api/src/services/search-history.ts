@@ -1,8 +1,8 @@
+import { notFound, NotFoundError } from '@cbmir/core';
 import { access } from 'node:fs/promises';
 import type { SearchHistoryEntry as SearchHistoryDto } from '@cbmir/contract';
 import type { Database, SearchHistoryEntry, SearchOwner, SearchRegionValue } from '@cbmir/db';
 import { contentHash, makeThumbnail, sniffImageFormat } from '@cbmir/imaging';
-import { AppError, notFound } from '../errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { FileStore } from '../storage/file-store.ts';
 import { thumbnailUrl, type SearchHit } from './search-service.ts';
@@ -11,7 +11,7 @@ const CONTENT_TYPES: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/
 
 export const ownerOf = (principal: Principal): SearchOwner => ({ actorType: principal.kind, actorId: principal.id });
 
-const withoutPhotograph = () => new AppError(404, 'not_found', 'this search was made with a stored case: it has no uploaded photograph (see its queryImageId)');
+const withoutPhotograph = () => new NotFoundError('not_found', 'this search was made with a stored case: it has no uploaded photograph (see its queryImageId)');
 
 const historyUrl = (id: string, what: 'query' | 'thumbnail') => `/api/v1/searches/${id}/${what}`;
 
@@ -45,7 +45,7 @@ export function searchHistoryFactory(deps: { db: Database; files: FileStore }) {
     try {
       return await files.read(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError(404, 'not_found', 'the photograph of this search is no longer stored');
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('not_found', 'the photograph of this search is no longer stored');
       throw error;
     }
   }

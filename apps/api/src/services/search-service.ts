@@ -1,8 +1,8 @@
+import { ConflictError, InvalidInputError, notFound, NotFoundError, UnavailableError } from '@cbmir/core';
 import { parseSearchFilters, ROCCHIO_WEIGHTS, SearchFilterError, type GradeSuggestion, type SearchFilters, type SearchShortfall } from '@cbmir/contract';
 import type { Database, FilteredNeighbours, ImageFilter, Neighbour, StoredModelVersion } from '@cbmir/db';
 import { cropToRegion, patientRefOf, readImageHeader, RegionError, regionPixels, unwrapDicom, type ImageHeader, type ImageRegion } from '@cbmir/imaging';
 import { knnVoteTally, rocchio, VOTE_K } from '@cbmir/retrieval';
-import { AppError, notFound } from '../errors.ts';
 import type { EmbedTiming, ModelRuntime } from './model-runtime.ts';
 
 export interface SearchHit {
@@ -18,7 +18,7 @@ export function toImageFilter(filters: SearchFilters): ImageFilter {
   try {
     return parseSearchFilters(filters);
   } catch (error) {
-    if (error instanceof SearchFilterError) throw new AppError(400, 'invalid_filter', error.message);
+    if (error instanceof SearchFilterError) throw new InvalidInputError('invalid_filter', error.message);
     throw error;
   }
 }
@@ -76,7 +76,7 @@ export async function cropQuery(bytes: Uint8Array, region: ImageRegion): Promise
 
 /** A RegionError is the caller's 400 `invalid_region`; anything else stays what it was. */
 function asInvalidRegion(error: unknown): unknown {
-  return error instanceof RegionError ? new AppError(400, 'invalid_region', error.message) : error;
+  return error instanceof RegionError ? new InvalidInputError('invalid_region', error.message) : error;
 }
 
 /** What a DICOM query says about itself (an ordinary photograph says nothing). */
@@ -94,7 +94,7 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
 
   function activeVersion(): StoredModelVersion {
     const version = runtime.version;
-    if (!version) throw new AppError(503, 'model_not_ready', 'the embedding model is not loaded yet');
+    if (!version) throw new UnavailableError('model_not_ready', 'the embedding model is not loaded yet');
     return version;
   }
 
@@ -142,7 +142,7 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
       const decoded = performance.now();
       await runtime.syncActive();
       const model = runtime.active;
-      if (!model) throw new AppError(503, 'model_not_ready', 'the embedding model is not loaded yet');
+      if (!model) throw new UnavailableError('model_not_ready', 'the embedding model is not loaded yet');
       const timing: EmbedTiming = { preprocessMs: 0, embedMs: 0 };
       const [vector] = await runtime.embedImages([bytes], model, timing);
       const embedded = performance.now();
@@ -156,10 +156,10 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
       await runtime.syncActive();
       const version = activeVersion();
       if (vector.length !== version.embeddingDim) {
-        throw new AppError(400, 'wrong_dimension', `vector has ${vector.length} dimensions, the active model (${version.name}) uses ${version.embeddingDim}`);
+        throw new InvalidInputError('wrong_dimension', `vector has ${vector.length} dimensions, the active model (${version.name}) uses ${version.embeddingDim}`);
       }
       const bad = vector.findIndex((value) => !Number.isFinite(value));
-      if (bad >= 0) throw new AppError(400, 'invalid_vector', `vector element ${bad} is not a finite number`);
+      if (bad >= 0) throw new InvalidInputError('invalid_vector', `vector element ${bad} is not a finite number`);
       return { model: version, ...(await knn(version, vector, k, filter)) };
     },
 
@@ -167,7 +167,7 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
       const version = activeVersion();
       if (!(await db.images.findById(imageId))) throw notFound('image');
       const vector = await db.embeddings.find(version, imageId);
-      if (!vector) throw new AppError(409, 'not_embedded', 'this image has no embedding under the active model yet; it is being indexed');
+      if (!vector) throw new ConflictError('not_embedded', 'this image has no embedding under the active model yet; it is being indexed');
       return { model: version, vector };
     },
 
@@ -179,7 +179,7 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
         const patientRef = (await db.images.findById(imageId))?.patientRef;
         if (patientRef) {
           if (filter.excludePatientRef !== undefined && filter.excludePatientRef !== patientRef) {
-            throw new AppError(400, 'invalid_filter', 'excludePatient and excludeSamePatient name two different patients; use one of them');
+            throw new InvalidInputError('invalid_filter', 'excludePatient and excludeSamePatient name two different patients; use one of them');
           }
           filter.excludePatientRef = patientRef;
         }
@@ -192,19 +192,19 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
      * and away from the disliked ones' (weights ROCCHIO_WEIGHTS), then searched under the filters like a vector.
      */
     async refine(vector: number[], liked: string[], disliked: string[], k: number, filters: SearchFilters = {}) {
-      if (liked.length === 0 && disliked.length === 0) throw new AppError(400, 'no_feedback', 'mark at least one case as more like this (liked) or less like this (disliked)');
+      if (liked.length === 0 && disliked.length === 0) throw new InvalidInputError('no_feedback', 'mark at least one case as more like this (liked) or less like this (disliked)');
       const both = liked.find((id) => disliked.includes(id));
-      if (both) throw new AppError(400, 'contradictory_feedback', `case ${both} is marked both more like this and less like this`);
+      if (both) throw new InvalidInputError('contradictory_feedback', `case ${both} is marked both more like this and less like this`);
       await runtime.syncActive();
       const version = activeVersion();
       if (vector.length !== version.embeddingDim) {
-        throw new AppError(400, 'wrong_dimension', `vector has ${vector.length} dimensions, the active model (${version.name}) uses ${version.embeddingDim}`);
+        throw new InvalidInputError('wrong_dimension', `vector has ${vector.length} dimensions, the active model (${version.name}) uses ${version.embeddingDim}`);
       }
       const vectors = await db.embeddings.findMany(version, [...liked, ...disliked]);
       const missing = [...liked, ...disliked].find((id) => !vectors.has(id));
       if (missing) {
-        if (!(await db.images.findById(missing))) throw new AppError(404, 'not_found', `case ${missing} not found: it may have been removed; start the refinement again`);
-        throw new AppError(409, 'not_embedded', `case ${missing} has no embedding under the active model yet; it is being indexed`);
+        if (!(await db.images.findById(missing))) throw new NotFoundError('not_found', `case ${missing} not found: it may have been removed; start the refinement again`);
+        throw new ConflictError('not_embedded', `case ${missing} has no embedding under the active model yet; it is being indexed`);
       }
       const refined = rocchio(vector, liked.map((id) => vectors.get(id)!), disliked.map((id) => vectors.get(id)!), ROCCHIO_WEIGHTS);
       return { ...(await this.searchByVector(refined, k, filters)), queryVector: refined };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { AppError, type CbmirServices } from '@cbmir/api';
+import type { CbmirServices } from '@cbmir/api';
 import type { StoredJob } from '@cbmir/db';
 import { createProgress } from '../progress.ts';
 import { UsageError } from '../usage-error.ts';
@@ -59,29 +59,25 @@ export async function ingestInput(
           fileName: basename(options.labels),
         }
       : null;
-    try {
-      job = await services.jobs.create({
-        id: randomUUID(),
-        inputPath,
-        owned: false,
-        fileName: basename(inputPath),
-        source: options.source ?? null,
-        labels,
-        createdBy: { id: 'cli', name: 'cbmir ingest (CLI)' },
-        claimedBy: services.jobWorker.workerId,
-        // Like an upload, the job and its audit row commit together.
-        audit: (tx, created) =>
-          services.audit.recordSystemIn(tx, {
-            action: 'archive.ingest',
-            targetType: 'job',
-            targetId: created.id,
-            details: { via: 'cli', input: inputPath, format: (created.params as { input: { format: string } }).input.format, files: created.total },
-          }),
-      });
-    } catch (error) {
-      if (error instanceof AppError) throw new UsageError(error.message);
-      throw error;
-    }
+    // A refused input (not an archive, bad labels...) is a domain error: exit code 2 (exit-code.ts).
+    job = await services.jobs.create({
+      id: randomUUID(),
+      inputPath,
+      owned: false,
+      fileName: basename(inputPath),
+      source: options.source ?? null,
+      labels,
+      createdBy: { id: 'cli', name: 'cbmir ingest (CLI)' },
+      claimedBy: services.jobWorker.workerId,
+      // Like an upload, the job and its audit row commit together.
+      audit: (tx, created) =>
+        services.audit.recordSystemIn(tx, {
+          action: 'archive.ingest',
+          targetType: 'job',
+          targetId: created.id,
+          details: { via: 'cli', input: inputPath, format: (created.params as { input: { format: string } }).input.format, files: created.total },
+        }),
+    });
   }
 
   const id = job.id;

@@ -1,0 +1,18 @@
+export {
+  ConflictError,
+  DOMAIN_ERRORS,
+  DomainError,
+  ForbiddenError,
+  InsufficientStorageError,
+  InvalidInputError,
+  NotFoundError,
+  notFound,
+  RateLimitedError,
+  TooLargeError,
+  UnauthenticatedError,
+  UnavailableError,
+  UnprocessableError,
+  UnsupportedMediaError,
+  type DomainErrorKind,
+  type DomainErrorOptions,
+} from './errors/domain-error.ts';
