@@ -74,6 +74,7 @@ describe(`database (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
       preprocessing: {}, spec: {}, weightsPath: null, trained: false,
     });
     await db.embeddings.ensureIndex(space);
+    expect(await db.embeddings.indexDefinition(space)).toMatch(/USING hnsw .*WITH \(m='?32'?, ef_construction='?128'?\)/);
     const points: [string, number[]][] = [
       ['c', [0, 0, 0]], ['d', [1, 0, 0]], ['e', [0, 3, 0]], ['f', [0, 0, 10]],
     ];

@@ -4,7 +4,7 @@ import { exactNeighbours, recallAtK } from '../bench-index/exact-neighbours.ts';
 import { summarize } from '../latency-summary.ts';
 
 export const INDEX_BENCH_USAGE = `  bench index [--vectors 100000] [--dim 128] [--database-url URL] [--queries 200] [--k 10]
-        [--ef-search 10,20,40,80,160,320] [--m 16] [--ef-construction 64] [--maintenance-work-mem 1GB] [--clusters 256] [--seed 42] [--json]
+        [--ef-search 10,20,40,80,160,320] [--m 32] [--ef-construction 128] [--maintenance-work-mem 1GB] [--clusters 256] [--seed 42] [--json]
       The vector index at scale on a PostgreSQL server (--database-url, else DATABASE_URL): loads random but
       clustered vectors with grade/eye/source metadata into a scratch table with COPY, builds the HNSW index as
       the server does (m, ef_construction), and prints build time, index size, recall@k against exact search and

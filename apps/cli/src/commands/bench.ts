@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { HNSW_EF_CONSTRUCTION, HNSW_M } from '@cbmir/db';
 import { readImageHeader } from '@cbmir/imaging';
 import { UsageError } from '../usage-error.ts';
 import { benchEmbed, EMBED_BENCH_USAGE, formatEmbedBench, parseModelList } from './bench-embed.ts';
@@ -150,8 +151,8 @@ export async function bench(args: string[], log: (message: string) => void): Pro
       queries: one('queries', '200', 100_000),
       k: one('k', '10', 1000),
       efSearch: integerList(text('ef-search') ?? '10,20,40,80,160,320', '--ef-search', 1000),
-      m: one('m', '16', 100),
-      efConstruction: one('ef-construction', '64', 1000),
+      m: one('m', String(HNSW_M), 100),
+      efConstruction: one('ef-construction', String(HNSW_EF_CONSTRUCTION), 1000),
       maintenanceWorkMem,
       clusters: one('clusters', '256', 1_000_000),
       seed: one('seed', '42', 2 ** 31 - 1),
