@@ -11,13 +11,16 @@ export interface CbmirProcess {
 }
 
 /**
- * For multi-process tests: `node --import tsx apps/cli/src/main.ts <command>` (`serve`, `worker`) as a process
- * of its own, so a SIGKILL hits it, with `env` over this process's environment (without its DATABASE_URL and
- * CBMIR_ROLE). Resolves once its output matches `ready`; rejects if it exits first or takes 4 minutes.
+ * For multi-process tests: `node --import tsx apps/cli/src/main.ts <command>` (`serve`, `worker`), or for
+ * `all-in-one` the server as `pnpm start` runs it (apps/api/src/main.ts: HTTP and jobs in one process), as a
+ * process of its own, so a SIGKILL hits it, with `env` over this process's environment (without its
+ * DATABASE_URL and CBMIR_ROLE). Resolves once its output matches `ready`; rejects if it exits first or takes
+ * 4 minutes.
  */
-export function startCbmirProcess(command: 'serve' | 'worker', env: Record<string, string | undefined>, ready: RegExp): Promise<CbmirProcess> {
+export function startCbmirProcess(command: 'serve' | 'worker' | 'all-in-one', env: Record<string, string | undefined>, ready: RegExp): Promise<CbmirProcess> {
   const { DATABASE_URL: _database, CBMIR_ROLE: _role, ...inherited } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', command], {
+  const args = command === 'all-in-one' ? ['apps/api/src/main.ts'] : ['apps/cli/src/main.ts', command];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: REPO,
     env: { ...inherited, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

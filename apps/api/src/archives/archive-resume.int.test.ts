@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Job } from '@cbmir/contract';
 import { openDatabase } from '@cbmir/db';
 import { createTestDatabase } from '@cbmir/db/testing';
@@ -11,16 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildZip } from './archive-builder.ts';
 import { waitForJob } from '../test-jobs.ts';
 import { sessionHeaders, signIn, TEST_ADMIN_PASSWORD } from '../test-session.ts';
+import { exited, startCbmirProcess } from '../test-processes.ts';
 
 // Crash safety for real: the server runs as its own process, is killed with SIGKILL in the middle of an
 // archive, and started again on the same data directory and database. The job must resume where it
 // stopped and, at the end, every image of the archive must be stored exactly once (with its embedding).
-const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const IMAGES = 12;
 const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-resume-'));
 let target: Awaited<ReturnType<typeof createTestDatabase>>;
 let child: ChildProcess | null = null;
-let output = '';
 
 beforeAll(async () => {
   target = await createTestDatabase();
@@ -32,51 +30,23 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Starts `node --import tsx apps/api/src/main.ts` (the server process itself, so a kill hits it) and waits until it listens. */
+/** Starts the server as a process of its own (so a kill hits it) and waits until it listens; returns its URL. */
 async function startServerProcess(): Promise<string> {
-  const { DATABASE_URL: _inherited, ...env } = process.env;
-  const server = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
-    cwd: REPO,
-    env: {
-      ...env,
-      PORT: '0',
-      HOST: '127.0.0.1',
+  const started = await startCbmirProcess(
+    'all-in-one',
+    {
       CBMIR_DATA_DIR: dataDir,
       CBMIR_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
       CBMIR_DEMO_IMAGES: '0',
       CBMIR_DEMO_TRAIN_SECONDS: '0',
       CBMIR_INGEST_BATCH_SIZE: '2',
       CBMIR_JOB_LEASE_SECONDS: '3',
-      LOG_LEVEL: 'info',
       ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child = server;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start:\n${output.slice(-3000)}`)), 240_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const ready = /cbmir is ready: (http:\/\/[\d.:]+)/.exec(output);
-      if (ready) {
-        clearTimeout(timer);
-        output = '';
-        resolve(ready[1]!);
-      }
-    };
-    server.stdout!.on('data', onData);
-    server.stderr!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    server.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited (${code ?? signal}) before it was ready:\n${output.slice(-3000)}`));
-    });
-  });
-}
-
-function exited(process: ChildProcess): Promise<void> {
-  return process.exitCode !== null || process.signalCode !== null ? Promise.resolve() : new Promise((resolve) => process.once('exit', () => resolve()));
+    /cbmir is ready: (http:\/\/[\d.:]+)/,
+  );
+  child = started.child;
+  return started.ready[1]!;
 }
 
 describe(`an archive job survives SIGKILL (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
