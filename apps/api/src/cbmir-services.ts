@@ -16,15 +16,23 @@ import { modelRuntimeFactory, type Logger, type ModelRuntime } from './services/
 import { searchServiceFactory, type SearchService } from './services/search-service.ts';
 import { fileStoreFactory, type FileStore } from './storage/file-store.ts';
 
-export interface CbmirServices {
+/**
+ * What commands about stored data and model versions need (`cbmir models list`, `models register`): the
+ * database, the file store and the model registry, with no model runtime and so no network loaded.
+ */
+export interface CbmirStore {
   db: Database;
   files: FileStore;
+  models: ModelRegistry;
+  audit: AuditTrail;
+  close(): Promise<void>;
+}
+
+export interface CbmirServices extends CbmirStore {
   runtime: ModelRuntime;
   ingest: IngestService;
   search: SearchService;
   auth: AuthService;
-  audit: AuditTrail;
-  models: ModelRegistry;
   activation: ModelActivation;
   /** Retrieval evaluation of model versions and layers (`cbmir eval`). */
   evaluations: EvaluationService;
@@ -33,14 +41,10 @@ export interface CbmirServices {
   jobWorker: JobWorker;
   /** Prometheus metrics of this process (its own registry). */
   metrics: CbmirMetrics;
-  close(): Promise<void>;
 }
 
-/**
- * Opens the database (applying migrations), loads the active model and builds the services: the one
- * wiring shared by the server and the CLI.
- */
-export async function openCbmirServices(config: Config, log: Logger): Promise<CbmirServices> {
+/** Opens the database (applying migrations) as configured, and says which one it is. */
+async function openConfiguredDatabase(config: Config, log: Logger): Promise<Database> {
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -54,9 +58,33 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
       (config.readUrls.length ? `, reads on ${config.readUrls.length} replica(s) (${db.readReplicas().filter((r) => r.fit).length} fit now)` : '') +
       (db.appliedMigrations.length ? `, applied migrations ${db.appliedMigrations.join(', ')}` : ''),
   );
+  return db;
+}
+
+/**
+ * Opens the database, the file store and the model registry only: no model runtime, no network, and no
+ * version made active (the server and openCbmirServices do that at their start).
+ */
+export async function openCbmirStore(config: Config, log: Logger): Promise<CbmirStore> {
+  const db = await openConfiguredDatabase(config, log);
+  return {
+    db,
+    files: fileStoreFactory({ dataDir: config.dataDir }),
+    models: modelRegistryFactory({ db, dataDir: config.dataDir, backend: config.backend, log }),
+    audit: auditTrailFactory({ db }),
+    close: () => db.close(),
+  };
+}
+
+/**
+ * Opens the database (applying migrations), loads the active model and builds the services: the one
+ * wiring shared by the server and the CLI commands that embed, search or index.
+ */
+export async function openCbmirServices(config: Config, log: Logger): Promise<CbmirServices> {
+  const db = await openConfiguredDatabase(config, log);
   const files = fileStoreFactory({ dataDir: config.dataDir });
   const metrics = createCbmirMetrics();
-  const models = modelRegistryFactory({ db, dataDir: config.dataDir, log });
+  const models = modelRegistryFactory({ db, dataDir: config.dataDir, backend: config.backend, log });
   const runtime = modelRuntimeFactory({
     defaultVersion: config.defaultModel ? () => models.registerDefault(config.defaultModel!) : undefined,
     db,

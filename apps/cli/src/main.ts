@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadConfig, openCbmirServices, type CbmirServices } from '@cbmir/api';
+import { loadConfig, openCbmirServices, openCbmirStore } from '@cbmir/api';
 import { bench, BENCH_USAGE } from './commands/bench.ts';
 import { backup, BACKUP_USAGE, formatBackup, readApiKeyFile } from './commands/backup.ts';
 import { formatRestore, restore } from './commands/restore.ts';
@@ -51,6 +51,17 @@ environment: DATABASE_URL (unset: embedded database in CBMIR_DATA_DIR, default .
 exit codes: 0 done, 1 done but some images failed, 2 usage or input error, 3 unexpected error`;
 
 const log = { info: (m: string) => console.error(m), warn: (m: string) => console.error(`warning: ${m}`) };
+
+/** Prints what `run` makes of the opened services, then closes them. */
+async function printOpened<T extends { close(): Promise<void> }>(opening: Promise<T>, run: (opened: T) => Promise<string>): Promise<number> {
+  const opened = await opening;
+  try {
+    console.log(await run(opened));
+    return 0;
+  } finally {
+    await opened.close();
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -170,19 +181,12 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'models') {
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { name: { type: 'string' } } });
     const [action, argument] = positionals;
-    let run: (services: CbmirServices) => Promise<string>;
-    if (action === 'list') run = listModels;
-    else if (action === 'register' && argument) run = (services) => registerModel(services, argument, values.name);
-    else if (action === 'activate' && argument) run = (services) => activateModel(services, argument);
-    else if (action === 'export-onnx' && argument) run = (services) => exportOnnxCommand(services, argument);
-    else throw new UsageError(`models takes list, register <dir>, activate <id|name> or export-onnx <id|name>\n\n${USAGE}`);
-    const services = await openCbmirServices(loadConfig(), log);
-    try {
-      console.log(await run(services));
-      return 0;
-    } finally {
-      await services.close();
-    }
+    // list and register need the database and the registry only; activate and export-onnx load networks.
+    if (action === 'list') return printOpened(openCbmirStore(loadConfig(), log), listModels);
+    if (action === 'register' && argument) return printOpened(openCbmirStore(loadConfig(), log), (store) => registerModel(store, argument, values.name));
+    if (action === 'activate' && argument) return printOpened(openCbmirServices(loadConfig(), log), (services) => activateModel(services, argument));
+    if (action === 'export-onnx' && argument) return printOpened(openCbmirServices(loadConfig(), log), (services) => exportOnnxCommand(services, argument));
+    throw new UsageError(`models takes list, register <dir>, activate <id|name> or export-onnx <id|name>\n\n${USAGE}`);
   }
   throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
 }

@@ -1,18 +1,9 @@
 import { ConflictError, notFound } from '@cbmir/core';
 import type { Database, SqlClient, StoredModelVersion } from '@cbmir/db';
 import type { FileStore } from '../storage/file-store.ts';
+import { activationProgress, type ActivationProgress } from './activation-progress.ts';
 import { embedMissing } from './embed-missing.ts';
 import type { Logger, ModelRuntime } from './model-runtime.ts';
-
-export interface ActivationProgress {
-  versionId: string;
-  state: 'active' | 'indexing' | 'inactive' | 'failed';
-  embedded: number;
-  total: number;
-  /** Stored images whose original cannot be read or decoded: left out of indexing (embedMissing). */
-  unreadable: number;
-  error: string | null;
-}
 
 /**
  * Activating a version re-embeds every stored image under it in the background; the previous version keeps
@@ -117,11 +108,9 @@ export function modelActivationFactory(deps: {
       }
     },
 
-    async progress(version: StoredModelVersion): Promise<ActivationProgress> {
-      const [embedded, total, unreadable] = await Promise.all([db.embeddings.count(version), db.images.count(), db.images.countUnreadable()]);
-      const fresh = (await db.modelVersions.findById(version.id)) ?? version;
-      const state = fresh.active ? 'active' : failures.has(version.id) ? 'failed' : fresh.activationRequestedAt ? 'indexing' : 'inactive';
-      return { versionId: version.id, state, embedded, total, unreadable, error: failures.get(version.id) ?? null };
+    /** activationProgress, with the failure of this process's activation of the version, if any. */
+    progress(version: StoredModelVersion): Promise<ActivationProgress> {
+      return activationProgress(db, version, failures.get(version.id) ?? null);
     },
 
     /** Waits for background activations to finish (tests). */

@@ -5,6 +5,7 @@ import type { Database, SqlClient, StoredModelVersion } from '@cbmir/db';
 import {
   createEmbedder,
   exportModelDirToOnnx,
+  initBackend,
   loadServingEmbedder,
   readModelMetadata,
   resolveEmbedderSpec,
@@ -14,6 +15,7 @@ import {
 } from '@cbmir/embedder';
 import { resolvePreprocessing } from '@cbmir/imaging';
 import { randomUUID } from 'node:crypto';
+import type { BackendPreference } from '../config.ts';
 import { versionModelDir, type Logger } from './model-runtime.ts';
 
 /**
@@ -24,7 +26,14 @@ import { versionModelDir, type Logger } from './model-runtime.ts';
  * is registered only once ONNX Runtime has opened it and embedded an image with it: a version that cannot
  * be served is never registered.
  */
-export function modelRegistryFactory(deps: { db: Database; dataDir: string; log?: Logger | undefined }) {
+export function modelRegistryFactory(deps: {
+  db: Database;
+  dataDir: string;
+  /** The TF.js backend to export with (chosen at the first export, unless a runtime chose it already). */
+  backend?: BackendPreference | undefined;
+  log?: Logger | undefined;
+}) {
+  const tfjsBackend = () => initBackend(deps.backend);
   return {
     /** `audit` writes the registration's audit row in the transaction that creates the version. */
     async register(
@@ -49,7 +58,7 @@ export function modelRegistryFactory(deps: { db: Database; dataDir: string; log?
       await cp(dir, join(deps.dataDir, relative), { recursive: true });
       try {
         if (weightsFormatOf(metadata) === 'onnx') await assertServable(join(deps.dataDir, relative), dir);
-        else await exportModelDirToOnnx(join(deps.dataDir, relative)).then(
+        else await tfjsBackend().then(() => exportModelDirToOnnx(join(deps.dataDir, relative))).then(
           (exported) => deps.log?.info(`exported ${exported.file} (${(exported.bytes / 1e6).toFixed(1)} MB) in ${exported.seconds.toFixed(1)} s`),
           (error: Error) => deps.log?.warn(`no ONNX export for ${name} (TF.js will serve it): ${error.message}`),
         );
@@ -102,6 +111,7 @@ export function modelRegistryFactory(deps: { db: Database; dataDir: string; log?
       if (version.weightsPath && weightsFormatOf(await readModelMetadata(dir)) === 'onnx') {
         throw new ConflictError('onnx_only', `${version.name} was trained with PyTorch: its model.onnx is its weights, there is nothing to export it from`);
       }
+      await tfjsBackend();
       if (version.weightsPath) return exportModelDirToOnnx(dir);
       const spec = resolveEmbedderSpec(version.spec as object);
       const embedder = await createEmbedder(spec);

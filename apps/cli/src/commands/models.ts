@@ -1,4 +1,4 @@
-import type { CbmirServices } from '@cbmir/api';
+import { activationProgress, type CbmirServices, type CbmirStore } from '@cbmir/api';
 import type { StoredModelVersion } from '@cbmir/db';
 import { createProgress } from '../progress.ts';
 import { UsageError } from '../usage-error.ts';
@@ -10,11 +10,11 @@ export async function findVersion(services: CbmirServices, idOrName: string): Pr
   return version;
 }
 
-/** `cbmir models list`: one line per version, the active one marked. */
-export async function listModels(services: CbmirServices): Promise<string> {
+/** `cbmir models list`: one line per version, the active one marked; from the database alone. */
+export async function listModels(store: CbmirStore): Promise<string> {
   const rows = await Promise.all(
-    (await services.db.modelVersions.list()).map(async (version) => {
-      const progress = await services.activation.progress(version);
+    (await store.db.modelVersions.list()).map(async (version) => {
+      const progress = await activationProgress(store.db, version);
       const indexing = progress.state === 'indexing' ? `indexing ${progress.embedded}/${progress.total}` : progress.state;
       const state = progress.unreadable > 0 ? `${indexing} (${progress.unreadable} unreadable)` : indexing;
       const metrics = version.metrics as { validation?: { map?: number; mrr?: number } } | null;
@@ -28,11 +28,11 @@ export async function listModels(services: CbmirServices): Promise<string> {
 }
 
 /** `cbmir models register <dir> [--name]` */
-export async function registerModel(services: CbmirServices, dir: string, name?: string): Promise<string> {
-  const version = await services.models.register(dir, {
+export async function registerModel(store: CbmirStore, dir: string, name?: string): Promise<string> {
+  const version = await store.models.register(dir, {
     name,
     audit: (tx, created) =>
-      services.audit.recordSystemIn(tx, { action: 'model.register', targetType: 'model_version', targetId: created.id, details: { name: created.name, via: 'cli' } }),
+      store.audit.recordSystemIn(tx, { action: 'model.register', targetType: 'model_version', targetId: created.id, details: { name: created.name, via: 'cli' } }),
   });
   return `registered ${version.name} (${version.id}): ${version.architecture}, ${version.inputSize} px, ${version.embeddingDim}-d\n` +
     `activate it with: pnpm cbmir models activate ${version.name}`;
