@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp } from './app.ts';
-import { openCbmirServices } from './cbmir-services.ts';
+import { openCbmirServices, type CbmirServices } from './cbmir-services.ts';
 import { loadConfig, type Config } from './config.ts';
 import { createLogger, wantsPrettyLogs } from './logger.ts';
 import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.ts';
@@ -36,6 +36,8 @@ export interface RunningServer {
   config: Config;
   /** The unauthenticated metrics port's address (CBMIR_METRICS_PORT), null when not configured. */
   metricsUrl: string | null;
+  /** The service graph behind the routes (in-process tests reach a seam through it, e.g. the file store). */
+  services: CbmirServices;
   close(): Promise<void>;
 }
 
@@ -111,6 +113,7 @@ export async function startServer(
       url,
       config,
       metricsUrl: metricsServer?.url ?? null,
+      services,
       async close() {
         await metricsServer?.close();
         await app.close();

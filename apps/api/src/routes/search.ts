@@ -64,8 +64,14 @@ export const searchRoutes =
           ...(region ? { region } : {}),
           results: results.length,
         });
-        const historyId = await deps.history.recordImage(request.principal!, bytes, region, { k: request.query.k ?? 10, filters, modelVersionId: model.id, results });
-        return { model: toModelVersionDto(model), results, suggestion, matching, shortfall, query, queryVector, historyId };
+        // The history is a convenience: a data directory that cannot take the photo (a full disk) must not cost the answer.
+        const historyId = await deps.history
+          .recordImage(request.principal!, bytes, region, { k: request.query.k ?? 10, filters, modelVersionId: model.id, results })
+          .catch((error: unknown) => {
+            request.log.warn({ err: error }, 'this search could not be kept in the caller’s history');
+            return undefined;
+          });
+        return { model: toModelVersionDto(model), results, suggestion, matching, shortfall, query, queryVector, ...(historyId ? { historyId } : {}) };
       },
     );
 
