@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, type Database, type StoredJob } from '@cbmir/db';
-import { createTestDatabase } from '@cbmir/db/testing';
+import type { Database, StoredJob } from '@cbmir/db';
+import { openTestDatabase } from '@cbmir/db/testing';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbedderUnavailable } from '../services/embed-errors.ts';
@@ -16,17 +16,14 @@ import { jobWorkerFactory, MAX_ATTEMPTS } from './job-worker.ts';
 // Retry accounting of ingest jobs against the real job queue (PGlite or PostgreSQL). The job's work itself
 // is scripted here: what is under test is what the worker and the queue make of its outcomes.
 const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-retry-'));
-let target: Awaited<ReturnType<typeof createTestDatabase>>;
 let db: Database;
 
 beforeAll(async () => {
-  target = await createTestDatabase();
-  db = await openDatabase({ databaseUrl: target.databaseUrl, dataDir: null });
+  db = await openTestDatabase();
 });
 
 afterAll(async () => {
   await db?.close();
-  await target?.drop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidInputError } from '@cbmir/core';
-import { openDatabase, type Database, type StoredJob } from '@cbmir/db';
-import { createTestDatabase } from '@cbmir/db/testing';
+import type { Database, StoredJob } from '@cbmir/db';
+import { openTestDatabase } from '@cbmir/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestJobService } from '../services/ingest-jobs.ts';
 import { jobWorkerFactory } from './job-worker.ts';
@@ -14,17 +14,14 @@ import { jobWorkerFactory } from './job-worker.ts';
 // can, and keep polling. An error escaping the worker's loop would be an unhandled rejection, which fails
 // the test run (vitest's default).
 const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-worker-faults-'));
-let target: Awaited<ReturnType<typeof createTestDatabase>>;
 let db: Database;
 
 beforeAll(async () => {
-  target = await createTestDatabase();
-  db = await openDatabase({ databaseUrl: target.databaseUrl, dataDir: null });
+  db = await openTestDatabase();
 });
 
 afterAll(async () => {
   await db?.close();
-  await target?.drop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
