@@ -17,7 +17,6 @@ export {
   type EvaluationService,
   type ModelRef,
 } from './services/evaluation-service.ts';
-export { parseLabelFile, detectLabelLayout, labelKey, LabelFileError, type ImageLabel, type LabelFile, type LabelLayout } from './archives/label-file.ts';
 export { buildTar, buildZip, type ArchiveFileSpec } from './archives/archive-builder.ts';
 export { ingestJobServiceFactory, type IngestJobService } from './services/ingest-jobs.ts';
 export { jobWorkerFactory, type JobWorker } from './jobs/job-worker.ts';

@@ -1,7 +1,7 @@
-import { LabelFileError, labelKey, parseLabelFile, type ImageLabel } from '@cbmir/api';
+import { LabelFileError, labelKey, parseLabelFile, type ImageLabel } from '@cbmir/core';
 import { UsageError } from './usage-error.ts';
 
-// The one label-file parser lives in the API (apps/api/src/archives/label-file.ts), shared by archive
+// The one label-file parser lives in the core (packages/core/src/labels/label-file.ts), shared by archive
 // uploads and the CLI; this adapter only turns its errors into usage errors (exit code 2).
 export { labelKey, type ImageLabel };
 

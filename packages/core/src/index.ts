@@ -16,3 +16,4 @@ export {
   type DomainErrorKind,
   type DomainErrorOptions,
 } from './errors/domain-error.ts';
+export { detectLabelLayout, labelKey, LabelFileError, parseLabelFile, type ImageLabel, type LabelFile, type LabelLayout } from './labels/label-file.ts';

@@ -1,7 +1,7 @@
+import { detectLabelLayout, type LabelLayout } from '@cbmir/core';
 import { EntryError, readArchiveEntries, type InputFormat } from './archive-entries.ts';
 import { MAX_LABEL_FILE_BYTES, type ArchiveLimits } from './archive-limits.ts';
 import { headerProblem, isIgnoredEntry } from './entry-policy.ts';
-import { detectLabelLayout, type LabelLayout } from './label-file.ts';
 
 export interface FoundLabelFile {
   /** Entry index: the entry is a label file, not an item. */

@@ -1,9 +1,9 @@
+import { LabelFileError } from '@cbmir/core';
 import { randomUUID } from 'node:crypto';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Database, StoredJob } from '@cbmir/db';
-import { LabelFileError } from '../archives/label-file.ts';
 import type { Logger } from '../services/model-runtime.ts';
 import { isPermanentJobError, type IngestJobService } from '../services/ingest-jobs.ts';
 import type { FileStore } from '../storage/file-store.ts';

@@ -1,4 +1,17 @@
-import { ConflictError, DomainError, InvalidInputError, notFound, TooLargeError, UnprocessableError, UnsupportedMediaError } from '@cbmir/core';
+import {
+  ConflictError,
+  DomainError,
+  InvalidInputError,
+  LabelFileError,
+  labelKey,
+  notFound,
+  parseLabelFile,
+  TooLargeError,
+  UnprocessableError,
+  UnsupportedMediaError,
+  type ImageLabel,
+  type LabelLayout,
+} from '@cbmir/core';
 import { EventEmitter } from 'node:events';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
@@ -9,7 +22,6 @@ import { sniffArchiveFile } from '../archives/archive-format.ts';
 import { inspectArchive } from '../archives/archive-inspection.ts';
 import type { ArchiveLimits } from '../archives/archive-limits.ts';
 import { contentProblem, displayName, headerProblem, isIgnoredEntry } from '../archives/entry-policy.ts';
-import { LabelFileError, labelKey, parseLabelFile, type ImageLabel, type LabelLayout } from '../archives/label-file.ts';
 import type { FileStore } from '../storage/file-store.ts';
 import type { IngestItem, IngestOutcome, IngestService } from './ingest-service.ts';
 
