@@ -14,7 +14,7 @@ import { accessControl } from './auth/access-control.ts';
 import type { AuditTrail } from './auth/audit-trail.ts';
 import type { AuthService } from './auth/auth-service.ts';
 import type { Access } from './auth/principal.ts';
-import { DomainError } from '@cbmir/core';
+import { DomainError, type FileStore } from '@cbmir/core';
 import { AppError } from './errors.ts';
 import { httpErrorResponse } from './http-error.ts';
 import { databaseRateLimitStore } from './auth/shared-rate-limit-store.ts';
@@ -46,7 +46,6 @@ import type { ModelRegistry } from './services/model-registry.ts';
 import type { ModelRuntime } from './services/model-runtime.ts';
 import { searchAdmissionFactory, type SearchAdmission } from './services/search-admission.ts';
 import type { SearchService } from './services/search-service.ts';
-import type { FileStore } from './storage/file-store.ts';
 
 export interface AppDeps {
   db: Database;

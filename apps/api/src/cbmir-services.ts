@@ -1,3 +1,4 @@
+import { fileStoreFactory, type FileStore } from '@cbmir/core';
 import { openDatabase, type Database } from '@cbmir/db';
 import { auditTrailFactory, type AuditTrail } from './auth/audit-trail.ts';
 import { authServiceFactory, type AuthService } from './auth/auth-service.ts';
@@ -14,7 +15,6 @@ import { modelActivationFactory, type ModelActivation } from './services/model-a
 import { modelRegistryFactory, type ModelRegistry } from './services/model-registry.ts';
 import { modelRuntimeFactory, type Logger, type ModelRuntime } from './services/model-runtime.ts';
 import { searchServiceFactory, type SearchService } from './services/search-service.ts';
-import { fileStoreFactory, type FileStore } from './storage/file-store.ts';
 
 /**
  * What commands about stored data and model versions need (`cbmir models list`, `models register`): the

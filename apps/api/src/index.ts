@@ -7,7 +7,6 @@ export { ingestServiceFactory, type IngestItem, type IngestOutcome, type IngestS
 export { modelRuntimeFactory, type ModelRuntime } from './services/model-runtime.ts';
 export { searchServiceFactory, type SearchService } from './services/search-service.ts';
 export { explanationServiceFactory, type ExplanationService } from './services/explanation-service.ts';
-export { fileStoreFactory, type FileStore } from './storage/file-store.ts';
 export {
   createPreprocessedMemo,
   evaluationServiceFactory,

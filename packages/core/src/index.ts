@@ -17,3 +17,4 @@ export {
   type DomainErrorOptions,
 } from './errors/domain-error.ts';
 export { detectLabelLayout, labelKey, LabelFileError, parseLabelFile, type ImageLabel, type LabelFile, type LabelLayout } from './labels/label-file.ts';
+export { fileStoreFactory, type FileStore } from './storage/file-store.ts';

@@ -1,3 +1,4 @@
+import { fileStoreFactory } from '@cbmir/core';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,6 @@ import { EmbedderUnavailable } from '../services/embed-errors.ts';
 import { ingestServiceFactory } from '../services/ingest-service.ts';
 import type { IngestJobService } from '../services/ingest-jobs.ts';
 import type { ModelRuntime } from '../services/model-runtime.ts';
-import { fileStoreFactory } from '../storage/file-store.ts';
 import { jobWorkerFactory, MAX_ATTEMPTS } from './job-worker.ts';
 
 // Retry accounting of ingest jobs against the real job queue (PGlite or PostgreSQL). The job's work itself

@@ -1,4 +1,4 @@
-import { LabelFileError } from '@cbmir/core';
+import { type FileStore, LabelFileError } from '@cbmir/core';
 import { randomUUID } from 'node:crypto';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import type { Database, StoredJob } from '@cbmir/db';
 import type { Logger } from '../services/model-runtime.ts';
 import { isPermanentJobError, type IngestJobService } from '../services/ingest-jobs.ts';
-import type { FileStore } from '../storage/file-store.ts';
 import { sweepOrphanFiles } from '../storage/orphan-sweep.ts';
 
 /**

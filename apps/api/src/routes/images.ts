@@ -1,4 +1,4 @@
-import { notFound } from '@cbmir/core';
+import { notFound, type FileStore } from '@cbmir/core';
 import { EmbeddingResponse, ImageIdParams, ImageList, ImageListQuery, ImageRecord, pickSearchFilters, SamePatientImages, SearchResponse, SimilarQuery } from '@cbmir/contract';
 import type { StoredImage } from '@cbmir/db';
 import type { Database } from '@cbmir/db';
@@ -7,7 +7,6 @@ import type { AuditTrail } from '../auth/audit-trail.ts';
 import { Type } from 'typebox';
 import type { SearchHistory } from '../services/search-history.ts';
 import { originalUrl, thumbnailUrl, type SearchService } from '../services/search-service.ts';
-import type { FileStore } from '../storage/file-store.ts';
 import { toModelVersionDto } from './dto.ts';
 import { errorResponses } from './error-responses.ts';
 

@@ -1,3 +1,4 @@
+import type { FileStore } from '@cbmir/core';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database, StoredModelVersion } from '@cbmir/db';
@@ -5,7 +6,6 @@ import { embedWithModel, resolveEmbedderSpec, runTraining, splitByPatient, type 
 import { validationMetrics } from '@cbmir/retrieval';
 import type * as tf from '@tensorflow/tfjs';
 import { augmentPreprocessed, DEFAULT_PREPROCESSING, preprocessFundus } from '@cbmir/imaging';
-import type { FileStore } from '../storage/file-store.ts';
 import type { ModelActivation } from './model-activation.ts';
 import type { ModelRegistry } from './model-registry.ts';
 import type { Logger } from './model-runtime.ts';

@@ -1,3 +1,4 @@
+import { fileStoreFactory, type FileStore } from '@cbmir/core';
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,6 @@ import { createTestDatabase } from '@cbmir/db/testing';
 import { resolveEmbedderSpec } from '@cbmir/embedder';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileStoreFactory, type FileStore } from '../storage/file-store.ts';
 import { embedMissing } from './embed-missing.ts';
 import { ingestServiceFactory, type IngestService } from './ingest-service.ts';
 import { modelActivationFactory } from './model-activation.ts';

@@ -1,7 +1,7 @@
+import type { FileStore } from '@cbmir/core';
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Database } from '@cbmir/db';
-import type { FileStore } from '../storage/file-store.ts';
 import { RejectedImage } from './embed-errors.ts';
 import type { LoadedModel, Logger, ModelRuntime } from './model-runtime.ts';
 

@@ -1,8 +1,7 @@
-import { ConflictError, notFound, NotFoundError, UnavailableError } from '@cbmir/core';
+import { ConflictError, notFound, NotFoundError, UnavailableError, type FileStore } from '@cbmir/core';
 import type { Explanation, OccludedSide } from '@cbmir/contract';
 import type { Database, StoredImage } from '@cbmir/db';
 import { contentHash, keptRegion, PREPROCESSED_BACKGROUND, preprocessedToPng, preprocessFundus, readImageHeader } from '@cbmir/imaging';
-import type { FileStore } from '../storage/file-store.ts';
 import type { LoadedModel, ModelRuntime } from './model-runtime.ts';
 import { occlusionMap } from './occlusion-map.ts';
 import { promiseLru } from './promise-lru.ts';

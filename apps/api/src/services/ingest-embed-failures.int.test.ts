@@ -1,3 +1,4 @@
+import { fileStoreFactory } from '@cbmir/core';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,6 @@ import { generateSyntheticFundus, ImageValidationError } from '@cbmir/imaging';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_ARCHIVE_LIMITS } from '../archives/archive-limits.ts';
 import { jobWorkerFactory } from '../jobs/job-worker.ts';
-import { fileStoreFactory } from '../storage/file-store.ts';
 import { EmbedderUnavailable, RejectedImage } from './embed-errors.ts';
 import { ingestJobServiceFactory } from './ingest-jobs.ts';
 import { ingestServiceFactory } from './ingest-service.ts';

@@ -9,6 +9,7 @@ import {
   TooLargeError,
   UnprocessableError,
   UnsupportedMediaError,
+  type FileStore,
   type ImageLabel,
   type LabelLayout,
 } from '@cbmir/core';
@@ -22,7 +23,6 @@ import { sniffArchiveFile } from '../archives/archive-format.ts';
 import { inspectArchive } from '../archives/archive-inspection.ts';
 import type { ArchiveLimits } from '../archives/archive-limits.ts';
 import { contentProblem, displayName, headerProblem, isIgnoredEntry } from '../archives/entry-policy.ts';
-import type { FileStore } from '../storage/file-store.ts';
 import type { IngestItem, IngestOutcome, IngestService } from './ingest-service.ts';
 
 /** What a job ingests, stored with it (jobs.params) so that any worker, after any restart, can go on. */

@@ -1,7 +1,7 @@
+import type { FileStore } from '@cbmir/core';
 import { randomUUID } from 'node:crypto';
 import { embeddingRepositoryFactory, imageRepositoryFactory, type Database, type Eye, type SqlClient } from '@cbmir/db';
 import { contentHash, decodeImage, generateSyntheticFundus, ImageValidationError, makeThumbnail, patientRefOf, unwrapDicom, type DecodedImage } from '@cbmir/imaging';
-import type { FileStore } from '../storage/file-store.ts';
 import { EmbedderUnavailable, RejectedImage } from './embed-errors.ts';
 import type { LoadedModel, ModelRuntime } from './model-runtime.ts';
 

@@ -1,6 +1,5 @@
-import { ConflictError, notFound } from '@cbmir/core';
+import { ConflictError, notFound, type FileStore } from '@cbmir/core';
 import type { Database, SqlClient, StoredModelVersion } from '@cbmir/db';
-import type { FileStore } from '../storage/file-store.ts';
 import { activationProgress, type ActivationProgress } from './activation-progress.ts';
 import { embedMissing } from './embed-missing.ts';
 import type { Logger, ModelRuntime } from './model-runtime.ts';

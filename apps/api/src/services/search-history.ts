@@ -1,10 +1,9 @@
-import { notFound, NotFoundError } from '@cbmir/core';
+import { notFound, NotFoundError, type FileStore } from '@cbmir/core';
 import { access } from 'node:fs/promises';
 import type { SearchHistoryEntry as SearchHistoryDto } from '@cbmir/contract';
 import type { Database, SearchHistoryEntry, SearchOwner, SearchRegionValue } from '@cbmir/db';
 import { contentHash, makeThumbnail, sniffImageFormat } from '@cbmir/imaging';
 import type { Principal } from '../auth/principal.ts';
-import type { FileStore } from '../storage/file-store.ts';
 import { thumbnailUrl, type SearchHit } from './search-service.ts';
 
 const CONTENT_TYPES: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', tiff: 'image/tiff', webp: 'image/webp' };

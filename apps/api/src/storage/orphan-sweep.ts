@@ -1,7 +1,7 @@
+import type { FileStore } from '@cbmir/core';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database } from '@cbmir/db';
-import type { FileStore } from './file-store.ts';
 
 export interface SweepResult {
   /** Temporary files of interrupted writes (`*.partial`). */
