@@ -332,6 +332,11 @@ describe('an admin', () => {
       { times: 1 },
     );
     const stored = ((await (await api.get('/readyz')).json()) as { images: number }).images;
+    // One stored original damaged on disk (the newest, which the version has not embedded yet): indexing marks
+    // it unreadable and goes on, and the page says so.
+    const { images } = (await (await api.get(`/api/v1/images?limit=1&offset=${stored - 1}`)).json()) as { images: { id: string }[] };
+    const damaged = (await (await api.get(`/api/v1/images/${images[0]!.id}`)).json()) as { sha256: string; format: string };
+    await writeFile(path.join(server.dataDir, 'images', 'originals', damaged.sha256.slice(0, 2), `${damaged.sha256}.${damaged.format}`), 'not an image any more');
     await row.getByTestId('model-activate').click();
     const dialog = page.getByTestId('confirm-dialog').filter({ visible: true });
     await dialog.waitFor();
@@ -346,6 +351,7 @@ describe('an admin', () => {
 
     await expect.poll(() => row.getAttribute('data-state'), { timeout: 120_000 }).toBe('active');
     expect(await row.getByTestId('model-state-label').innerText()).toBe('Active: serving searches');
+    expect(await row.getByTestId('model-unreadable').innerText()).toMatch(/^1 stored image could not be read and is left out of search/);
     await expect.poll(() => page.getByTestId('model-name').innerText(), { timeout: 30_000 }).toBe(next.name);
     expect(await page.locator('[data-testid="model-row"][data-state="active"]').count()).toBe(1);
     await page.screenshot({ path: screenshotPath('admin-models'), fullPage: true });

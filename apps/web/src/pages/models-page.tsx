@@ -148,6 +148,12 @@ function ModelRow({
       <td>{model.trained ? 'yes' : <span className="badge badge--warning">untrained</span>}</td>
       <td className="state-cell" data-testid="model-state">
         <ActivationState detail={current} />
+        {activation.unreadable > 0 && activation.state !== 'inactive' && (
+          <p className="state-error" data-testid="model-unreadable">
+            {formatCount(activation.unreadable)} stored {activation.unreadable === 1 ? 'image' : 'images'} could not be read and{' '}
+            {activation.unreadable === 1 ? 'is' : 'are'} left out of search (the server log names them; ingesting the same file again repairs it)
+          </p>
+        )}
       </td>
       <td className="numeric-col">
         {validation ? (
