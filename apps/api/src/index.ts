@@ -2,7 +2,6 @@ export { buildApp, type AppDeps } from './app.ts';
 export { loadConfig, ConfigError, type Config } from './config.ts';
 export { startServer, startWorker, type RunningServer, type RunningWorker } from './server.ts';
 export { openCbmirServices, openCbmirStore, type CbmirServices, type CbmirStore } from './cbmir-services.ts';
-export { activationProgress, type ActivationProgress } from './services/activation-progress.ts';
 export { ingestServiceFactory, type IngestItem, type IngestOutcome, type IngestService } from './services/ingest-service.ts';
 export { modelRuntimeFactory, type ModelRuntime } from './services/model-runtime.ts';
 export { searchServiceFactory, type SearchService } from './services/search-service.ts';

@@ -17,4 +17,5 @@ export {
   type DomainErrorOptions,
 } from './errors/domain-error.ts';
 export { detectLabelLayout, labelKey, LabelFileError, parseLabelFile, type ImageLabel, type LabelFile, type LabelLayout } from './labels/label-file.ts';
+export { activationProgress, type ActivationProgress } from './models/activation-progress.ts';
 export { fileStoreFactory, type FileStore } from './storage/file-store.ts';

@@ -1,6 +1,5 @@
-import { ConflictError, notFound, type FileStore } from '@cbmir/core';
+import { activationProgress, ConflictError, notFound, type ActivationProgress, type FileStore } from '@cbmir/core';
 import type { Database, SqlClient, StoredModelVersion } from '@cbmir/db';
-import { activationProgress, type ActivationProgress } from './activation-progress.ts';
 import { embedMissing } from './embed-missing.ts';
 import type { Logger, ModelRuntime } from './model-runtime.ts';
 

@@ -1,4 +1,5 @@
-import { activationProgress, type CbmirServices, type CbmirStore } from '@cbmir/api';
+import type { CbmirServices, CbmirStore } from '@cbmir/api';
+import { activationProgress } from '@cbmir/core';
 import type { StoredModelVersion } from '@cbmir/db';
 import { createProgress } from '../progress.ts';
 import { UsageError } from '../usage-error.ts';
