@@ -1,4 +1,4 @@
-import { fileStoreFactory, type FileStore } from '@cbmir/core';
+import { fileStoreFactory, modelRegistryFactory, type FileStore, type Logger, type ModelRegistry } from '@cbmir/core';
 import { openDatabase, type Database } from '@cbmir/db';
 import { auditTrailFactory, type AuditTrail } from './auth/audit-trail.ts';
 import { authServiceFactory, type AuthService } from './auth/auth-service.ts';
@@ -12,8 +12,7 @@ import { evaluationServiceFactory, type EvaluationService } from './services/eva
 import { ingestServiceFactory, type IngestService } from './services/ingest-service.ts';
 import { patientRefSalt } from './services/patient-ref-salt.ts';
 import { modelActivationFactory, type ModelActivation } from './services/model-activation.ts';
-import { modelRegistryFactory, type ModelRegistry } from './services/model-registry.ts';
-import { modelRuntimeFactory, type Logger, type ModelRuntime } from './services/model-runtime.ts';
+import { modelRuntimeFactory, type ModelRuntime } from './services/model-runtime.ts';
 import { searchServiceFactory, type SearchService } from './services/search-service.ts';
 
 /**

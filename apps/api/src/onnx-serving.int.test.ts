@@ -1,3 +1,4 @@
+import { versionModelDir } from '@cbmir/core';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCbmirServices, type CbmirServices } from './cbmir-services.ts';
 import { loadConfig } from './config.ts';
 import { seedDemoImages } from './services/demo-seed.ts';
-import { versionModelDir } from './services/model-runtime.ts';
 
 // The serving path for real: the seeded ResNet-50 exported to ONNX at first start, ONNX Runtime behind
 // the batching model runtime, real database. onnxruntime-node is an optional dependency: where it is not

@@ -1,3 +1,4 @@
+import type { Logger } from '@cbmir/core';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp } from './app.ts';
@@ -9,7 +10,6 @@ import { seedDemoImages } from './services/demo-seed.ts';
 import { searchAdmissionFactory } from './services/search-admission.ts';
 import { trainDemoModel } from './services/demo-model.ts';
 import { embedMissing } from './services/embed-missing.ts';
-import type { Logger } from './services/model-runtime.ts';
 
 /** First-start secrets, in a file readable by the server's user only (mode 0600, created exclusively). */
 export function writeFirstStartCredentials(dataDir: string, generatedPassword: string | null, apiKey: string): string {

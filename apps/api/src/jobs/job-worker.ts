@@ -1,10 +1,9 @@
-import { type FileStore, LabelFileError } from '@cbmir/core';
+import { LabelFileError, type FileStore, type Logger } from '@cbmir/core';
 import { randomUUID } from 'node:crypto';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Database, StoredJob } from '@cbmir/db';
-import type { Logger } from '../services/model-runtime.ts';
 import { isPermanentJobError, type IngestJobService } from '../services/ingest-jobs.ts';
 import { sweepOrphanFiles } from '../storage/orphan-sweep.ts';
 

@@ -1,4 +1,4 @@
-import type { FileStore } from '@cbmir/core';
+import type { FileStore, Logger, ModelRegistry } from '@cbmir/core';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database, StoredModelVersion } from '@cbmir/db';
@@ -7,8 +7,6 @@ import { validationMetrics } from '@cbmir/retrieval';
 import type * as tf from '@tensorflow/tfjs';
 import { augmentPreprocessed, DEFAULT_PREPROCESSING, preprocessFundus } from '@cbmir/imaging';
 import type { ModelActivation } from './model-activation.ts';
-import type { ModelRegistry } from './model-registry.ts';
-import type { Logger } from './model-runtime.ts';
 
 export const DEMO_MODEL_NAME = 'demo-siamese-resnet-tiny-64px';
 const INPUT_SIZE = 64;

@@ -1,6 +1,6 @@
+import type { Logger } from '@cbmir/core';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import type { IngestService } from './ingest-service.ts';
-import type { Logger } from './model-runtime.ts';
 
 /**
  * Fills an empty database with synthetic fundus images the project draws itself (never real patients'

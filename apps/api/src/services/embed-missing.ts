@@ -1,9 +1,9 @@
-import type { FileStore } from '@cbmir/core';
+import type { FileStore, Logger } from '@cbmir/core';
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Database } from '@cbmir/db';
 import { RejectedImage } from './embed-errors.ts';
-import type { LoadedModel, Logger, ModelRuntime } from './model-runtime.ts';
+import type { LoadedModel, ModelRuntime } from './model-runtime.ts';
 
 /** Read errors that say nothing about the file (out of handles or memory, a busy device): never a mark. */
 const TRANSIENT_READ_ERRORS = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'ENOMEM', 'EINTR']);

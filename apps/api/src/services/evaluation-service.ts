@@ -1,4 +1,4 @@
-import { ConflictError, InvalidInputError, NotFoundError } from '@cbmir/core';
+import { ConflictError, InvalidInputError, NotFoundError, type Logger } from '@cbmir/core';
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -34,7 +34,7 @@ import {
 } from '@cbmir/retrieval';
 import type { AuditTrail } from '../auth/audit-trail.ts';
 import { openEmbeddingCache } from './embedding-cache.ts';
-import { DEFAULT_MODEL_NAME, untrainedVersionRecord, type Logger, type ModelRuntime } from './model-runtime.ts';
+import { DEFAULT_MODEL_NAME, untrainedVersionRecord, type ModelRuntime } from './model-runtime.ts';
 
 /** One labelled image to evaluate; bytes are read only when its embedding has to be computed. */
 export interface EvaluationImage {

@@ -1,7 +1,7 @@
-import { activationProgress, ConflictError, notFound, type ActivationProgress, type FileStore } from '@cbmir/core';
+import { activationProgress, ConflictError, notFound, type ActivationProgress, type FileStore, type Logger } from '@cbmir/core';
 import type { Database, SqlClient, StoredModelVersion } from '@cbmir/db';
 import { embedMissing } from './embed-missing.ts';
-import type { Logger, ModelRuntime } from './model-runtime.ts';
+import type { ModelRuntime } from './model-runtime.ts';
 
 /**
  * Activating a version re-embeds every stored image under it in the background; the previous version keeps

@@ -1,3 +1,4 @@
+import { versionModelDir, type Logger } from '@cbmir/core';
 import { join } from 'node:path';
 import type { Database, StoredModelVersion } from '@cbmir/db';
 import {
@@ -16,11 +17,6 @@ import { DEFAULT_PREPROCESSING, ImageValidationError, preprocessFundus, resolveP
 import type { BackendPreference } from '../config.ts';
 import { EmbedderUnavailable, RejectedImage } from './embed-errors.ts';
 import { createEmbeddingBatcher, type EmbeddingBatcher, type EmbeddingBatcherStats } from './embedding-batcher.ts';
-
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-}
 
 /** A model version with its network in memory, ready to embed (ONNX Runtime or TF.js; see load()). */
 export interface LoadedModel<E extends InferenceEmbedder = InferenceEmbedder> {
@@ -49,14 +45,6 @@ export const DEFAULT_BATCHING: BatchingOptions = { maxBatch: 16, windowMs: 5 };
 
 /** The seeded, untrained ResNet-50 that serves until a trained model version is registered. */
 export const DEFAULT_MODEL_NAME = 'resnet50-untrained-seed42';
-
-/**
- * The directory of a version's model files: its registered copy, or for the seeded default (no saved
- * weights) CBMIR_DATA_DIR/models/<version id>/, which holds only its ONNX export.
- */
-export function versionModelDir(dataDir: string, version: StoredModelVersion): string {
-  return join(dataDir, version.weightsPath ?? join('models', version.id));
-}
 
 /** How often search looks whether another process (CLI, second server) activated another version. */
 const ACTIVE_CHECK_MS = 5000;

@@ -1,9 +1,9 @@
-import { ConflictError, InvalidInputError } from '@cbmir/core';
 import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database, SqlClient, StoredModelVersion } from '@cbmir/db';
 import {
   createEmbedder,
+  type BackendName,
   exportModelDirToOnnx,
   initBackend,
   loadServingEmbedder,
@@ -15,8 +15,16 @@ import {
 } from '@cbmir/embedder';
 import { resolvePreprocessing } from '@cbmir/imaging';
 import { randomUUID } from 'node:crypto';
-import type { BackendPreference } from '../config.ts';
-import { versionModelDir, type Logger } from './model-runtime.ts';
+import { ConflictError, InvalidInputError } from '../errors/domain-error.ts';
+import type { Logger } from '../logger.ts';
+
+/**
+ * The directory of a version's model files: its registered copy, or for the seeded default (no saved
+ * weights) CBMIR_DATA_DIR/models/<version id>/, which holds only its ONNX export.
+ */
+export function versionModelDir(dataDir: string, version: StoredModelVersion): string {
+  return join(dataDir, version.weightsPath ?? join('models', version.id));
+}
 
 /**
  * Registers a saved model directory (as written by `cbmir train`) as a new model version: the files are
@@ -30,7 +38,7 @@ export function modelRegistryFactory(deps: {
   db: Database;
   dataDir: string;
   /** The TF.js backend to export with (chosen at the first export, unless a runtime chose it already). */
-  backend?: BackendPreference | undefined;
+  backend?: BackendName | undefined;
   log?: Logger | undefined;
 }) {
   const tfjsBackend = () => initBackend(deps.backend);
