@@ -19,6 +19,9 @@ export interface BenchFilter {
   source?: string;
 }
 
+/** The names openVectorBenchTable gives its tables. */
+const BENCH_TABLE = /^cbmir_bench_index_[0-9a-f]{8}$/;
+
 /** pgvector 0.8's iterative index scan: off, or go on past filtered-out rows (strict or relaxed distance order). */
 export type IterativeScan = 'off' | 'strict_order' | 'relaxed_order';
 
@@ -27,11 +30,14 @@ export type IterativeScan = 'off' | 'strict_order' | 'relaxed_order';
  * index is built on `embedding::vector(d)` with vector_l2_ops, as embedding-repository.ts does per model
  * version, so the numbers are those of the server's own query. Dropped by drop().
  */
-export async function openVectorBenchTable(databaseUrl: string, dim: number) {
+export async function openVectorBenchTable(databaseUrl: string, dim: number, options: { existing?: string } = {}) {
   if (!Number.isInteger(dim) || dim < 1 || dim > 2000) throw new RangeError(`dim must be an integer from 1 to 2000 (HNSW's limit), got ${dim}`);
+  if (options.existing !== undefined && !BENCH_TABLE.test(options.existing)) {
+    throw new RangeError(`not a table of pnpm bench index (cbmir_bench_index_ and 8 hex digits): ${options.existing}`);
+  }
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
-  const table = `cbmir_bench_index_${randomBytes(4).toString('hex')}`;
+  const table = options.existing ?? `cbmir_bench_index_${randomBytes(4).toString('hex')}`;
   const index = `${table}_hnsw`;
   const column = `embedding::vector(${dim})`;
   let settings = '';
@@ -42,8 +48,13 @@ export async function openVectorBenchTable(databaseUrl: string, dim: number) {
     settings = wanted;
   }
   try {
-    await client.query('CREATE EXTENSION IF NOT EXISTS vector');
-    await client.query(`CREATE TABLE ${table} (id integer NOT NULL, grade smallint NOT NULL, eye text NOT NULL, source text NOT NULL, embedding vector NOT NULL)`);
+    if (options.existing !== undefined) {
+      const found = await client.query(`SELECT pg_relation_size($1) AS bytes FROM pg_class WHERE relname = $2`, [index, table]);
+      if (found.rowCount === 0) throw new Error(`no table ${table} with its index ${index} on this server (kept by an earlier run with --keep?)`);
+    } else {
+      await client.query('CREATE EXTENSION IF NOT EXISTS vector');
+      await client.query(`CREATE TABLE ${table} (id integer NOT NULL, grade smallint NOT NULL, eye text NOT NULL, source text NOT NULL, embedding vector NOT NULL)`);
+    }
   } catch (error) {
     await client.end();
     throw error;
@@ -125,9 +136,20 @@ export async function openVectorBenchTable(databaseUrl: string, dim: number) {
       return rows.rows.map((row) => row.id);
     },
 
-    /** A b-tree on the filter columns (the server's images table has one on source only), for the exact plan. */
+    /** Rows in the table (to check that a kept table is the one the options describe). */
+    async rowCount(): Promise<number> {
+      return Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
+    },
+
+    /** The HNSW index's size in bytes (of a table kept from an earlier run). */
+    async indexBytes(): Promise<number> {
+      const size = await client.query<{ bytes: string }>(`SELECT pg_relation_size('${index}') AS bytes`);
+      return Number(size.rows[0]!.bytes);
+    },
+
+    /** A b-tree on the filter columns (as the server's images table has), for the exact plan. */
     async indexMetadata(): Promise<void> {
-      await client.query(`CREATE INDEX ${table}_metadata ON ${table} (grade, eye, source)`);
+      await client.query(`CREATE INDEX IF NOT EXISTS ${table}_metadata ON ${table} (grade, eye, source)`);
       await client.query(`ANALYZE ${table}`);
     },
 
@@ -149,7 +171,24 @@ export async function openVectorBenchTable(databaseUrl: string, dim: number) {
         await client.end();
       }
     },
+
+    /** Disconnects and leaves the table with its index, to be measured again (`--table`). */
+    async keep(): Promise<void> {
+      await client.end();
+    },
   };
 }
 
 export type VectorBenchTable = Awaited<ReturnType<typeof openVectorBenchTable>>;
+
+/** Drops a table kept by `pnpm bench index --keep`. */
+export async function dropVectorBenchTable(databaseUrl: string, table: string): Promise<void> {
+  if (!BENCH_TABLE.test(table)) throw new RangeError(`not a table of pnpm bench index (cbmir_bench_index_ and 8 hex digits): ${table}`);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP TABLE IF EXISTS ${table}`);
+  } finally {
+    await client.end();
+  }
+}

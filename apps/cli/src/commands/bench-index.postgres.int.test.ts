@@ -1,4 +1,4 @@
-import { countTables } from '@cbmir/db';
+import { countTables, dropVectorBenchTable } from '@cbmir/db';
 import { createTestDatabase } from '@cbmir/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchIndex, formatIndexBench, type IndexBenchResult } from './bench-index.ts';
@@ -7,23 +7,11 @@ import { benchIndex, formatIndexBench, type IndexBenchResult } from './bench-ind
 // be what the index does, and the scratch table must be gone afterwards.
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let result: IndexBenchResult;
+const SMALL = { vectors: 2000, dim: 32, queries: 40, k: 10, efSearch: [10, 200], m: 16, efConstruction: 64, maintenanceWorkMem: '64MB', clusters: 32, seed: 7 };
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  result = await benchIndex({
-    databaseUrl: database.databaseUrl!,
-    vectors: 2000,
-    dim: 32,
-    queries: 40,
-    k: 10,
-    efSearch: [10, 200],
-    m: 16,
-    efConstruction: 64,
-    maintenanceWorkMem: '64MB',
-    clusters: 32,
-    seed: 7,
-    log: () => {},
-  });
+  result = await benchIndex({ ...SMALL, databaseUrl: database.databaseUrl!, log: () => {} });
 });
 
 afterAll(async () => {
@@ -62,6 +50,25 @@ describe('pnpm bench index (postgres)', () => {
   });
 
   it('drops its scratch table (the fresh database holds no table afterwards)', async () => {
+    expect(await countTables(database.databaseUrl!)).toBe(0);
+  });
+
+  it('keeps its table with --keep and measures it again with --table, without loading or building it', async () => {
+    const options = { ...SMALL, databaseUrl: database.databaseUrl!, unfilteredOnly: true, log: () => {} };
+    const logged: string[] = [];
+    const first = await benchIndex({ ...options, keep: true, log: (m) => logged.push(m) });
+    const name = /kept (cbmir_bench_index_[0-9a-f]{8})/.exec(logged.join('\n'))?.[1];
+    expect(name).toBeDefined();
+    expect(first.runs.every((r) => r.filter === 'none')).toBe(true);
+    const again = await benchIndex({ ...options, table: name! });
+    expect([again.loadSeconds, again.buildSeconds]).toEqual([null, null]);
+    expect(again.indexBytes).toBe(first.indexBytes);
+    // The same graph and the same queries: the same neighbours.
+    expect(again.runs.map((r) => r.recall)).toEqual(first.runs.map((r) => r.recall));
+    expect(formatIndexBench(again)).toContain('a kept table measured again');
+    await expect(benchIndex({ ...options, vectors: 1000, table: name! })).rejects.toThrow(/holds 2000 vectors, not --vectors 1000/);
+    await expect(benchIndex({ ...options, table: 'images; DROP TABLE x' })).rejects.toThrow(/not a table of pnpm bench index/);
+    await dropVectorBenchTable(database.databaseUrl!, name!);
     expect(await countTables(database.databaseUrl!)).toBe(0);
   });
 });

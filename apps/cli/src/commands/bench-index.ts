@@ -4,14 +4,16 @@ import { exactNeighbours, recallAtK } from '../bench-index/exact-neighbours.ts';
 import { summarize } from '../latency-summary.ts';
 
 export const INDEX_BENCH_USAGE = `  bench index [--vectors 100000] [--dim 128] [--database-url URL] [--queries 200] [--k 10]
-        [--ef-search 10,20,40,80,160,320] [--m 32] [--ef-construction 128] [--maintenance-work-mem 1GB] [--clusters 256] [--seed 42] [--json]
+        [--ef-search 10,20,40,80,160,320] [--m 32] [--ef-construction 128] [--maintenance-work-mem 1GB] [--clusters 256] [--seed 42]
+        [--unfiltered-only] [--keep | --table NAME] [--json]
       The vector index at scale on a PostgreSQL server (--database-url, else DATABASE_URL): loads random but
       clustered vectors with grade/eye/source metadata into a scratch table with COPY, builds the HNSW index as
       the server does (m, ef_construction), and prints build time, index size, recall@k against exact search and
       p50/p99 query latency at each hnsw.ef_search, unfiltered and with metadata filters, with and without
       pgvector 0.8's iterative index scan (hnsw.iterative_scan = strict_order, as the server uses), and by an exact
       scan of the rows that pass (the server's plan for narrow filters), without and with a b-tree on the filter
-      columns. The table is dropped afterwards.`;
+      columns. The table is dropped afterwards, unless --keep (then --table NAME measures it again, e.g. on a
+      quieter machine, without loading and building it anew: give the same --vectors, --dim, --clusters, --seed).`;
 
 export interface IndexBenchOptions {
   databaseUrl: string;
@@ -25,6 +27,12 @@ export interface IndexBenchOptions {
   maintenanceWorkMem: string;
   clusters: number;
   seed: number;
+  /** Leave the table and its index on the server afterwards (its name is logged), to measure it again. */
+  keep?: boolean;
+  /** Measure a table kept by an earlier run (same --vectors, --dim, --clusters, --seed) instead of loading and building one. */
+  table?: string;
+  /** Only the unfiltered queries. */
+  unfilteredOnly?: boolean;
   log: (message: string) => void;
 }
 
@@ -58,8 +66,9 @@ export interface IndexBenchResult {
   maintenanceWorkMem: string;
   server: string;
   pgvector: string;
-  loadSeconds: number;
-  buildSeconds: number;
+  /** null for a kept table measured again (--table). */
+  loadSeconds: number | null;
+  buildSeconds: number | null;
   indexBytes: number;
   runs: IndexBenchRun[];
 }
@@ -91,8 +100,30 @@ export async function benchIndex(options: IndexBenchOptions): Promise<IndexBench
   const set = clusteredVectors({ ...shape, count: options.vectors });
   const queries = queryVectors({ ...shape, count: options.queries });
 
-  const table = await openVectorBenchTable(options.databaseUrl, dim);
+  const table = await openVectorBenchTable(options.databaseUrl, dim, options.table ? { existing: options.table } : {});
   try {
+    let loadSeconds: number | null = null;
+    let buildSeconds: number | null = null;
+    let bytes: number;
+    if (options.table) {
+      const rows = await table.rowCount();
+      if (rows !== options.vectors) throw new Error(`${table.table} holds ${rows} vectors, not --vectors ${options.vectors}: give the options of the run that kept it`);
+      bytes = await table.indexBytes();
+      log(`measuring the kept table ${table.table} and its index (${(bytes / 1024 / 1024).toFixed(1)} MB) again`);
+    } else {
+      ({ loadSeconds, buildSeconds, bytes } = await loadAndBuild());
+    }
+    return await measure(loadSeconds, buildSeconds, bytes);
+  } finally {
+    if (options.keep || options.table) {
+      await table.keep();
+      log(`kept ${table.table}: measure it again with --table ${table.table}, drop it with DROP TABLE ${table.table}`);
+    } else {
+      await table.drop();
+    }
+  }
+
+  async function loadAndBuild(): Promise<{ loadSeconds: number; buildSeconds: number; bytes: number }> {
     log(`loading them into ${table.table} with COPY (PostgreSQL ${table.serverVersion}, pgvector ${table.pgvectorVersion})`);
     let started = performance.now();
     await table.copy(
@@ -113,14 +144,20 @@ export async function benchIndex(options: IndexBenchOptions): Promise<IndexBench
     started = performance.now();
     const { bytes } = await table.buildIndex({ m: options.m, efConstruction: options.efConstruction, maintenanceWorkMem: options.maintenanceWorkMem });
     const buildSeconds = (performance.now() - started) / 1000;
-    log(`built in ${buildSeconds.toFixed(1)} s, ${(bytes / 1024 / 1024).toFixed(1)} MB; exact neighbours of ${queries.length} queries`);
+    log(`built in ${buildSeconds.toFixed(1)} s, ${(bytes / 1024 / 1024).toFixed(1)} MB`);
+    return { loadSeconds, buildSeconds, bytes };
+  }
+
+  async function measure(loadSeconds: number | null, buildSeconds: number | null, bytes: number): Promise<IndexBenchResult> {
+    log(`exact neighbours of ${queries.length} queries`);
 
     // Warm the caches once, so the first level does not pay for reading the index from disk.
     for (const query of queries) await table.nearest(query, k, { efSearch: Math.max(...options.efSearch) });
 
     const runs: IndexBenchRun[] = [];
     const truths = new Map<BenchFilter | undefined, { matching: number; truth: number[][] }>();
-    for (const filter of [undefined, ...FILTERS]) {
+    const filters = options.unfilteredOnly ? [] : FILTERS;
+    for (const filter of [undefined, ...filters]) {
       const keep = passes(set, filter);
       let matching = 0;
       for (let row = 0; row < set.count; row++) if (keep(row)) matching++;
@@ -129,12 +166,12 @@ export async function benchIndex(options: IndexBenchOptions): Promise<IndexBench
     type Plan = IndexBenchRun['iterative'];
     const plans: [BenchFilter | undefined, Plan][] = [
       [undefined, 'off'],
-      ...FILTERS.flatMap((filter) => (['off', 'strict_order', 'exact'] as const).map((plan): [BenchFilter, Plan] => [filter, plan])),
+      ...filters.flatMap((filter) => (['off', 'strict_order', 'exact'] as const).map((plan): [BenchFilter, Plan] => [filter, plan])),
       // Last: the b-tree changes the plans above.
-      ...FILTERS.map((filter): [BenchFilter, Plan] => [filter, 'exact-btree']),
+      ...filters.map((filter): [BenchFilter, Plan] => [filter, 'exact-btree']),
     ];
     for (const [filter, plan] of plans) {
-      if (plan === 'exact-btree' && filter === FILTERS[0]) await table.indexMetadata();
+      if (plan === 'exact-btree' && filter === filters[0]) await table.indexMetadata();
       const { matching, truth } = truths.get(filter)!;
       const exact = plan === 'exact' || plan === 'exact-btree';
       for (const efSearch of exact ? [null] : options.efSearch) {
@@ -172,15 +209,15 @@ export async function benchIndex(options: IndexBenchOptions): Promise<IndexBench
       indexBytes: bytes,
       runs,
     };
-  } finally {
-    await table.drop();
   }
 }
 
 export function formatIndexBench(result: IndexBenchResult): string {
   const lines = [
     `HNSW index: ${result.vectors} x ${result.dim}-d clustered vectors, PostgreSQL ${result.server}, pgvector ${result.pgvector}`,
-    `  load (COPY) ${result.loadSeconds.toFixed(1)} s; build (m ${result.m}, ef_construction ${result.efConstruction}, maintenance_work_mem ${result.maintenanceWorkMem}) ${result.buildSeconds.toFixed(1)} s; index ${(result.indexBytes / 1024 / 1024).toFixed(1)} MB`,
+    result.loadSeconds === null || result.buildSeconds === null
+      ? `  a kept table measured again; index ${(result.indexBytes / 1024 / 1024).toFixed(1)} MB`
+      : `  load (COPY) ${result.loadSeconds.toFixed(1)} s; build (m ${result.m}, ef_construction ${result.efConstruction}, maintenance_work_mem ${result.maintenanceWorkMem}) ${result.buildSeconds.toFixed(1)} s; index ${(result.indexBytes / 1024 / 1024).toFixed(1)} MB`,
     `  ${result.queries} queries, recall@${result.k} against exact search; latency per query over loopback`,
     '',
     ['filter', 'rows', 'plan (iterative scan)', 'ef_search', `recall@${result.k}`, 'p50 ms', 'p99 ms', `< ${result.k} results`].join(' | '),

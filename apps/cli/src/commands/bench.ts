@@ -128,11 +128,13 @@ export async function bench(args: string[], log: (message: string) => void): Pro
       args: rest,
       options: {
         ...Object.fromEntries(
-          ['vectors', 'dim', 'database-url', 'queries', 'k', 'ef-search', 'm', 'ef-construction', 'maintenance-work-mem', 'clusters', 'seed'].map((name) => [
+          ['vectors', 'dim', 'database-url', 'queries', 'k', 'ef-search', 'm', 'ef-construction', 'maintenance-work-mem', 'clusters', 'seed', 'table'].map((name) => [
             name,
             { type: 'string' as const },
           ]),
         ),
+        keep: { type: 'boolean' },
+        'unfiltered-only': { type: 'boolean' },
         json: { type: 'boolean' },
       },
     });
@@ -156,6 +158,9 @@ export async function bench(args: string[], log: (message: string) => void): Pro
       maintenanceWorkMem,
       clusters: one('clusters', '256', 1_000_000),
       seed: one('seed', '42', 2 ** 31 - 1),
+      keep: values.keep === true,
+      ...(text('table') !== undefined ? { table: text('table') } : {}),
+      unfilteredOnly: values['unfiltered-only'] === true,
       log,
     });
     console.log(values.json ? JSON.stringify(result) : formatIndexBench(result));
