@@ -27,8 +27,8 @@ export interface FilteredNeighbours {
  * A filter passing at most this many embedded images is answered by an exact scan over them (found through
  * the b-tree on images (grade, eye, source)): exact where the iterative index scan is not. `pnpm bench index`
  * (infra/README.md): at 100k vectors a 2% filter (2,104 rows) took 18 ms exactly against recall@10 0.65-0.76
- * by the iterative scan; at 1M, 21,077 rows took 109 ms exactly on a loaded machine. 10,000 rows keeps the
- * exact answer at a few tens of milliseconds.
+ * by the iterative scan; at 1M, 21,077 rows took 52 ms exactly through the b-tree on a loaded machine. 10,000
+ * rows keeps the exact answer at a few tens of milliseconds.
  */
 export const EXACT_SEARCH_MAX_ROWS = 10_000;
 
@@ -73,8 +73,8 @@ const UNFILTERED_EF_SEARCH = 160;
 /**
  * The HNSW graph's build parameters. pgvector's defaults (m 16, ef_construction 64) were enough at 100k
  * clustered 128-d vectors (recall@10 0.99 at ef_search 160), not at 1M: 0.898 at ef_search 160 and 0.923 at
- * 320. m 32, ef_construction 128 reached 0.994 at 160 and 0.999 at 320, for an index of 0.98 GB instead of
- * 0.79 GB and a build 2.8x as long (`pnpm bench index --vectors 1000000`, infra/README.md).
+ * 320. m 32, ef_construction 128 reached 0.986-0.994 at 160 and 0.997-0.999 at 320 (two builds), for an index
+ * of 0.98 GB instead of 0.79 GB and a build about 2.5x as long (`pnpm bench index --vectors 1000000`, infra/README.md).
  */
 export const HNSW_M = 32;
 export const HNSW_EF_CONSTRUCTION = 128;
