@@ -9,9 +9,9 @@ import { generateSyntheticFundus } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbedderUnavailable } from '../services/embed-errors.ts';
 import { ingestServiceFactory } from '../services/ingest-service.ts';
-import type { IngestJobService } from '../services/ingest-jobs.ts';
 import type { ModelRuntime } from '../services/model-runtime.ts';
-import { jobWorkerFactory, MAX_ATTEMPTS } from './job-worker.ts';
+import { MAX_ATTEMPTS } from './job-worker.ts';
+import { scriptedJobWorker } from './test-scripted-worker.ts';
 
 // Retry accounting of ingest jobs against the real job queue (PGlite or PostgreSQL). The job's work itself
 // is scripted here: what is under test is what the worker and the queue make of its outcomes.
@@ -27,23 +27,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const quiet = { info: () => {}, warn: () => {} };
-
 /** A worker whose job "run" follows a script: one outcome per call, in order. */
 function scriptedWorker(script: (() => Promise<'completed'>)[]) {
-  let calls = 0;
-  const jobs = {
-    uploadsDir: join(dataDir, 'uploads'),
-    run: async () => {
-      const step = script[calls++];
-      if (!step) throw new Error('the job ran more often than scripted');
-      return step();
-    },
-    deleteOwnedFiles: async () => {},
-    changed: () => {},
-  } as unknown as IngestJobService;
-  const worker = jobWorkerFactory({ db, jobs, leaseSeconds: 60, embedded: true, log: quiet, pollMs: 50 });
-  return { worker, calls: () => calls };
+  return scriptedJobWorker({ db, dataDir, script });
 }
 
 async function waitForEnd(id: string, worker: { wake(): void }): Promise<StoredJob> {

@@ -6,8 +6,7 @@ import { InvalidInputError } from '@cbmir/core';
 import type { Database, StoredJob } from '@cbmir/db';
 import { openTestDatabase } from '@cbmir/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IngestJobService } from '../services/ingest-jobs.ts';
-import { jobWorkerFactory } from './job-worker.ts';
+import { scriptedJobWorker } from './test-scripted-worker.ts';
 
 // The job worker against the real job queue (PGlite or PostgreSQL) with database errors injected at the
 // repository seam: the worker must log each failure once with its cause, record it on the job where it
@@ -46,27 +45,9 @@ function flaky(failing: Partial<Record<keyof JobRepository, number>>): Database 
   return { ...db, jobs } as Database;
 }
 
-function recordingLog() {
-  const lines: string[] = [];
-  return { lines, info: (m: string) => void lines.push(`info ${m}`), warn: (m: string) => void lines.push(`warn ${m}`) };
-}
-
 /** A worker over `database` whose job runs follow a script, one step per run. */
 function scriptedWorker(database: Database, script: (() => Promise<'completed'>)[], leaseSeconds = 60) {
-  let calls = 0;
-  const jobs = {
-    uploadsDir: join(dataDir, 'uploads'),
-    run: async () => {
-      const step = script[calls++];
-      if (!step) throw new Error('the job ran more often than scripted');
-      return step();
-    },
-    deleteOwnedFiles: async () => {},
-    changed: () => {},
-  } as unknown as IngestJobService;
-  const log = recordingLog();
-  const worker = jobWorkerFactory({ db: database, jobs, leaseSeconds, embedded: true, log, pollMs: 50 });
-  return { worker, log, calls: () => calls };
+  return scriptedJobWorker({ db: database, dataDir, script, leaseSeconds });
 }
 
 async function waitForEnd(id: string): Promise<StoredJob> {

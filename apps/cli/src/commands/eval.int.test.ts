@@ -1,18 +1,16 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { RunningServer } from '@cbmir/api';
 import { issueTestApiKey, startTestServer, TEST_ADMIN_PASSWORD } from '@cbmir/api/test-server';
 import { createTestDatabase } from '@cbmir/db/testing';
 import { contentHash, generateSyntheticFundus, type FundusGrade } from '@cbmir/imaging';
 import { evaluationSetFingerprint } from '@cbmir/retrieval';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCbmir, type CliRun } from '../../test/run-cbmir.ts';
 
 // `cbmir eval` as a user runs it, on 20 synthetic fundus images (5 grades, 10 patients, both eyes each),
 // then the stored evaluation through GET /api/v1/models/:id/evaluations -- against both databases.
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'cbmir-eval-'));
 const dataDir = join(work, 'data-dir');
 const images = join(work, 'images');
@@ -30,16 +28,8 @@ const env = () => ({
   DATABASE_URL: target.databaseUrl ?? '',
 });
 
-function cbmir(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', ...args], { cwd: root, env: env() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function cbmir(args: string[]): Promise<CliRun> {
+  return runCbmir(args, env());
 }
 
 const tinyModel = ['--untrained', '--arch', 'resnet-tiny', '--image-size', '32', '--embedding-dim', '8'];

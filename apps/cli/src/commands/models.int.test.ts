@@ -1,32 +1,21 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openDatabase } from '@cbmir/db';
 import { createTestDatabase } from '@cbmir/db/testing';
 import { DEFAULT_PREPROCESSING } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCbmir, type CliRun } from '../../test/run-cbmir.ts';
 
 // `cbmir models list` and `models register` as a user runs them, against both databases: they open the
 // database, the file store and the model registry only, never a network. The active version's files are
 // corrupt here, so any command that loaded the active network would fail.
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'cbmir-models-cli-'));
 const dataDir = join(work, 'data-dir');
 let target: Awaited<ReturnType<typeof createTestDatabase>>;
 
-function cbmir(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, CBMIR_DATA_DIR: dataDir, CBMIR_DEMO_IMAGES: '0', LOG_LEVEL: 'warn', DATABASE_URL: target.databaseUrl ?? '' };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', ...args], { cwd: root, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function cbmir(args: string[]): Promise<CliRun> {
+  return runCbmir(args, { ...process.env, CBMIR_DATA_DIR: dataDir, CBMIR_DEMO_IMAGES: '0', LOG_LEVEL: 'warn', DATABASE_URL: target.databaseUrl ?? '' });
 }
 
 const version = (name: string, weightsPath: string | null) => ({

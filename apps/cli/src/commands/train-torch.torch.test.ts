@@ -1,12 +1,11 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { embeddingDifference, loadServingEmbedder, readModelMetadata } from '@cbmir/embedder';
 import { validationMetrics } from '@cbmir/retrieval';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeLabelledSyntheticFolder } from '../../test/labelled-synthetic-folder.ts';
+import { runCbmir, type CliRun } from '../../test/run-cbmir.ts';
 import { findTorchPython, runTorchTrainer, TorchTrainerError } from '../torch-trainer.ts';
 import { UsageError } from '../usage-error.ts';
 import { benchTrain } from './bench-train.ts';
@@ -15,7 +14,6 @@ import { chooseEngine, parseTrainOptions, train } from './train.ts';
 // The PyTorch engine end to end, as `cbmir train --engine torch` runs it: a Python with torch is needed
 // (scripts/run-tests.mjs runs this tier only where one is found, and under CI requires it).
 const root = mkdtempSync(join(tmpdir(), 'cbmir-train-torch-'));
-const REPO = fileURLToPath(new URL('../../../..', import.meta.url));
 let data: string;
 let labels: string;
 
@@ -48,17 +46,8 @@ const options = (out: string, extra: Record<string, string | boolean> = {}) => (
 });
 
 /** The `cbmir` command itself, on an embedded database of its own. */
-function cbmirCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, CBMIR_DATA_DIR: join(root, 'cli-data'), CBMIR_DEFAULT_MODEL: 'untrained', CBMIR_DEMO_IMAGES: '0', DATABASE_URL: '' };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', ...args], { cwd: REPO, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function cbmirCli(args: string[]): Promise<CliRun> {
+  return runCbmir(args, { ...process.env, CBMIR_DATA_DIR: join(root, 'cli-data'), CBMIR_DEFAULT_MODEL: 'untrained', CBMIR_DEMO_IMAGES: '0', DATABASE_URL: '' });
 }
 
 describe('cbmir train --engine torch', () => {
