@@ -50,9 +50,13 @@ if (projects.includes('e2e')) {
 
 const report = join(mkdtempSync(join(tmpdir(), 'cbmir-test-')), 'report.json');
 const status = run('pnpm', [
-  'exec', 'vitest', 'run',
+  'exec',
+  'vitest',
+  'run',
   ...projects.flatMap((p) => ['--project', p]),
-  '--reporter=default', '--reporter=json', `--outputFile.json=${report}`,
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
   ...process.argv.slice(2),
 ]);
 

@@ -41,7 +41,10 @@ async function expectError(response: Response, status: number, code?: string) {
   return body;
 }
 
-type SearchBody = { model: { embeddingDim: number; trained: boolean }; results: { imageId: string; distance: number; grade: number | null; eye: string | null; thumbnailUrl: string }[] };
+type SearchBody = {
+  model: { embeddingDim: number; trained: boolean };
+  results: { imageId: string; distance: number; grade: number | null; eye: string | null; thumbnailUrl: string }[];
+};
 
 describe(`REST API (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   it('reports liveness and readiness with the untrained seeded model', async () => {
@@ -91,7 +94,9 @@ describe(`REST API (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     await expectError(await searchWith(jpeg.subarray(0, Math.floor(jpeg.length / 2)), 'cut.jpg'), 422, 'undecodable');
     await expectError(await searchWith(new Uint8Array(3 * 1024 * 1024).fill(0xff), 'big.jpg'), 413, 'too_large');
     // A PNG header that claims 60000 x 60000 pixels: refused before any pixel is allocated.
-    const hugeHeader = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#800' } }).png().toBuffer();
+    const hugeHeader = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#800' } })
+      .png()
+      .toBuffer();
     hugeHeader.writeUInt32BE(60000, 16);
     hugeHeader.writeUInt32BE(60000, 20);
     expect((await searchWith(hugeHeader, 'huge.png')).status).toBeGreaterThanOrEqual(400);
@@ -143,8 +148,7 @@ describe(`REST API (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     await expectError(await fetch(url('/api/v1/images/00000000-0000-4000-8000-000000000000/thumbnail')), 404);
     await expectError(await fetch(url('/api/v1/images/00000000-0000-4000-8000-000000000000/similar')), 404);
     await expectError(await fetch(url('/api/v1/images/1')), 400, 'invalid_request');
-    const post = (body: string) =>
-      fetch(url('/api/v1/search/vector'), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const post = (body: string) => fetch(url('/api/v1/search/vector'), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     await expectError(await post(JSON.stringify({ vector: [1, 2, 3] })), 400, 'wrong_dimension');
     await expectError(await post(JSON.stringify({ vector: [...Array(127).fill(0), 'NaN'] })), 400);
     await expectError(await post(JSON.stringify({ vector: [...Array(127).fill(0), null] })), 400);
@@ -156,8 +160,16 @@ describe(`REST API (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
 
   it('documents every route in OpenAPI at /api/docs', async () => {
     const doc = await (await fetch(url('/api/docs/json'))).json();
-    for (const path of ['/api/v1/search', '/api/v1/search/vector', '/api/v1/images/{id}', '/api/v1/images/{id}/thumbnail',
-      '/api/v1/images/{id}/similar', '/api/v1/images/{id}/embedding', '/healthz', '/readyz']) {
+    for (const path of [
+      '/api/v1/search',
+      '/api/v1/search/vector',
+      '/api/v1/images/{id}',
+      '/api/v1/images/{id}/thumbnail',
+      '/api/v1/images/{id}/similar',
+      '/api/v1/images/{id}/embedding',
+      '/healthz',
+      '/readyz',
+    ]) {
       expect(Object.keys(doc.paths)).toContain(path);
     }
     expect((await fetch(url('/api/docs'))).status).toBe(200);

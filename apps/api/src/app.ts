@@ -125,7 +125,11 @@ export async function buildApp(deps: AppDeps) {
       request.log.info({ err: error }, 'request refused');
       return reply
         .code(status)
-        .send(own ? { error: error.code, message: error.message } : { error: 'bad_request', message: 'the request body could not be read (malformed or cut short)' });
+        .send(
+          own
+            ? { error: error.code, message: error.message }
+            : { error: 'bad_request', message: 'the request body could not be read (malformed or cut short)' },
+        );
     }
     request.log.error({ err: error }, 'request failed');
     const internal = httpErrorResponse(error);
@@ -174,7 +178,12 @@ export async function buildApp(deps: AppDeps) {
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'An API key issued by an admin: Authorization: Bearer cbmir_...' },
-          session: { type: 'apiKey', in: 'cookie', name: 'cbmir_session', description: 'Browser session from POST /api/v1/auth/login; state-changing requests also need the x-csrf-token header' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'cbmir_session',
+            description: 'Browser session from POST /api/v1/auth/login; state-changing requests also need the x-csrf-token header',
+          },
         },
       },
     },
@@ -231,9 +240,7 @@ export async function buildApp(deps: AppDeps) {
   // Image searches and explanations share one CPU budget per caller and one bounded queue.
   const admission = deps.searchAdmission ?? searchAdmissionFactory({ megapixelsPerMinute: 600, maxConcurrent: 2, maxQueued: 16 });
   const history = searchHistoryFactory({ db: deps.db, files: deps.files });
-  await app.register(
-    searchRoutes({ ...deps, history, admission }),
-  );
+  await app.register(searchRoutes({ ...deps, history, admission }));
   await app.register(searchRefineRoutes(deps));
   await app.register(searchHistoryRoutes({ history }));
   await app.register(imageRoutes({ ...deps, history }));

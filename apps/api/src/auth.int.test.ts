@@ -61,11 +61,12 @@ describe(`users, roles and keys (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () 
   it('every documented route states its role; only health checks and login are public', async () => {
     const ops = await operations();
     expect(ops.length).toBeGreaterThan(12);
-    expect(ops.filter((op) => op.role === 'public').map((op) => `${op.method} ${op.path}`).sort()).toEqual([
-      'GET /healthz',
-      'GET /readyz',
-      'POST /api/v1/auth/login',
-    ]);
+    expect(
+      ops
+        .filter((op) => op.role === 'public')
+        .map((op) => `${op.method} ${op.path}`)
+        .sort(),
+    ).toEqual(['GET /healthz', 'GET /readyz', 'POST /api/v1/auth/login']);
     for (const op of ops) expect(['public', 'clinician', 'admin'], `${op.method} ${op.path}`).toContain(op.role);
   });
 
@@ -88,7 +89,9 @@ describe(`users, roles and keys (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () 
   it('a clinician signs in, searches with the CSRF token, is refused without it, and signs out', async () => {
     const created = await call('POST', '/api/v1/users', { session: admin, json: { username: 'dr.ana', password: 'clinician-password', role: 'clinician' } });
     expect(created.status).toBe(201);
-    expect((await call('POST', '/api/v1/users', { session: admin, json: { username: 'dr.ana', password: 'clinician-password', role: 'clinician' } })).status).toBe(409);
+    expect(
+      (await call('POST', '/api/v1/users', { session: admin, json: { username: 'dr.ana', password: 'clinician-password', role: 'clinician' } })).status,
+    ).toBe(409);
     expect((await call('POST', '/api/v1/users', { session: admin, json: { username: 'short', password: 'short', role: 'clinician' } })).status).toBe(400);
     expect((await call('POST', '/api/v1/auth/login', { json: { username: 'dr.ana', password: 'wrong-password' } })).status).toBe(401);
 
@@ -118,7 +121,8 @@ describe(`users, roles and keys (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () 
   });
 
   it('the only enabled admin cannot be demoted or disabled (409); with a second admin they can', async () => {
-    const usersNow = async () => (await (await call('GET', '/api/v1/users', { session: admin })).json()).users as { id: string; username: string; role: string; disabled: boolean }[];
+    const usersNow = async () =>
+      (await (await call('GET', '/api/v1/users', { session: admin })).json()).users as { id: string; username: string; role: string; disabled: boolean }[];
     const adminId = (await usersNow()).find((u) => u.username === 'admin')!.id;
     for (const change of [{ role: 'clinician' }, { disabled: true }]) {
       const refused = await call('PATCH', `/api/v1/users/${adminId}`, { session: admin, json: change });
@@ -128,7 +132,10 @@ describe(`users, roles and keys (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () 
     expect((await usersNow()).find((u) => u.id === adminId)).toMatchObject({ role: 'admin', disabled: false });
     expect((await call('GET', '/api/v1/auth/session', { session: admin })).status).toBe(200);
 
-    const second = await call('POST', '/api/v1/users', { session: admin, json: { username: 'second.admin', password: 'second-admin-password', role: 'admin' } });
+    const second = await call('POST', '/api/v1/users', {
+      session: admin,
+      json: { username: 'second.admin', password: 'second-admin-password', role: 'admin' },
+    });
     expect(second.status).toBe(201);
     const secondId = ((await second.json()) as { id: string }).id;
     const disabled = await call('PATCH', `/api/v1/users/${secondId}`, { session: admin, json: { disabled: true } });
@@ -153,7 +160,9 @@ describe(`users, roles and keys (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () 
     const afterRevoke = await call('POST', '/api/v1/search/vector', { key: other.secret, json: { vector: Array(128).fill(0), k: 1 } });
     expect(afterRevoke.status).toBe(401);
     expect((await afterRevoke.json()).error).toBe('invalid_api_key');
-    expect((await call('POST', '/api/v1/api-keys', { session: admin, json: { name: 'past', role: 'clinician', expiresAt: '2001-01-01T00:00:00Z' } })).status).toBe(400);
+    expect(
+      (await call('POST', '/api/v1/api-keys', { session: admin, json: { name: 'past', role: 'clinician', expiresAt: '2001-01-01T00:00:00Z' } })).status,
+    ).toBe(400);
   });
 
   it('records searches, case views and every change in the audit trail, paginated', async () => {
@@ -162,10 +171,11 @@ describe(`users, roles and keys (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () 
     const hit = (await search.json()).results[0] as { imageId: string };
     expect((await call('GET', `/api/v1/images/${hit.imageId}`, { key: key.secret })).status).toBe(200);
 
-    const audit = async (query: string) => (await (await call('GET', `/api/v1/audit?${query}`, { session: admin })).json()) as {
-      events: { action: string; actorId: string; actorName: string; actorType: string; targetId: string | null; details: Record<string, unknown> }[];
-      nextBefore: string | null;
-    };
+    const audit = async (query: string) =>
+      (await (await call('GET', `/api/v1/audit?${query}`, { session: admin })).json()) as {
+        events: { action: string; actorId: string; actorName: string; actorType: string; targetId: string | null; details: Record<string, unknown> }[];
+        nextBefore: string | null;
+      };
     const searches = await audit(`action=search.image&actorId=${key.apiKey.id}`);
     expect(searches.events).toHaveLength(1);
     expect(searches.events[0]).toMatchObject({ actorType: 'api_key', actorName: 'clinician key' });

@@ -134,7 +134,12 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
     search: searchServiceFactory({ db, runtime, patientSalt }),
     evaluations: evaluationServiceFactory({ db, runtime, audit: auditTrailFactory({ db }), dataDir: config.dataDir, log }),
     // On a PostgreSQL server the login throttle's failures are shared by every API process.
-    auth: authServiceFactory({ db, throttle: loginThrottleFactory(config.databaseUrl ? { shared: db.loginFailures } : {}), hashing: hashingQueueFactory(), sessionHours: config.sessionHours }),
+    auth: authServiceFactory({
+      db,
+      throttle: loginThrottleFactory(config.databaseUrl ? { shared: db.loginFailures } : {}),
+      hashing: hashingQueueFactory(),
+      sessionHours: config.sessionHours,
+    }),
     audit: auditTrailFactory({ db }),
     async close() {
       await jobWorker.stop();

@@ -135,8 +135,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for the embedded database)');
   }
 
-  const readUrls = (env.DATABASE_READ_URL ?? '').split(',').map((u) => u.trim()).filter(Boolean);
-  if (readUrls.some((u) => !/^postgres(ql)?:\/\//.test(u))) problems.push('DATABASE_READ_URL must be postgres:// URLs of streaming replicas, separated by commas');
+  const readUrls = (env.DATABASE_READ_URL ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  if (readUrls.some((u) => !/^postgres(ql)?:\/\//.test(u)))
+    problems.push('DATABASE_READ_URL must be postgres:// URLs of streaming replicas, separated by commas');
   if (readUrls.length > 0 && !databaseUrl) problems.push('DATABASE_READ_URL needs DATABASE_URL: read replicas are PostgreSQL streaming replicas of it');
   const maxReadLagSeconds = integer('CBMIR_READ_MAX_LAG_SECONDS', 5, 1, 3600);
   const role = env.CBMIR_ROLE || 'all';
@@ -160,7 +164,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (defaultModelRaw === 'untrained') defaultModel = null;
   else if (defaultModelRaw) {
     defaultModel = resolve(defaultModelRaw);
-    if (!existsSync(join(defaultModel, 'metadata.json'))) problems.push(`CBMIR_DEFAULT_MODEL must be a model directory (with metadata.json) or "untrained", got "${defaultModelRaw}"`);
+    if (!existsSync(join(defaultModel, 'metadata.json')))
+      problems.push(`CBMIR_DEFAULT_MODEL must be a model directory (with metadata.json) or "untrained", got "${defaultModelRaw}"`);
   }
 
   const logLevel = env.LOG_LEVEL || 'info';

@@ -43,10 +43,7 @@ describe('a PostgreSQL connection drop', () => {
     await Promise.all(Array.from({ length: 4 }, () => get('/api/v1/images?limit=1')));
     const database = new URL(target.databaseUrl!).pathname.slice(1);
     const admin = await openPostgres(process.env.CBMIR_TEST_DATABASE_URL!, { max: 1 });
-    const terminated = await admin.query(
-      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
-      [database],
-    );
+    const terminated = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [database]);
     await admin.close();
     expect(terminated.length).toBeGreaterThan(0);
     await new Promise((resolve) => setTimeout(resolve, 500));

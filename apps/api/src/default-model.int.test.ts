@@ -43,7 +43,12 @@ describe(`the shipped default model (${process.env.CBMIR_TEST_DB ?? 'pglite'})`,
       models: { model: { name: string; active: boolean; trained: boolean; architecture: string; embeddingDim: number } }[];
     };
     expect(models.models.map((m) => m.model.name)).toEqual([shipped.info.name]);
-    expect(models.models[0]!.model).toMatchObject({ active: true, trained: true, architecture: shipped.spec.architecture, embeddingDim: shipped.spec.embeddingDim });
+    expect(models.models[0]!.model).toMatchObject({
+      active: true,
+      trained: true,
+      architecture: shipped.spec.architecture,
+      embeddingDim: shipped.spec.embeddingDim,
+    });
   });
 
   it('searches the seeded images with it', async () => {

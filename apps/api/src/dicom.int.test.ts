@@ -57,7 +57,10 @@ describe(`DICOM in (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   it('ingests DICOM from an archive: eye from laterality, a salted patient reference, never the name or birth date', async () => {
     const zip = buildZip([
       { name: 'od.dcm', data: Buffer.from(await buildTestDicom(await photo(21), { imageLaterality: 'R', patientId: 'MRN-777' })) },
-      { name: 'os.dcm', data: Buffer.from(await buildTestDicom(await photo(22), { transferSyntax: TRANSFER_SYNTAX.explicitLittle, laterality: 'L', patientId: 'MRN-777' })) },
+      {
+        name: 'os.dcm',
+        data: Buffer.from(await buildTestDicom(await photo(22), { transferSyntax: TRANSFER_SYNTAX.explicitLittle, laterality: 'L', patientId: 'MRN-777' })),
+      },
       { name: 'j2k.dcm', data: Buffer.from(await buildTestDicom(await photo(23), { transferSyntax: TRANSFER_SYNTAX.jpeg2000 })) },
     ]);
     let job: Job = await admin.uploadArchive(new Blob([new Uint8Array(zip)]), { fileName: 'dicom.zip', source: 'camera' });
@@ -68,10 +71,12 @@ describe(`DICOM in (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     }
     expect(job).toMatchObject({ status: 'completed', added: 2, failed: 1 });
     const items = (await admin.jobItems(job.id)).items;
-    expect(items.find((item) => item.fileName === 'j2k.dcm')).toMatchObject({ status: 'failed', code: 'unsupported_type', reason: expect.stringContaining('JPEG 2000') });
-    const images: ImageRecord[] = await Promise.all(
-      items.filter((item) => item.status === 'added').map((item) => clinician.image(item.imageId!)),
-    );
+    expect(items.find((item) => item.fileName === 'j2k.dcm')).toMatchObject({
+      status: 'failed',
+      code: 'unsupported_type',
+      reason: expect.stringContaining('JPEG 2000'),
+    });
+    const images: ImageRecord[] = await Promise.all(items.filter((item) => item.status === 'added').map((item) => clinician.image(item.imageId!)));
     const byName = new Map(images.map((image) => [image.metadata.fileName, image]));
     expect(byName.get('od.dcm')).toMatchObject({ eye: 'right', format: 'jpeg', source: 'camera' });
     expect(byName.get('os.dcm')).toMatchObject({ eye: 'left', format: 'png' });
@@ -80,7 +85,9 @@ describe(`DICOM in (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     expect(byName.get('os.dcm')!.patientRef).toBe(ref);
     for (const image of images) {
       expect(JSON.stringify(image)).not.toMatch(/DOE|JANE|19600101|MRN-777/);
-      const original = Buffer.from(await (await fetch(`${server.url}${image.originalUrl}`, { headers: { authorization: `Bearer ${clinicianKey}` } })).arrayBuffer());
+      const original = Buffer.from(
+        await (await fetch(`${server.url}${image.originalUrl}`, { headers: { authorization: `Bearer ${clinicianKey}` } })).arrayBuffer(),
+      );
       expect(original.toString('latin1')).not.toMatch(/DOE\^JANE|19600101|MRN-777|DICM/);
     }
     // Provenance and the patient's other eye, as the case page shows them.

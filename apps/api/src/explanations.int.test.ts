@@ -38,7 +38,9 @@ async function onePatchFundus(): Promise<Buffer> {
       pixels.set(light === null ? [190, 90, 40] : light ? [255, 230, 200] : [20, 10, 5], i);
     }
   }
-  return sharp(pixels, { raw: { width: side, height: side, channels: 3 } }).png().toBuffer();
+  return sharp(pixels, { raw: { width: side, height: side, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 beforeAll(async () => {
@@ -90,7 +92,13 @@ describe(`similarity explanations (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, (
     expect(largest).toBeGreaterThan(0);
     expect(magnitudes[PATTERN_CELL.row]![PATTERN_CELL.col]).toBe(largest);
     // Cells that were already background are unchanged by filling them with background.
-    for (const [row, col] of [[0, 0], [3, 3], [6, 6], [5, 1]] as const) expect(magnitudes[row]![col]!).toBeLessThan(largest / 100);
+    for (const [row, col] of [
+      [0, 0],
+      [3, 3],
+      [6, 6],
+      [5, 1],
+    ] as const)
+      expect(magnitudes[row]![col]!).toBeLessThan(largest / 100);
     // The kept square of the original, as fractions: 540 of 640 px, centred.
     expect(map.region.width).toBeCloseTo(540 / 640, 2);
     expect(map.region.left).toBeCloseTo(50 / 640, 2);

@@ -64,7 +64,11 @@ describe('faults across processes (postgres)', () => {
     apis.push(await start('serve'));
     const bases = apis.map((api) => api.ready[1]!);
     const session = sessionHeaders(await signIn(bases[0]!));
-    const keyResponse = await fetch(`${bases[1]}/api/v1/api-keys`, { method: 'POST', headers: { ...session, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'fault test', role: 'clinician' }) });
+    const keyResponse = await fetch(`${bases[1]}/api/v1/api-keys`, {
+      method: 'POST',
+      headers: { ...session, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'fault test', role: 'clinician' }),
+    });
     const clinician = { authorization: `Bearer ${((await keyResponse.json()) as { secret: string }).secret}` };
 
     const workers = await Promise.all([start('worker'), start('worker')]);
@@ -76,7 +80,11 @@ describe('faults across processes (postgres)', () => {
         Array.from({ length: PER_ARCHIVE }, (_, i) => generateSyntheticFundus({ seed: 20_000 + a * 1000 + i, grade: (i % 5) as FundusGrade })),
       );
       const form = new FormData();
-      form.append('archive', new Blob([new Uint8Array(buildZip(images.map((data, i) => ({ name: `a${a}/${String(i).padStart(3, '0')}.jpg`, data }))))]), `a${a}.zip`);
+      form.append(
+        'archive',
+        new Blob([new Uint8Array(buildZip(images.map((data, i) => ({ name: `a${a}/${String(i).padStart(3, '0')}.jpg`, data }))))]),
+        `a${a}.zip`,
+      );
       const response = await fetch(`${bases[a % 2]}/api/v1/archives`, { method: 'POST', body: form, headers: session });
       expect(response.status).toBe(202);
       jobIds.push(((await response.json()) as Job).id);
@@ -145,7 +153,12 @@ describe('faults across processes (postgres)', () => {
                 (SELECT count(DISTINCT image_id)::int FROM embeddings WHERE model_version_id = $1) AS embedded_images`,
         [active.id],
       );
-      expect(counts).toEqual({ images: ARCHIVES * PER_ARCHIVE, distinct_hashes: ARCHIVES * PER_ARCHIVE, embeddings: ARCHIVES * PER_ARCHIVE, embedded_images: ARCHIVES * PER_ARCHIVE });
+      expect(counts).toEqual({
+        images: ARCHIVES * PER_ARCHIVE,
+        distinct_hashes: ARCHIVES * PER_ARCHIVE,
+        embeddings: ARCHIVES * PER_ARCHIVE,
+        embedded_images: ARCHIVES * PER_ARCHIVE,
+      });
     } finally {
       await db.close();
     }

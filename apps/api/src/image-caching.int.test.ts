@@ -8,7 +8,8 @@ let apiKey: string;
 let imageId: string;
 let sha256: string;
 
-const get = (path: string, headers: Record<string, string> = {}) => fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${apiKey}`, ...headers } });
+const get = (path: string, headers: Record<string, string> = {}) =>
+  fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${apiKey}`, ...headers } });
 
 beforeAll(async () => {
   server = await openTestServer({ CBMIR_DEMO_IMAGES: '2', CBMIR_DEMO_TRAIN_SECONDS: '0' });

@@ -39,8 +39,7 @@ afterAll(async () => {
   rmSync(modelDir, { recursive: true, force: true });
 });
 
-const queries = () =>
-  Promise.all(Array.from({ length: 6 }, (_, i) => generateSyntheticFundus({ seed: 4200 + i, grade: (i % 5) as FundusGrade })));
+const queries = () => Promise.all(Array.from({ length: 6 }, (_, i) => generateSyntheticFundus({ seed: 4200 + i, grade: (i % 5) as FundusGrade })));
 
 describe(`ONNX Runtime serving (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   it('serves the seeded default from its ONNX export, written at first start into the data directory', () => {

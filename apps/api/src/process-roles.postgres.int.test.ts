@@ -34,7 +34,14 @@ afterAll(async () => {
 function startRole(command: 'serve' | 'worker', ready: RegExp): Promise<CbmirProcess> {
   return startCbmirProcess(
     command,
-    { DATABASE_URL: target.databaseUrl, CBMIR_DATA_DIR: dataDir, CBMIR_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, CBMIR_DEMO_IMAGES: '0', CBMIR_INGEST_BATCH_SIZE: '2', CBMIR_JOB_LEASE_SECONDS: '3' },
+    {
+      DATABASE_URL: target.databaseUrl,
+      CBMIR_DATA_DIR: dataDir,
+      CBMIR_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+      CBMIR_DEMO_IMAGES: '0',
+      CBMIR_INGEST_BATCH_SIZE: '2',
+      CBMIR_JOB_LEASE_SECONDS: '3',
+    },
     ready,
   ).then((started) => {
     children.push(started.child);
@@ -90,7 +97,11 @@ describe('process roles: cbmir serve and cbmir worker (postgres)', () => {
     } finally {
       await db.close();
     }
-    const apiKey = await fetch(`${base}/api/v1/api-keys`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'roles test', role: 'clinician' }) });
+    const apiKey = await fetch(`${base}/api/v1/api-keys`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'roles test', role: 'clinician' }),
+    });
     const { secret } = (await apiKey.json()) as { secret: string };
     const form = new FormData();
     form.append('image', new Blob([new Uint8Array(await generateSyntheticFundus({ seed: 8003, grade: 3 }))]), 'query.jpg');
@@ -107,7 +118,11 @@ describe('process roles: cbmir serve and cbmir worker (postgres)', () => {
 
   it('refuses the api and worker roles without a PostgreSQL server', async () => {
     const { DATABASE_URL: _inherited, ...env } = process.env;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', 'worker'], { cwd: REPO, env: { ...env, CBMIR_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', 'worker'], {
+      cwd: REPO,
+      env: { ...env, CBMIR_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();

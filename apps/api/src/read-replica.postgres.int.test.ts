@@ -84,4 +84,3 @@ describe('the server with read replicas (DATABASE_READ_URL)', () => {
     });
   });
 });
-

@@ -56,8 +56,11 @@ describe(`fair use of search (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => 
 
   it('similar-case queries are rate-limited per caller like searches', async () => {
     const key = await issueTestApiKey(server.url, 'clinician', 'similar');
-    const list = (await (await fetch(`${server.url}/api/v1/images?limit=1`, { headers: { authorization: `Bearer ${key}` } })).json()) as { images: { id: string }[] };
-    const similar = () => fetch(`${server.url}/api/v1/images/${list.images[0]!.id}/similar?k=1`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
+    const list = (await (await fetch(`${server.url}/api/v1/images?limit=1`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
+      images: { id: string }[];
+    };
+    const similar = () =>
+      fetch(`${server.url}/api/v1/images/${list.images[0]!.id}/similar?k=1`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
     const statuses: number[] = [];
     for (let i = 0; i < 31; i++) statuses.push(await similar());
     expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);

@@ -29,7 +29,10 @@ afterAll(async () => {
 const search = (filters: Record<string, string>, k = 10) => client.searchByImage(new Blob([new Uint8Array(query)]), { k, filters });
 
 async function refused(path: string, init: RequestInit = {}) {
-  const response = await fetch(`${server.url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${apiKey}` } });
+  const response = await fetch(`${server.url}${path}`, {
+    ...init,
+    headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${apiKey}` },
+  });
   const body = (await response.json()) as { error: string; message: string };
   return { status: response.status, ...body };
 }
@@ -73,7 +76,11 @@ describe(`search filters (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
       body.append('image', new Blob([new Uint8Array(query)]), 'q.jpg');
       return { method: 'POST', body };
     };
-    expect(await refused('/api/v1/search?grade=4-2', form())).toMatchObject({ status: 400, error: 'invalid_filter', message: expect.stringMatching(/backwards/) });
+    expect(await refused('/api/v1/search?grade=4-2', form())).toMatchObject({
+      status: 400,
+      error: 'invalid_filter',
+      message: expect.stringMatching(/backwards/),
+    });
     expect(await refused('/api/v1/search?grade=7', form())).toMatchObject({ status: 400, error: 'invalid_filter', message: expect.stringMatching(/0-4/) });
     expect(await refused('/api/v1/search?eye=up', form())).toMatchObject({ status: 400, message: expect.stringMatching(/left, right or unknown/) });
     expect(await refused('/api/v1/search?ingestedFrom=2026-05-02&ingestedTo=2026-05-01', form())).toMatchObject({
@@ -91,9 +98,15 @@ describe(`search filters (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     const byVector = await client.searchByVector(vector, 10, { eye: 'left' });
     expect(byVector.results.length).toBe(DEMO_IMAGES / 2);
     expect(byVector.results.every((hit) => hit.eye === 'left')).toBe(true);
-    expect((await refused('/api/v1/search/vector', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ vector, filters: { grade: 'x' } }) })).error).toBe(
-      'invalid_filter',
-    );
+    expect(
+      (
+        await refused('/api/v1/search/vector', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ vector, filters: { grade: 'x' } }),
+        })
+      ).error,
+    ).toBe('invalid_filter');
 
     const similar: SearchResponse = await client.similar(first!.id, 20, { excludeSamePatient: true });
     const stored = await images();
@@ -108,13 +121,19 @@ describe(`search filters (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     const body = await search({}, 20);
     const voters = body.results.filter((hit) => hit.grade !== null).slice(0, 10);
     const suggestion = body.suggestion!;
-    expect(suggestion.grade).toBe(knnVote(voters.map((hit) => hit.grade!), voters.map((hit) => hit.distance)));
+    expect(suggestion.grade).toBe(
+      knnVote(
+        voters.map((hit) => hit.grade!),
+        voters.map((hit) => hit.distance),
+      ),
+    );
     expect(suggestion.voters).toBe(10);
     expect(suggestion.ungraded).toBe(0);
     expect(suggestion.spread.reduce((sum, vote) => sum + vote.share, 0)).toBeCloseTo(1, 9);
     expect(suggestion.spread.reduce((sum, vote) => sum + vote.neighbours, 0)).toBe(10);
     expect(suggestion.spread[0]!).toMatchObject({ grade: suggestion.grade, share: suggestion.share });
-    const expectedShare = voters.filter((hit) => hit.grade === suggestion.grade).reduce((sum, hit) => sum + 1 / hit.distance, 0) /
+    const expectedShare =
+      voters.filter((hit) => hit.grade === suggestion.grade).reduce((sum, hit) => sum + 1 / hit.distance, 0) /
       voters.reduce((sum, hit) => sum + 1 / hit.distance, 0);
     expect(suggestion.share).toBeCloseTo(expectedShare, 9);
     // Nothing graded among the results (here: nothing at all), nothing suggested.

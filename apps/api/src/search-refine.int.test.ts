@@ -62,10 +62,24 @@ describe(`refine by region (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
 
   it('refuses a region outside the photograph, without area, too small in pixels, or given in part: 400 with the reason', async () => {
     const q = (region: Record<string, number>) => `/api/v1/search?${new URLSearchParams(Object.entries(region).map(([k, v]) => [k, String(v)]))}`;
-    expect(await upload(q({ regionX: 1.5, regionY: 0, regionWidth: 0.5, regionHeight: 0.5 }))).toMatchObject({ status: 400, message: expect.stringMatching(/regionX must be <= 1/) });
-    expect(await upload(q({ regionX: -0.1, regionY: 0, regionWidth: 0.5, regionHeight: 0.5 }))).toMatchObject({ status: 400, message: expect.stringMatching(/regionX must be >= 0/) });
-    expect(await upload(q({ regionX: 0.2, regionY: 0, regionWidth: 0, regionHeight: 0.5 }))).toMatchObject({ status: 400, error: 'invalid_region', message: expect.stringMatching(/no area/) });
-    expect(await upload(q({ regionX: 0.7, regionY: 0, regionWidth: 0.5, regionHeight: 0.5 }))).toMatchObject({ status: 400, error: 'invalid_region', message: expect.stringMatching(/past the right edge/) });
+    expect(await upload(q({ regionX: 1.5, regionY: 0, regionWidth: 0.5, regionHeight: 0.5 }))).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/regionX must be <= 1/),
+    });
+    expect(await upload(q({ regionX: -0.1, regionY: 0, regionWidth: 0.5, regionHeight: 0.5 }))).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/regionX must be >= 0/),
+    });
+    expect(await upload(q({ regionX: 0.2, regionY: 0, regionWidth: 0, regionHeight: 0.5 }))).toMatchObject({
+      status: 400,
+      error: 'invalid_region',
+      message: expect.stringMatching(/no area/),
+    });
+    expect(await upload(q({ regionX: 0.7, regionY: 0, regionWidth: 0.5, regionHeight: 0.5 }))).toMatchObject({
+      status: 400,
+      error: 'invalid_region',
+      message: expect.stringMatching(/past the right edge/),
+    });
     // 0.05 of 640 px is 32 px.
     expect(await upload(q({ regionX: 0.2, regionY: 0.2, regionWidth: 0.05, regionHeight: 0.5 }))).toMatchObject({
       status: 400,
@@ -101,7 +115,13 @@ describe(`refine by example (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
 
   it('keeps the filters', async () => {
     const base = await client.searchByImage(blob(query), { k: DEMO_IMAGES, filters: { eye: 'right' } });
-    const refined = await client.refineSearch({ vector: base.queryVector!, liked: [base.results[2]!.imageId], disliked: [], k: DEMO_IMAGES, filters: { eye: 'right' } });
+    const refined = await client.refineSearch({
+      vector: base.queryVector!,
+      liked: [base.results[2]!.imageId],
+      disliked: [],
+      k: DEMO_IMAGES,
+      filters: { eye: 'right' },
+    });
     expect(refined.results).toHaveLength(DEMO_IMAGES / 2);
     expect(refined.results.every((hit) => hit.eye === 'right')).toBe(true);
     expect(refined.matching).toBe(DEMO_IMAGES / 2);
@@ -117,8 +137,16 @@ describe(`refine by example (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     const base = await client.searchByImage(blob(query), { k: 3 });
     const vector = base.queryVector!;
     const id = base.results[0]!.imageId;
-    expect(await refine({ vector, liked: [], disliked: [] })).toMatchObject({ status: 400, error: 'no_feedback', message: expect.stringMatching(/mark at least one case/) });
-    expect(await refine({ vector, liked: [id], disliked: [id] })).toMatchObject({ status: 400, error: 'contradictory_feedback', message: expect.stringContaining(id) });
+    expect(await refine({ vector, liked: [], disliked: [] })).toMatchObject({
+      status: 400,
+      error: 'no_feedback',
+      message: expect.stringMatching(/mark at least one case/),
+    });
+    expect(await refine({ vector, liked: [id], disliked: [id] })).toMatchObject({
+      status: 400,
+      error: 'contradictory_feedback',
+      message: expect.stringContaining(id),
+    });
     expect(await refine({ vector: [1, 2, 3], liked: [id] })).toMatchObject({ status: 400, error: 'wrong_dimension' });
     expect(await refine({ vector, liked: ['not-a-uuid'] })).toMatchObject({ status: 400, error: 'invalid_request' });
     expect(await refine({ vector, liked: [id], filters: { grade: '9' } })).toMatchObject({ status: 400, error: 'invalid_filter' });
@@ -127,8 +155,12 @@ describe(`refine by example (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   });
 
   it('documents the region parameters and the refine route in OpenAPI', async () => {
-    const doc = (await (await fetch(`${server.url}/api/docs/json`)).json()) as { paths: Record<string, Record<string, { parameters?: { name: string }[]; description?: string }>> };
-    expect((doc.paths['/api/v1/search']!.post!.parameters ?? []).map((p) => p.name)).toEqual(expect.arrayContaining(['regionX', 'regionY', 'regionWidth', 'regionHeight']));
+    const doc = (await (await fetch(`${server.url}/api/docs/json`)).json()) as {
+      paths: Record<string, Record<string, { parameters?: { name: string }[]; description?: string }>>;
+    };
+    expect((doc.paths['/api/v1/search']!.post!.parameters ?? []).map((p) => p.name)).toEqual(
+      expect.arrayContaining(['regionX', 'regionY', 'regionWidth', 'regionHeight']),
+    );
     expect(doc.paths['/api/v1/search/refine']!.post!.description).toContain('(1*q + 0.75*mean(liked) - 0.15*mean(disliked)) / (1 + 0.75 - 0.15)');
   });
 });

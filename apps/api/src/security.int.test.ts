@@ -78,7 +78,11 @@ describe(`huge numbers are refused with 400, not a database error (${process.env
 
 describe(`error messages say what happened and leak nothing (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   it('a JSON body over its 1 MB limit says so (413), not the 1 MB upload limit of images', async () => {
-    const response = await call('POST', '/api/v1/search/vector', { session: admin, body: JSON.stringify({ vector: Array(300_000).fill(0.123456) }), headers: { 'content-type': 'application/json' } });
+    const response = await call('POST', '/api/v1/search/vector', {
+      session: admin,
+      body: JSON.stringify({ vector: Array(300_000).fill(0.123456) }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(response.status).toBe(413);
     const body = await response.json();
     expect(body.message).toMatch(/JSON/);
@@ -162,14 +166,20 @@ async function uploadTinyArchive(): Promise<string> {
 
 describe(`the audit trail records reads of patient images and refusals, in bounds (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   type AuditEvent = { action: string; actorId: string | null; actorType: string; targetId: string | null; details: Record<string, unknown> };
-  const audit = async (query: string) => ((await (await call('GET', `/api/v1/audit?limit=500&${query}`, { session: admin })).json()) as { events: AuditEvent[] }).events;
+  const audit = async (query: string) =>
+    ((await (await call('GET', `/api/v1/audit?limit=500&${query}`, { session: admin })).json()) as { events: AuditEvent[] }).events;
 
   it('the image list, thumbnails, originals, similar cases and embeddings are audited per caller', async () => {
     const issued = await call('POST', '/api/v1/api-keys', { session: admin, json: { name: 'reader', role: 'clinician' } });
     const { apiKey, secret: key } = (await issued.json()) as { apiKey: { id: string }; secret: string };
     const list = (await (await call('GET', '/api/v1/images?limit=2', { key })).json()) as { images: { id: string }[] };
     const id = list.images[0]!.id;
-    for (const path of [`/api/v1/images/${id}/thumbnail`, `/api/v1/images/${id}/original`, `/api/v1/images/${id}/similar?k=2`, `/api/v1/images/${id}/embedding`]) {
+    for (const path of [
+      `/api/v1/images/${id}/thumbnail`,
+      `/api/v1/images/${id}/original`,
+      `/api/v1/images/${id}/similar?k=2`,
+      `/api/v1/images/${id}/embedding`,
+    ]) {
       expect((await call('GET', path, { key })).status, path).toBe(200);
     }
     const events = await audit(`actorId=${apiKey.id}`);

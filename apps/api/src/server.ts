@@ -57,7 +57,12 @@ export async function startServer(
       await services.audit.recordSystem({ action: 'user.create', targetType: 'user', details: { username: 'admin', role: 'admin', firstStart: true } });
       // A clinician key so REST clients (curl) work at once; revocable on the admin page like any other.
       const { key, secret } = await services.auth.createApiKey({ name: 'first-start REST key', role: 'clinician', expiresAt: null, createdBy: null });
-      await services.audit.recordSystem({ action: 'api_key.create', targetType: 'api_key', targetId: key.id, details: { name: key.name, role: key.role, firstStart: true } });
+      await services.audit.recordSystem({
+        action: 'api_key.create',
+        targetType: 'api_key',
+        targetId: key.id,
+        details: { name: key.name, role: key.role, firstStart: true },
+      });
       // The secrets go to a file only the server's user can read, never to the console or the logger: a
       // container's stderr ends up in `docker logs` and log collectors. The console says where the file is.
       const credentialsFile = writeFirstStartCredentials(config.dataDir, firstAdmin.generatedPassword, secret);
@@ -100,10 +105,12 @@ export async function startServer(
     log.info(`cbmir is ready: ${url} (API docs ${url}/api/docs)`);
     let metricsServer: MetricsServer | null = null;
     if (config.metricsPort !== null) {
-      metricsServer = await startMetricsServer({ metrics: services.metrics, port: config.metricsPort, host: config.metricsHost }).catch(async (error: Error) => {
-        await app.close();
-        throw new Error(`cannot serve metrics on ${config.metricsHost}:${config.metricsPort} (CBMIR_METRICS_PORT): ${error.message}`);
-      });
+      metricsServer = await startMetricsServer({ metrics: services.metrics, port: config.metricsPort, host: config.metricsHost }).catch(
+        async (error: Error) => {
+          await app.close();
+          throw new Error(`cannot serve metrics on ${config.metricsHost}:${config.metricsPort} (CBMIR_METRICS_PORT): ${error.message}`);
+        },
+      );
       log.info(`metrics without authentication: ${metricsServer.url}/metrics`);
     }
     // Ingest jobs run in the background; interrupted ones resume where they stopped.
@@ -140,7 +147,9 @@ async function openProcess(env: Record<string, string | undefined>, options: { l
 
 /** Embeds stored images the active version lacks, and takes up activations left unfinished. */
 async function catchUp(services: Awaited<ReturnType<typeof openCbmirServices>>, log: Logger): Promise<void> {
-  const backfilled = await embedMissing({ ...services, log }, services.runtime.active!, { onProgress: (n) => log.info(`indexing stored images: ${n} embedded`) });
+  const backfilled = await embedMissing({ ...services, log }, services.runtime.active!, {
+    onProgress: (n) => log.info(`indexing stored images: ${n} embedded`),
+  });
   if (backfilled > 0) log.info(`indexed ${backfilled} stored images under the active model`);
   await services.activation.resumePending();
 }
@@ -158,7 +167,10 @@ export interface RunningWorker {
  * activations that API processes recorded, and the indexing of images the active version lacks. Any number
  * run against one PostgreSQL server, beside any number of API processes (CBMIR_ROLE=api).
  */
-export async function startWorker(env: Record<string, string | undefined> = process.env, options: { logDestination?: NodeJS.WritableStream } = {}): Promise<RunningWorker> {
+export async function startWorker(
+  env: Record<string, string | undefined> = process.env,
+  options: { logDestination?: NodeJS.WritableStream } = {},
+): Promise<RunningWorker> {
   const { config, log, logTo, services } = await openProcess({ ...env, CBMIR_ROLE: 'worker' }, options);
   let metricsServer: MetricsServer | null = null;
   try {

@@ -15,7 +15,13 @@ const servers: RunningServer[] = [];
 
 beforeAll(async () => {
   target = await createTestDatabase();
-  const env = { CBMIR_DATA_DIR: dataDir, CBMIR_DEMO_IMAGES: '2', CBMIR_DEMO_TRAIN_SECONDS: '0', DATABASE_URL: target.databaseUrl, CBMIR_SEARCH_RATE_LIMIT: '4' };
+  const env = {
+    CBMIR_DATA_DIR: dataDir,
+    CBMIR_DEMO_IMAGES: '2',
+    CBMIR_DEMO_TRAIN_SECONDS: '0',
+    DATABASE_URL: target.databaseUrl,
+    CBMIR_SEARCH_RATE_LIMIT: '4',
+  };
   servers.push(await startTestServer(env));
   servers.push(await startTestServer({ ...env, CBMIR_ROLE: 'api' }));
 });
@@ -51,7 +57,11 @@ describe('limits across API processes (postgres)', () => {
   it('throttles failed sign-ins across both servers, and stores no typed username', async () => {
     const [a, b] = servers as [RunningServer, RunningServer];
     const login = (server: RunningServer, username: string, password: string) =>
-      fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+      fetch(`${server.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+      });
     // Five failures for one username (the default limit), spread over both servers: the sixth is refused by either.
     for (const server of [a, b, a, b, a]) expect((await login(server, 'admin', 'wrong password!')).status).toBe(401);
     const refused = await login(b, 'admin', TEST_ADMIN_PASSWORD);

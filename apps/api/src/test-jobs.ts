@@ -4,7 +4,13 @@ import type { Job } from '@cbmir/contract';
  * For tests: reads job `id` with `read` (GET /api/v1/jobs/:id however the test reaches it) until `done(job)`
  * holds, and returns that state; fails with the last state seen after `timeoutMs`.
  */
-export async function waitForJob(read: (id: string) => Promise<Job>, id: string, done: (job: Job) => boolean, timeoutMs = 300_000, intervalMs = 50): Promise<Job> {
+export async function waitForJob(
+  read: (id: string) => Promise<Job>,
+  id: string,
+  done: (job: Job) => boolean,
+  timeoutMs = 300_000,
+  intervalMs = 50,
+): Promise<Job> {
   for (const started = Date.now(); ; ) {
     const job = await read(id);
     if (done(job)) return job;

@@ -14,7 +14,10 @@ export { issueTestApiKey, requestAs, signIn, TEST_ADMIN_PASSWORD, type TestReque
  */
 export function startTestServer(env: Record<string, string | undefined>, options?: Parameters<typeof startServer>[1]): Promise<RunningServer> {
   // The seeded untrained model unless a test asks for another: quick to start, and what the tests were written for.
-  return startServer({ PORT: '0', HOST: '127.0.0.1', CBMIR_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, LOG_LEVEL: 'warn', CBMIR_DEFAULT_MODEL: 'untrained', ...env }, options);
+  return startServer(
+    { PORT: '0', HOST: '127.0.0.1', CBMIR_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, LOG_LEVEL: 'warn', CBMIR_DEFAULT_MODEL: 'untrained', ...env },
+    options,
+  );
 }
 
 /** A test server with its own data directory and database; close() stops it and removes both. */

@@ -92,8 +92,10 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         ...Object.fromEntries(
-          ['data', 'labels', 'model', 'arch', 'image-size', 'embedding-dim', 'seed', 'gallery', 'gallery-labels', 'layers', 'map-points', 'out']
-            .map((name) => [name, { type: 'string' as const }]),
+          ['data', 'labels', 'model', 'arch', 'image-size', 'embedding-dim', 'seed', 'gallery', 'gallery-labels', 'layers', 'map-points', 'out'].map((name) => [
+            name,
+            { type: 'string' as const },
+          ]),
         ),
         untrained: { type: 'boolean' },
         'list-layers': { type: 'boolean' },
@@ -141,9 +143,39 @@ async function main(argv: string[]): Promise<number> {
       args: rest,
       options: {
         ...Object.fromEntries(
-          ['data', 'labels', 'out', 'engine', 'model', 'arch', 'image-size', 'embedding-dim', 'epochs', 'batch', 'margin', 'lr', 'seed',
-            'positive-fraction', 'validation-fraction', 'steps-per-epoch', 'time-budget', 'patience', 'keep', 'name', 'init',
-            'pair-loss', 'temperature', 'balance', 'regression-weight', 'weight-decay', 'select', 'device', 'precision', 'threads', 'schedule'].map((name) => [name, { type: 'string' as const }]),
+          [
+            'data',
+            'labels',
+            'out',
+            'engine',
+            'model',
+            'arch',
+            'image-size',
+            'embedding-dim',
+            'epochs',
+            'batch',
+            'margin',
+            'lr',
+            'seed',
+            'positive-fraction',
+            'validation-fraction',
+            'steps-per-epoch',
+            'time-budget',
+            'patience',
+            'keep',
+            'name',
+            'init',
+            'pair-loss',
+            'temperature',
+            'balance',
+            'regression-weight',
+            'weight-decay',
+            'select',
+            'device',
+            'precision',
+            'threads',
+            'schedule',
+          ].map((name) => [name, { type: 'string' as const }]),
         ),
         flips: { type: 'boolean' },
         'warm-restart': { type: 'boolean' },
@@ -162,10 +194,7 @@ async function main(argv: string[]): Promise<number> {
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    const { result, summary } = await train(
-      { ...options, dataDir: config.dataDir, backend: config.backend, validate: validationMetrics },
-      controller.signal,
-    );
+    const { result, summary } = await train({ ...options, dataDir: config.dataDir, backend: config.backend, validate: validationMetrics }, controller.signal);
     console.log(summary);
     if (values.register || values.activate) {
       const services = await openCbmirServices(config, log);

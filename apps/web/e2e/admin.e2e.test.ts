@@ -6,17 +6,7 @@ import { buildZip } from '@cbmir/api';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { request, type APIRequestContext, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ADMIN,
-  adminApi,
-  buildWebApp,
-  launchBrowser,
-  openDesktopPage,
-  screenshotPath,
-  signIn,
-  startE2eServer,
-  type E2eServer,
-} from './harness.ts';
+import { ADMIN, adminApi, buildWebApp, launchBrowser, openDesktopPage, screenshotPath, signIn, startE2eServer, type E2eServer } from './harness.ts';
 
 const DEMO_IMAGES = 12;
 const CLINICIAN = { username: 'e2e-clinician', password: 'clinician-password-1' };
@@ -232,9 +222,7 @@ describe('an admin', () => {
     const clinicianRow = page.locator('[data-testid="audit-actor"]', { hasText: CLINICIAN.username }).first();
     await clinicianRow.click();
     await page.waitForURL(/actor=/);
-    await expect
-      .poll(async () => [...new Set(await page.getByTestId('audit-actor').allInnerTexts())])
-      .toEqual([CLINICIAN.username]);
+    await expect.poll(async () => [...new Set(await page.getByTestId('audit-actor').allInnerTexts())]).toEqual([CLINICIAN.username]);
     await page.getByTestId('filter-reset').click();
 
     // Each case view is an event: enough of them for a second page.
@@ -308,9 +296,7 @@ describe('an admin', () => {
     expect(added).toBeLessThan(LARGE_ARCHIVE_IMAGES);
     expect(await job.getByTestId('job-cancel').count()).toBe(0);
     expect(await job.getByTestId('job-progress-text').innerText()).toMatch(new RegExp(`^\\d+ / ${LARGE_ARCHIVE_IMAGES} files$`));
-    await expect
-      .poll(() => page.getByTestId('images-indexed').innerText())
-      .toBe(`${DEMO_IMAGES + ARCHIVE_IMAGES + added} images indexed`);
+    await expect.poll(() => page.getByTestId('images-indexed').innerText()).toBe(`${DEMO_IMAGES + ARCHIVE_IMAGES + added} images indexed`);
   });
 
   it('activates another model version and watches its indexing finish', async () => {
@@ -336,7 +322,10 @@ describe('an admin', () => {
     // it unreadable and goes on, and the page says so.
     const { images } = (await (await api.get(`/api/v1/images?limit=1&offset=${stored - 1}`)).json()) as { images: { id: string }[] };
     const damaged = (await (await api.get(`/api/v1/images/${images[0]!.id}`)).json()) as { sha256: string; format: string };
-    await writeFile(path.join(server.dataDir, 'images', 'originals', damaged.sha256.slice(0, 2), `${damaged.sha256}.${damaged.format}`), 'not an image any more');
+    await writeFile(
+      path.join(server.dataDir, 'images', 'originals', damaged.sha256.slice(0, 2), `${damaged.sha256}.${damaged.format}`),
+      'not an image any more',
+    );
     await row.getByTestId('model-activate').click();
     const dialog = page.getByTestId('confirm-dialog').filter({ visible: true });
     await dialog.waitFor();

@@ -3,7 +3,18 @@
 // it; and at 390 px. Served by the shipped ResNet-18 (224 px), so the maps are those of a trained model.
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, type E2eServer, type E2eSession, horizontalOverflow, openE2eSession, openPhonePage, screenshotPath, SHIPPED_MODEL_DIR, signIn, writeSyntheticFundus } from './harness.ts';
+import {
+  ADMIN,
+  type E2eServer,
+  type E2eSession,
+  horizontalOverflow,
+  openE2eSession,
+  openPhonePage,
+  screenshotPath,
+  SHIPPED_MODEL_DIR,
+  signIn,
+  writeSyntheticFundus,
+} from './harness.ts';
 
 let server: E2eServer;
 let browser: Browser;
@@ -46,7 +57,14 @@ describe('compare view', () => {
     await expect.poll(() => page.getByTestId('result-source').textContent()).toBe('demo');
     expect(await page.getByTestId('result-grade').getByTestId('grade').getAttribute('data-grade')).toBe(grade);
     expect(await page.getByTestId('result-eye').textContent()).toMatch(/^(Left \(OS\)|Right \(OD\))$/);
-    await expect.poll(() => page.getByTestId('result-pane').locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    await expect
+      .poll(() =>
+        page
+          .getByTestId('result-pane')
+          .locator('img')
+          .evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0),
+      )
+      .toBe(true);
   });
 
   it('walks the ranked list with the arrow keys', async () => {
@@ -89,9 +107,21 @@ describe('compare view', () => {
     await page.getByTestId('view-network').check();
     await expect.poll(() => page.getByTestId('query-pane').locator('img').getAttribute('src')).toMatch(/^blob:/);
     expect(await page.getByTestId('result-pane').locator('img').getAttribute('src')).toMatch(/\/preprocessed$/);
-    expect(await page.getByTestId('result-pane').getByTestId('heat-overlay').evaluate((el: HTMLElement) => el.style.width)).toBe('100%');
+    expect(
+      await page
+        .getByTestId('result-pane')
+        .getByTestId('heat-overlay')
+        .evaluate((el: HTMLElement) => el.style.width),
+    ).toBe('100%');
     await page.getByTestId('view-original').check();
-    await expect.poll(() => page.getByTestId('result-pane').locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    await expect
+      .poll(() =>
+        page
+          .getByTestId('result-pane')
+          .locator('img')
+          .evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0),
+      )
+      .toBe(true);
     await page.waitForTimeout(300);
     await page.screenshot({ path: screenshotPath('compare'), fullPage: true });
     await page.getByTestId('overlay-toggle').uncheck();

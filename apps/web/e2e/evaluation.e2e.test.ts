@@ -56,7 +56,9 @@ describe('the evaluation page', () => {
     await page.getByTestId('nav-evaluation').click();
     const report = page.getByTestId('evaluation-report');
     await report.waitFor({ timeout: 30_000 });
-    const models = (await (await context.request.get(`${server.url}/api/v1/models`)).json()) as { models: { model: { id: string; name: string; active: boolean } }[] };
+    const models = (await (await context.request.get(`${server.url}/api/v1/models`)).json()) as {
+      models: { model: { id: string; name: string; active: boolean } }[];
+    };
     const active = models.models.find((m) => m.model.active)!.model;
     expect(await page.getByTestId('evaluation-model').inputValue()).toBe(active.id);
     const page1 = (await (await context.request.get(`${server.url}/api/v1/models/${active.id}/evaluations`)).json()) as EvaluationPage;

@@ -3,7 +3,17 @@
 // measured agreement with the grader. Desktop and a 390 px phone.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, type E2eServer, type E2eSession, horizontalOverflow, openE2eSession, openPhonePage, screenshotPath, signIn, writeSyntheticFundus } from './harness.ts';
+import {
+  ADMIN,
+  type E2eServer,
+  type E2eSession,
+  horizontalOverflow,
+  openE2eSession,
+  openPhonePage,
+  screenshotPath,
+  signIn,
+  writeSyntheticFundus,
+} from './harness.ts';
 import { seedEvaluation } from './seed-evaluation.ts';
 
 let server: E2eServer;

@@ -4,7 +4,18 @@
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, adminApi, type E2eServer, type E2eSession, horizontalOverflow, openE2eSession, openPhonePage, screenshotPath, signIn, writeSyntheticFundus } from './harness.ts';
+import {
+  ADMIN,
+  adminApi,
+  type E2eServer,
+  type E2eSession,
+  horizontalOverflow,
+  openE2eSession,
+  openPhonePage,
+  screenshotPath,
+  signIn,
+  writeSyntheticFundus,
+} from './harness.ts';
 
 const DEMO_IMAGES = 12;
 const CLINICIAN = { username: 'clara', password: 'clara-e2e-password' };
@@ -64,7 +75,10 @@ describe('refine by region', () => {
     const again = page.waitForRequest(isSearch);
     await page.getByTestId('region-clear').click();
     expect(regionOf(await again)).toEqual([null, null, null, null]);
-    await page.waitForFunction((ids) => JSON.stringify([...document.querySelectorAll('[data-testid="result-card"]')].map((c) => c.getAttribute('data-image-id'))) === ids, JSON.stringify(whole));
+    await page.waitForFunction(
+      (ids) => JSON.stringify([...document.querySelectorAll('[data-testid="result-card"]')].map((c) => c.getAttribute('data-image-id'))) === ids,
+      JSON.stringify(whole),
+    );
   });
 
   it('draws a region with the mouse', async () => {
@@ -141,7 +155,11 @@ describe('my searches', () => {
     expect(await entries.nth(1).getByTestId('my-search-what').textContent()).toMatch(/^A region: /);
     expect(await entries.nth(0).getByTestId('my-search-settings').textContent()).toBe('k = 10 · no filters');
     expect(await entries.nth(0).getByTestId('my-search-top').textContent()).toMatch(/Nearest then: .*L2 \d/);
-    const drawn = await entries.nth(0).locator('img').first().evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0);
+    const drawn = await entries
+      .nth(0)
+      .locator('img')
+      .first()
+      .evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0);
     expect(drawn).toBe(true);
 
     const searched = page.waitForRequest(isSearch);

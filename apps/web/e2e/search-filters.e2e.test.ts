@@ -6,7 +6,17 @@ import { generateSyntheticFundus } from '@cbmir/imaging';
 import { buildTestDicom, TRANSFER_SYNTAX } from '@cbmir/imaging/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, type E2eServer, type E2eSession, horizontalOverflow, openE2eSession, openPhonePage, screenshotPath, signIn, writeSyntheticFundus } from './harness.ts';
+import {
+  ADMIN,
+  type E2eServer,
+  type E2eSession,
+  horizontalOverflow,
+  openE2eSession,
+  openPhonePage,
+  screenshotPath,
+  signIn,
+  writeSyntheticFundus,
+} from './harness.ts';
 
 const DEMO_IMAGES = 20;
 
@@ -30,9 +40,9 @@ afterAll(async () => {
 });
 
 async function cards(): Promise<{ grade: string; eye: string }[]> {
-  return page.getByTestId('result-card').evaluateAll((all) =>
-    all.map((card) => ({ grade: card.getAttribute('data-grade')!, eye: card.getAttribute('data-eye')! })),
-  );
+  return page
+    .getByTestId('result-card')
+    .evaluateAll((all) => all.map((card) => ({ grade: card.getAttribute('data-grade')!, eye: card.getAttribute('data-eye')! })));
 }
 
 async function searchAndWait() {
@@ -130,7 +140,11 @@ describe('case page', () => {
   it('shows the patient’s other eye and provenance, and searches with the case under the current filters', async () => {
     await page.goto(`${server.url}/?eye=right`);
     await searchAndWait();
-    await page.getByTestId('result-card').first().getByRole('link', { name: /^Similar case/ }).click();
+    await page
+      .getByTestId('result-card')
+      .first()
+      .getByRole('link', { name: /^Similar case/ })
+      .click();
     await page.getByTestId('case-details').waitFor();
     const other = page.getByTestId('same-patient-image');
     await other.first().waitFor();

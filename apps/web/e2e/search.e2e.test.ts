@@ -45,9 +45,7 @@ afterAll(async () => {
 
 /** Distances as the server sent them, from each card's data attribute, in rank order. */
 async function cardDistances(): Promise<number[]> {
-  const values = await page.getByTestId('result-card').evaluateAll((cards) =>
-    cards.map((card) => card.getAttribute('data-distance')),
-  );
+  const values = await page.getByTestId('result-card').evaluateAll((cards) => cards.map((card) => card.getAttribute('data-distance')));
   return values.map(Number);
 }
 
@@ -73,9 +71,7 @@ describe('search by fundus photograph', () => {
     expect(header).toContain(model.name);
     expect(header).toContain(model.architecture);
     expect(header).toContain(`${model.embeddingDim}-d`);
-    await expect
-      .poll(() => page.getByTestId('images-indexed').innerText())
-      .toBe(`${readiness.images} images indexed`);
+    await expect.poll(() => page.getByTestId('images-indexed').innerText()).toBe(`${readiness.images} images indexed`);
     expect(readiness.images).toBe(DEMO_IMAGES);
 
     const badge = page.getByTestId('untrained-badge');
@@ -143,7 +139,12 @@ describe('search by fundus photograph', () => {
     expect(distances.every((d) => Number.isFinite(d) && d >= 0)).toBe(true);
     expect(distances).toEqual([...distances].sort((a, b) => a - b));
     await expect
-      .poll(() => cards.first().locator('img').evaluate((img) => (img as HTMLImageElement).naturalWidth))
+      .poll(() =>
+        cards
+          .first()
+          .locator('img')
+          .evaluate((img) => (img as HTMLImageElement).naturalWidth),
+      )
       .toBeGreaterThan(0);
   });
 
@@ -197,7 +198,10 @@ describe('search by fundus photograph', () => {
     const nextId = similarIds[0]!;
     // The browser context's request API carries the session cookie the page signed in with.
     const next = (await (await context.request.get(`${server.url}/api/v1/images/${nextId}`)).json()) as ImageRecord;
-    await similar.first().getByRole('link', { name: /^Similar case/ }).click();
+    await similar
+      .first()
+      .getByRole('link', { name: /^Similar case/ })
+      .click();
     await page.waitForURL(`**/cases/${nextId}`);
     await expect.poll(() => page.getByTestId('case-image').getAttribute('src')).toBe(next.originalUrl);
     await expect.poll(() => imageIsDrawn('case-image'), { timeout: 30_000 }).toBe(true);

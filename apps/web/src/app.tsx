@@ -20,9 +20,7 @@ function Layout() {
       </main>
       {/* New case pages open at the top; Back returns to where the ranked list was left. */}
       <ScrollRestoration />
-      <footer className="app-footer">
-        cbmir is a research tool for case retrieval. It does not make a diagnosis.
-      </footer>
+      <footer className="app-footer">cbmir is a research tool for case retrieval. It does not make a diagnosis.</footer>
     </>
   );
 }

@@ -75,11 +75,7 @@ export function createClient(options: ClientOptions = {}) {
     const body: unknown = text ? JSON.parse(text) : undefined;
     if (!response.ok) {
       const err = body as Partial<ErrorBody> | undefined;
-      throw new ApiError(
-        response.status,
-        err?.error ?? 'http_error',
-        err?.message ?? `HTTP ${response.status}`,
-      );
+      throw new ApiError(response.status, err?.error ?? 'http_error', err?.message ?? `HTTP ${response.status}`);
     }
     return body as T;
   }
@@ -119,7 +115,9 @@ export function createClient(options: ClientOptions = {}) {
     searchByImage(image: Blob, options: { k?: number; fileName?: string; filters?: SearchFilters; region?: SearchRegion | null } = {}) {
       const form = new FormData();
       form.append('image', image, options.fileName ?? 'query');
-      const region = options.region ? { regionX: options.region.x, regionY: options.region.y, regionWidth: options.region.width, regionHeight: options.region.height } : {};
+      const region = options.region
+        ? { regionX: options.region.x, regionY: options.region.y, regionWidth: options.region.width, regionHeight: options.region.height }
+        : {};
       return request<SearchResponse>(`/api/v1/search${queryString({ k: options.k, ...options.filters, ...region })}`, { method: 'POST', body: form });
     },
     /** Refine by example: the query's embedding moved toward the liked cases and away from the disliked ones (Rocchio). */
@@ -137,8 +135,7 @@ export function createClient(options: ClientOptions = {}) {
       request<SearchResponse>(`/api/v1/images/${encodeURIComponent(id)}/similar${queryString({ k, ...filters })}`),
     /** The other images of the case's patient (its other eye first). */
     samePatient: (id: string) => request<SamePatientImages>(`/api/v1/images/${encodeURIComponent(id)}/same-patient`),
-    embedding: (id: string) =>
-      request<EmbeddingResponse>(`/api/v1/images/${encodeURIComponent(id)}/embedding`),
+    embedding: (id: string) => request<EmbeddingResponse>(`/api/v1/images/${encodeURIComponent(id)}/embedding`),
     thumbnailUrl: (id: string) => `${baseUrl}/api/v1/images/${encodeURIComponent(id)}/thumbnail`,
     /** The network's view of a stored image (its preprocessed input under the active model), as PNG. */
     preprocessedUrl: (id: string) => `${baseUrl}/api/v1/images/${encodeURIComponent(id)}/preprocessed`,
@@ -158,11 +155,9 @@ export function createClient(options: ClientOptions = {}) {
       return request<Explanation>(`/api/v1/explanations${queryString({ case: caseId, occlude: options.occlude })}`, { method: 'POST', body: form });
     },
     /** Occlusion map of the stored image `id`, distances to the stored case `against`. */
-    explainStored: (id: string, against: string) =>
-      request<Explanation>(`/api/v1/images/${encodeURIComponent(id)}/explanation${queryString({ against })}`),
+    explainStored: (id: string, against: string) => request<Explanation>(`/api/v1/images/${encodeURIComponent(id)}/explanation${queryString({ against })}`),
 
-    login: async (username: string, password: string) =>
-      remember(await request<SessionResponse>('/api/v1/auth/login', json('POST', { username, password }))),
+    login: async (username: string, password: string) => remember(await request<SessionResponse>('/api/v1/auth/login', json('POST', { username, password }))),
     /** The signed-in user; throws ApiError 401 when there is no session. */
     session: async () => remember(await request<SessionResponse>('/api/v1/auth/session')),
     async logout() {
@@ -199,8 +194,7 @@ export function createClient(options: ClientOptions = {}) {
     },
     jobs: (query: JobListQuery = {}) => request<JobList>(`/api/v1/jobs${queryString(query)}`),
     job: (id: string) => request<Job>(`/api/v1/jobs/${encodeURIComponent(id)}`),
-    jobItems: (id: string, query: JobItemsQuery = {}) =>
-      request<JobItemPage>(`/api/v1/jobs/${encodeURIComponent(id)}/items${queryString(query)}`),
+    jobItems: (id: string, query: JobItemsQuery = {}) => request<JobItemPage>(`/api/v1/jobs/${encodeURIComponent(id)}/items${queryString(query)}`),
     cancelJob: (id: string) => request<Job>(`/api/v1/jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
     /** Server-sent events for `new EventSource(url)`: `progress` events carry a Job, `end` the final one. */
     jobEventsUrl: (id: string) => `${baseUrl}/api/v1/jobs/${encodeURIComponent(id)}/events`,

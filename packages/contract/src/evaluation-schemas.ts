@@ -75,7 +75,9 @@ export const EvaluationPrCurve = Type.Object(
 export type EvaluationPrCurve = Static<typeof EvaluationPrCurve>;
 
 export const EvaluationMapPoint = Type.Object({
-  imageId: Type.Union([Type.String(), Type.Null()], { description: 'The stored case (link to /api/v1/images/{id}); null when the picture is not in the database' }),
+  imageId: Type.Union([Type.String(), Type.Null()], {
+    description: 'The stored case (link to /api/v1/images/{id}); null when the picture is not in the database',
+  }),
   sha256: Type.String({ description: 'SHA-256 of the picture’s bytes' }),
   x: Type.Number({ minimum: 0, maximum: 1 }),
   y: Type.Number({ minimum: 0, maximum: 1 }),
@@ -95,7 +97,8 @@ export const Evaluation = Type.Object({
   layer: Type.Union([Type.String(), Type.Null()], { description: 'The layer evaluated (its output, global-average-pooled); null: the version’s embedding' }),
   dimensions: Type.Integer({ description: 'Width of the vectors ranked' }),
   protocol: Type.Union([Type.Literal('leave-patient-out'), Type.Literal('gallery')], {
-    description: 'leave-patient-out: every image searches the rest of the set minus its own patient; gallery: the set searches a separate gallery (same patient and same picture still left out)',
+    description:
+      'leave-patient-out: every image searches the rest of the set minus its own patient; gallery: the set searches a separate gallery (same patient and same picture still left out)',
   }),
   data: DataSet,
   gallery: Type.Union([DataSet, Type.Null()], { description: 'The separate gallery (protocol gallery); null otherwise' }),
@@ -104,11 +107,14 @@ export const Evaluation = Type.Object({
   map: Type.Union([Type.Array(EvaluationMapPoint), Type.Null()], {
     description: 'PCA to 50 dimensions then t-SNE to 2 of (a grade-stratified sample of) the query images, coordinates in [0, 1]; null when no map was made',
   }),
-  embeddings: Type.Object({
-    fromDatabase: Type.Integer(),
-    fromCache: Type.Integer(),
-    computed: Type.Integer(),
-  }, { description: 'Where the vectors came from: stored embeddings of this version, the on-disk cache, or computed for this run' }),
+  embeddings: Type.Object(
+    {
+      fromDatabase: Type.Integer(),
+      fromCache: Type.Integer(),
+      computed: Type.Integer(),
+    },
+    { description: 'Where the vectors came from: stored embeddings of this version, the on-disk cache, or computed for this run' },
+  ),
   timings: Type.Object({
     readSeconds: Type.Number(),
     embedSeconds: Type.Number(),

@@ -44,7 +44,10 @@ export const Explanation = Type.Object(
     }),
     region: Type.Object(
       { left: Type.Number(), top: Type.Number(), width: Type.Number(), height: Type.Number() },
-      { description: 'The square of the upright original the network input was cut from, as fractions of its width and height (to draw the grid on the original)' },
+      {
+        description:
+          'The square of the upright original the network input was cut from, as fractions of its width and height (to draw the grid on the original)',
+      },
     ),
     forwardPasses: Type.Integer({ description: 'Images embedded: one per cell plus the unoccluded one' }),
     computeMs: Type.Number({ description: 'Time the map took to compute (when it was computed, for a cached one)' }),

@@ -85,7 +85,9 @@ export const SearchResponse = Type.Object({
     }),
   ),
   queryVector: Type.Optional(
-    Type.Array(Type.Number(), { description: "The query's embedding under the model (image and case searches): send it to /search/refine to refine by example" }),
+    Type.Array(Type.Number(), {
+      description: "The query's embedding under the model (image and case searches): send it to /search/refine to refine by example",
+    }),
   ),
   historyId: Type.Optional(Type.String({ description: 'Image and case searches: this search in the caller’s own search history (GET /api/v1/searches)' })),
 });

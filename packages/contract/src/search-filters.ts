@@ -13,9 +13,7 @@ export const SearchFilterFields = {
       examples: ['2-4', '0,1,unknown'],
     }),
   ),
-  eye: Type.Optional(
-    Type.String({ maxLength: 30, description: 'Eyes to keep, comma-separated: `left`, `right`, `unknown`', examples: ['right'] }),
-  ),
+  eye: Type.Optional(Type.String({ maxLength: 30, description: 'Eyes to keep, comma-separated: `left`, `right`, `unknown`', examples: ['right'] })),
   source: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only images of this source (dataset, archive, `demo`)' })),
   ingestedFrom: Type.Optional(
     Type.String({ maxLength: 40, description: 'Only images ingested on or after this date (`YYYY-MM-DD`, UTC) or instant (ISO 8601)' }),

@@ -7,10 +7,16 @@ import { SearchFilters } from './search-filters.ts';
  * would a whole photograph (decoded, preprocessed, embedded).
  */
 export const SearchRegionFields = {
-  regionX: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Refine by region: left edge of the rectangle searched, as a fraction of the width (0..1)' })),
+  regionX: Type.Optional(
+    Type.Number({ minimum: 0, maximum: 1, description: 'Refine by region: left edge of the rectangle searched, as a fraction of the width (0..1)' }),
+  ),
   regionY: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Refine by region: top edge, as a fraction of the height (0..1)' })),
-  regionWidth: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Refine by region: width, as a fraction of the width (above 0; regionX + regionWidth <= 1)' })),
-  regionHeight: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Refine by region: height, as a fraction of the height (above 0; regionY + regionHeight <= 1)' })),
+  regionWidth: Type.Optional(
+    Type.Number({ minimum: 0, maximum: 1, description: 'Refine by region: width, as a fraction of the width (above 0; regionX + regionWidth <= 1)' }),
+  ),
+  regionHeight: Type.Optional(
+    Type.Number({ minimum: 0, maximum: 1, description: 'Refine by region: height, as a fraction of the height (above 0; regionY + regionHeight <= 1)' }),
+  ),
 };
 
 export const SearchRegion = Type.Object(
@@ -72,14 +78,19 @@ export type SearchHistoryQuery = Static<typeof SearchHistoryQuery>;
 
 export const SearchHistoryEntry = Type.Object({
   id: Type.String({ format: 'uuid' }),
-  kind: Type.Union([Type.Literal('image'), Type.Literal('case')], { description: 'image: an uploaded photograph; case: a stored case searched with ("search with this case")' }),
+  kind: Type.Union([Type.Literal('image'), Type.Literal('case')], {
+    description: 'image: an uploaded photograph; case: a stored case searched with ("search with this case")',
+  }),
   createdAt: Type.String({ format: 'date-time' }),
   k: Type.Integer(),
   filters: SearchFilters,
   region: Type.Union([SearchRegion, Type.Null()], { description: 'The region searched; null: the whole photograph' }),
   results: Type.Integer({ description: 'Cases that came back' }),
   top: Type.Union(
-    [Type.Object({ imageId: Type.String(), distance: Type.Number(), grade: Type.Union([Type.Integer(), Type.Null()]), thumbnailUrl: Type.String() }), Type.Null()],
+    [
+      Type.Object({ imageId: Type.String(), distance: Type.Number(), grade: Type.Union([Type.Integer(), Type.Null()]), thumbnailUrl: Type.String() }),
+      Type.Null(),
+    ],
     { description: 'The nearest case found then' },
   ),
   queryImageId: Type.Union([Type.String(), Type.Null()], { description: 'kind case: the stored case searched with' }),

@@ -72,10 +72,7 @@ export function apiKeyRepositoryFactory(db: SqlClient) {
       return (await db.query<ApiKeyRow>(`SELECT * FROM api_keys ORDER BY created_at DESC`)).map(toApiKey);
     },
     async revoke(id: string): Promise<StoredApiKey | null> {
-      const rows = await db.query<ApiKeyRow>(
-        `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING *`,
-        [id],
-      );
+      const rows = await db.query<ApiKeyRow>(`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING *`, [id]);
       return rows[0] ? toApiKey(rows[0]) : null;
     },
   };

@@ -96,7 +96,9 @@ function run(command: string, args: string[]): Promise<void> {
     child.on('error', (error: NodeJS.ErrnoException) =>
       reject(
         new DatabaseBackupError(
-          error.code === 'ENOENT' ? `${command} was not found: install the PostgreSQL client tools (same major version as the server) or set CBMIR_PG_BIN` : error.message,
+          error.code === 'ENOENT'
+            ? `${command} was not found: install the PostgreSQL client tools (same major version as the server) or set CBMIR_PG_BIN`
+            : error.message,
         ),
       ),
     );
@@ -115,7 +117,14 @@ export async function dumpPostgres(databaseUrl: string, outFile: string): Promis
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snapshot = (await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;
     const contents = await readContents(async (text) => (await client.query(text)).rows as never);
-    await run(pgTool('pg_dump'), ['--format=custom', '--no-owner', '--no-privileges', `--snapshot=${snapshot}`, `--file=${outFile}`, `--dbname=${databaseUrl}`]);
+    await run(pgTool('pg_dump'), [
+      '--format=custom',
+      '--no-owner',
+      '--no-privileges',
+      `--snapshot=${snapshot}`,
+      `--file=${outFile}`,
+      `--dbname=${databaseUrl}`,
+    ]);
     await client.query('COMMIT');
     return contents;
   } finally {

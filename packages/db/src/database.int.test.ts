@@ -70,13 +70,22 @@ describe(`database (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
 
   it('finds L2 nearest neighbours through the version HNSW index', async () => {
     const space = await db.modelVersions.create({
-      name: 'knn', architecture: 'resnet-tiny', embeddingDim: 3, inputSize: 32,
-      preprocessing: {}, spec: {}, weightsPath: null, trained: false,
+      name: 'knn',
+      architecture: 'resnet-tiny',
+      embeddingDim: 3,
+      inputSize: 32,
+      preprocessing: {},
+      spec: {},
+      weightsPath: null,
+      trained: false,
     });
     await db.embeddings.ensureIndex(space);
     expect(await db.embeddings.indexDefinition(space)).toMatch(/USING hnsw .*WITH \(m='?32'?, ef_construction='?128'?\)/);
     const points: [string, number[]][] = [
-      ['c', [0, 0, 0]], ['d', [1, 0, 0]], ['e', [0, 3, 0]], ['f', [0, 0, 10]],
+      ['c', [0, 0, 0]],
+      ['d', [1, 0, 0]],
+      ['e', [0, 3, 0]],
+      ['f', [0, 0, 10]],
     ];
     const ids: Record<string, string> = {};
     for (const [name, vector] of points) {
@@ -120,7 +129,12 @@ describe(`database (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     expect(await db.embeddings.find(space, a.id)).toEqual([1, 1, 1]);
     expect(await db.embeddings.find(space, b.id)).toEqual([3, 3, 3]);
     // One bad vector in a batch stores none of it.
-    await expect(db.embeddings.upsertMany(space, [{ imageId: a.id, vector: [9, 9, 9] }, { imageId: b.id, vector: [9, 9] }])).rejects.toThrow(/dimensions/);
+    await expect(
+      db.embeddings.upsertMany(space, [
+        { imageId: a.id, vector: [9, 9, 9] },
+        { imageId: b.id, vector: [9, 9] },
+      ]),
+    ).rejects.toThrow(/dimensions/);
     expect(await db.embeddings.find(space, a.id)).toEqual([1, 1, 1]);
   });
 

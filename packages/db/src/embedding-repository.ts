@@ -125,10 +125,10 @@ export function embeddingRepositoryFactory(db: SqlClient) {
     },
 
     async find(space: VectorSpace, imageId: string): Promise<number[] | null> {
-      const rows = await db.query<{ embedding: string }>(
-        `SELECT embedding::text AS embedding FROM embeddings WHERE model_version_id = $1 AND image_id = $2`,
-        [space.id, imageId],
-      );
+      const rows = await db.query<{ embedding: string }>(`SELECT embedding::text AS embedding FROM embeddings WHERE model_version_id = $1 AND image_id = $2`, [
+        space.id,
+        imageId,
+      ]);
       return rows[0] ? parseVectorLiteral(rows[0].embedding) : null;
     },
 
@@ -155,10 +155,7 @@ export function embeddingRepositoryFactory(db: SqlClient) {
     },
 
     async count(space: VectorSpace): Promise<number> {
-      const rows = await db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM embeddings WHERE model_version_id = $1`,
-        [space.id],
-      );
+      const rows = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM embeddings WHERE model_version_id = $1`, [space.id]);
       return Number(rows[0]?.n ?? 0);
     },
 
@@ -174,12 +171,7 @@ export function embeddingRepositoryFactory(db: SqlClient) {
      * The k nearest images by Euclidean distance, through the version's HNSW index.
      * ef_search is UNFILTERED_EF_SEARCH, or 2k where that is more, so the index returns k rows (ef_search caps results).
      */
-    async nearest(
-      space: VectorSpace,
-      vector: ArrayLike<number>,
-      k: number,
-      options: { excludeImageId?: string } = {},
-    ): Promise<Neighbour[]> {
+    async nearest(space: VectorSpace, vector: ArrayLike<number>, k: number, options: { excludeImageId?: string } = {}): Promise<Neighbour[]> {
       return (await this.search(space, vector, k, { filter: { excludeImageId: options.excludeImageId } })).neighbours;
     },
 
@@ -200,8 +192,7 @@ export function embeddingRepositoryFactory(db: SqlClient) {
       const s = spaceSql(space);
       const filter = Object.fromEntries(Object.entries(options.filter ?? {}).filter(([, v]) => v !== undefined)) as ImageFilter;
       const literal = toVectorLiteral(vector);
-      const toNeighbours = (rows: { image_id: string; distance: number }[]) =>
-        rows.map((row) => ({ imageId: row.image_id, distance: Number(row.distance) }));
+      const toNeighbours = (rows: { image_id: string; distance: number }[]) => rows.map((row) => ({ imageId: row.image_id, distance: Number(row.distance) }));
       const efSearch = Math.max(40, Math.min(1000, k * 2));
 
       const { excludeImageId, ...narrowing } = filter;
@@ -259,9 +250,9 @@ export function embeddingRepositoryFactory(db: SqlClient) {
     },
 
     /**
-   * The query plan of nearest() with the alternatives to an ordered index scan switched off, so tests and
-   * operators can see that the HNSW index can serve it (on a handful of rows the planner rightly prefers a sort).
-   */
+     * The query plan of nearest() with the alternatives to an ordered index scan switched off, so tests and
+     * operators can see that the HNSW index can serve it (on a handful of rows the planner rightly prefers a sort).
+     */
     async explainNearest(space: VectorSpace, vector: ArrayLike<number>, k: number): Promise<string> {
       const s = spaceSql(space);
       return db.transaction(async (tx) => {

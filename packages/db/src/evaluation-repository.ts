@@ -113,10 +113,10 @@ export function evaluationRepositoryFactory(db: SqlClient) {
              ORDER BY e.created_at DESC, e.id DESC LIMIT $3`,
             [modelVersionId, options.before, options.limit],
           )
-        : await db.query<EvaluationRow>(
-            `SELECT * FROM evaluations WHERE model_version_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
-            [modelVersionId, options.limit],
-          );
+        : await db.query<EvaluationRow>(`SELECT * FROM evaluations WHERE model_version_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, [
+            modelVersionId,
+            options.limit,
+          ]);
       return rows.map(toEvaluation);
     },
   };

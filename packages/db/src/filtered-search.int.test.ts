@@ -17,19 +17,38 @@ beforeAll(async () => {
   target = await createTestDatabase();
   db = await openDatabase({ databaseUrl: target.databaseUrl, dataDir: null });
   space = await db.modelVersions.create({
-    name: 'filtered', architecture: 'resnet-tiny', embeddingDim: DIM, inputSize: 32,
-    preprocessing: {}, spec: {}, weightsPath: null, trained: false,
+    name: 'filtered',
+    architecture: 'resnet-tiny',
+    embeddingDim: DIM,
+    inputSize: 32,
+    preprocessing: {},
+    spec: {},
+    weightsPath: null,
+    trained: false,
   });
   await db.embeddings.ensureIndex(space);
   const rows: { imageId: string; vector: number[] }[] = [];
   for (let i = 0; i < N; i++) {
     // Every 20th image is grade 4: a filter on it passes 5% of the archive.
     const grade = i % 20 === 0 ? 4 : i % 7 === 0 ? null : i % 4;
-    const label = { grade, eye: i % 2 === 0 ? ('left' as const) : ('right' as const), source: i % 3 === 0 ? 'clinic-a' : 'clinic-b', patient: `p${Math.floor(i / 2)}` };
+    const label = {
+      grade,
+      eye: i % 2 === 0 ? ('left' as const) : ('right' as const),
+      source: i % 3 === 0 ? 'clinic-a' : 'clinic-b',
+      patient: `p${Math.floor(i / 2)}`,
+    };
     const sha = i.toString(16).padStart(64, '0');
     const { image } = await db.images.insertOrGet({
-      sha256: sha, originalPath: `o/${sha}`, thumbnailPath: `t/${sha}`, format: 'jpeg', width: 64, height: 64,
-      eye: label.eye, grade: label.grade, patientRef: label.patient, source: label.source,
+      sha256: sha,
+      originalPath: `o/${sha}`,
+      thumbnailPath: `t/${sha}`,
+      format: 'jpeg',
+      width: 64,
+      height: 64,
+      eye: label.eye,
+      grade: label.grade,
+      patientRef: label.patient,
+      source: label.source,
     });
     const vector = Array.from({ length: DIM }, (_, j) => scatter(i, j));
     vectors.set(image.id, vector);
@@ -51,7 +70,12 @@ const l2 = (a: number[], b: number[]) => Math.hypot(...a.map((x, i) => x - b[i]!
 
 /** The true k nearest among the images `keep` accepts, by brute force in memory. */
 function bruteForce(query: number[], keep: (id: string) => boolean, k = K) {
-  return [...vectors].filter(([id]) => keep(id)).map(([id, v]) => ({ id, d: l2(query, v) })).sort((a, b) => a.d - b.d).slice(0, k).map((x) => x.id);
+  return [...vectors]
+    .filter(([id]) => keep(id))
+    .map(([id, v]) => ({ id, d: l2(query, v) }))
+    .sort((a, b) => a.d - b.d)
+    .slice(0, k)
+    .map((x) => x.id);
 }
 
 describe(`k-NN with filters (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
@@ -83,8 +107,12 @@ describe(`k-NN with filters (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   it('combines grade range with unknown, eye, source, patient and date filters', async () => {
     const some = [...labels.entries()][40]!;
     const filter: ImageFilter = {
-      grades: [2, 3, null], eyes: ['right'], source: 'clinic-b', excludePatientRef: some[1].patient,
-      ingestedFrom: new Date(Date.now() - 3_600_000), ingestedBefore: new Date(Date.now() + 3_600_000),
+      grades: [2, 3, null],
+      eyes: ['right'],
+      source: 'clinic-b',
+      excludePatientRef: some[1].patient,
+      ingestedFrom: new Date(Date.now() - 3_600_000),
+      ingestedBefore: new Date(Date.now() + 3_600_000),
     };
     const keep = (id: string) => {
       const label = labels.get(id)!;

@@ -168,10 +168,11 @@ export function imageRepositoryFactory(db: SqlClient) {
 
     /** Oldest first; optionally only one source (dataset, archive, 'demo'). */
     async list(options: { source?: string; limit: number; offset?: number }): Promise<StoredImage[]> {
-      const rows = await db.query<ImageRow>(
-        `SELECT * FROM images WHERE ($1::text IS NULL OR source = $1) ORDER BY created_at, id LIMIT $2 OFFSET $3`,
-        [options.source ?? null, options.limit, options.offset ?? 0],
-      );
+      const rows = await db.query<ImageRow>(`SELECT * FROM images WHERE ($1::text IS NULL OR source = $1) ORDER BY created_at, id LIMIT $2 OFFSET $3`, [
+        options.source ?? null,
+        options.limit,
+        options.offset ?? 0,
+      ]);
       return rows.map(toImage);
     },
   };

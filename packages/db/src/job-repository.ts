@@ -266,10 +266,10 @@ export function jobRepositoryFactory(db: SqlClient) {
 
     /** Renews the lease; null when the worker no longer holds the job (cancelled, or taken over). */
     async heartbeat(id: string, workerId: string): Promise<StoredJob | null> {
-      const rows = await db.query<JobRow>(
-        `UPDATE jobs SET heartbeat_at = now() WHERE id = $1 AND worker_id = $2 AND status = 'running' RETURNING *`,
-        [id, workerId],
-      );
+      const rows = await db.query<JobRow>(`UPDATE jobs SET heartbeat_at = now() WHERE id = $1 AND worker_id = $2 AND status = 'running' RETURNING *`, [
+        id,
+        workerId,
+      ]);
       return rows[0] ? toJob(rows[0]) : null;
     },
 
@@ -399,10 +399,7 @@ export function jobRepositoryFactory(db: SqlClient) {
         where.push(`seq > $${params.length}`);
       }
       params.push(filter.limit);
-      const rows = await db.query<JobItemRow>(
-        `SELECT * FROM job_items WHERE ${where.join(' AND ')} ORDER BY seq LIMIT $${params.length}`,
-        params,
-      );
+      const rows = await db.query<JobItemRow>(`SELECT * FROM job_items WHERE ${where.join(' AND ')} ORDER BY seq LIMIT $${params.length}`, params);
       return rows.map(toItem);
     },
   };

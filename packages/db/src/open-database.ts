@@ -124,7 +124,11 @@ async function openReadRouting(primary: SqlClient, options: DatabaseOptions): Pr
   const replicas = await Promise.all(
     urls.map(async (url) => ({
       name: new URL(url).host,
-      client: await openPostgres(url, { lazy: true, connectionTimeoutMillis: 2000, onConnectionError: (error) => warn(`read replica connection lost: ${error.message}`) }),
+      client: await openPostgres(url, {
+        lazy: true,
+        connectionTimeoutMillis: 2000,
+        onConnectionError: (error) => warn(`read replica connection lost: ${error.message}`),
+      }),
     })),
   );
   const routing = routeReads(primary, { replicas, maxLagSeconds: options.maxReadLagSeconds ?? 5, onWarning: warn, onInfo: warn });

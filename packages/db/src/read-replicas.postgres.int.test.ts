@@ -13,13 +13,30 @@ const servedByStandby = async (database: Database) =>
   (await database.reads.sql.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby'))[0]!.standby;
 
 function image(sha256: string) {
-  return { sha256, originalPath: `originals/${sha256}.jpg`, thumbnailPath: `thumbnails/${sha256}.jpg`, format: 'jpeg', width: 256, height: 256, eye: 'left' as const, grade: 2, patientRef: null, source: 'replica-test' };
+  return {
+    sha256,
+    originalPath: `originals/${sha256}.jpg`,
+    thumbnailPath: `thumbnails/${sha256}.jpg`,
+    format: 'jpeg',
+    width: 256,
+    height: 256,
+    eye: 'left' as const,
+    grade: 2,
+    patientRef: null,
+    source: 'replica-test',
+  };
 }
 
 beforeAll(async () => {
   target = await createTestDatabase();
   replicaUrl = await replicaOfTestDatabase(target.databaseUrl!);
-  db = await openDatabase({ databaseUrl: target.databaseUrl, dataDir: null, readUrls: [replicaUrl], maxReadLagSeconds: 1, onReadReplicaWarning: (m) => warnings.push(m) });
+  db = await openDatabase({
+    databaseUrl: target.databaseUrl,
+    dataDir: null,
+    readUrls: [replicaUrl],
+    maxReadLagSeconds: 1,
+    onReadReplicaWarning: (m) => warnings.push(m),
+  });
 });
 
 afterAll(async () => {

@@ -113,7 +113,10 @@ export function routeReads(primary: SqlClient, options: ReadReplicaOptions): Rea
     }
   }
 
-  const timer = setInterval(() => void check().catch((error: Error) => options.onWarning(`read replica check failed: ${error.message}`)), options.checkIntervalMs ?? 1000);
+  const timer = setInterval(
+    () => void check().catch((error: Error) => options.onWarning(`read replica check failed: ${error.message}`)),
+    options.checkIntervalMs ?? 1000,
+  );
   timer.unref();
 
   return {

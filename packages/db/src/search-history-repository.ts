@@ -20,10 +20,7 @@ export type NewSearchHistoryEntry = SearchOwner & {
   modelVersionId: string;
   results: number;
   top: { imageId: string; distance: number; grade: number | null } | null;
-} & (
-    | { kind: 'image'; querySha256: string; queryFormat: string; region: SearchRegionValue | null }
-    | { kind: 'case'; queryImageId: string }
-  );
+} & ({ kind: 'image'; querySha256: string; queryFormat: string; region: SearchRegionValue | null } | { kind: 'case'; queryImageId: string });
 
 export interface SearchHistoryEntry extends SearchOwner {
   id: string;

@@ -53,7 +53,9 @@ export async function openVectorBenchTable(databaseUrl: string, dim: number, opt
       if (found.rowCount === 0) throw new Error(`no table ${table} with its index ${index} on this server (kept by an earlier run with --keep?)`);
     } else {
       await client.query('CREATE EXTENSION IF NOT EXISTS vector');
-      await client.query(`CREATE TABLE ${table} (id integer NOT NULL, grade smallint NOT NULL, eye text NOT NULL, source text NOT NULL, embedding vector NOT NULL)`);
+      await client.query(
+        `CREATE TABLE ${table} (id integer NOT NULL, grade smallint NOT NULL, eye text NOT NULL, source text NOT NULL, embedding vector NOT NULL)`,
+      );
     }
   } catch (error) {
     await client.end();
@@ -94,7 +96,8 @@ export async function openVectorBenchTable(databaseUrl: string, dim: number, opt
 
     /** Builds the HNSW index; returns its size in bytes. */
     async buildIndex(options: { m: number; efConstruction: number; maintenanceWorkMem: string }): Promise<{ bytes: number }> {
-      if (!/^\d+\s*(kB|MB|GB)$/.test(options.maintenanceWorkMem)) throw new RangeError(`maintenance_work_mem must look like 512MB, got ${options.maintenanceWorkMem}`);
+      if (!/^\d+\s*(kB|MB|GB)$/.test(options.maintenanceWorkMem))
+        throw new RangeError(`maintenance_work_mem must look like 512MB, got ${options.maintenanceWorkMem}`);
       await client.query(`SET maintenance_work_mem = '${options.maintenanceWorkMem}'`);
       await client.query(
         `CREATE INDEX ${index} ON ${table} USING hnsw ((${column}) vector_l2_ops) WITH (m = ${Math.trunc(options.m)}, ef_construction = ${Math.trunc(options.efConstruction)})`,
@@ -110,7 +113,9 @@ export async function openVectorBenchTable(databaseUrl: string, dim: number, opt
      * is off so the planner keeps the ordered index scan.
      */
     async nearest(vector: ArrayLike<number>, k: number, options: { efSearch: number; filter?: BenchFilter; iterative?: IterativeScan }): Promise<number[]> {
-      await use(`SET hnsw.ef_search = ${Math.trunc(options.efSearch)}; SET hnsw.iterative_scan = ${options.iterative ?? 'off'}; SET enable_sort = ${options.filter ? 'off' : 'on'}`);
+      await use(
+        `SET hnsw.ef_search = ${Math.trunc(options.efSearch)}; SET hnsw.iterative_scan = ${options.iterative ?? 'off'}; SET enable_sort = ${options.filter ? 'off' : 'on'}`,
+      );
       const params: unknown[] = [`[${Array.from(vector).join(',')}]`, k];
       const rows = await client.query<{ id: number }>(
         `SELECT id FROM ${table} ${filterSql(options.filter, params)} ORDER BY ${column} <-> $1::vector(${dim}) LIMIT $2`,

@@ -41,10 +41,7 @@ let active: { promise: Promise<BackendChoice>; name?: BackendName } | undefined;
  * Idempotent: later calls without a preference, or with the one already active, return the first
  * result. A call that names a different backend switches to it (tensors move over lazily).
  */
-export async function initBackend(
-  preferred?: BackendName | string,
-  loaders: BackendLoaders = defaultLoaders,
-): Promise<BackendChoice> {
+export async function initBackend(preferred?: BackendName | string, loaders: BackendLoaders = defaultLoaders): Promise<BackendChoice> {
   const wanted = parseBackendName(preferred ?? process.env.CBMIR_BACKEND);
   if (active && (wanted === undefined || wanted === active.name)) return active.promise;
 
@@ -73,9 +70,7 @@ export function parseBackendName(value: string | undefined): BackendName | undef
   const name = value?.trim().toLowerCase();
   if (name === undefined || name === '' || name === 'auto') return undefined;
   if ((BACKEND_NAMES as readonly string[]).includes(name)) return name as BackendName;
-  throw new Error(
-    `Unknown TF.js backend "${value}" (CBMIR_BACKEND); expected one of ${BACKEND_NAMES.join(', ')} or auto`,
-  );
+  throw new Error(`Unknown TF.js backend "${value}" (CBMIR_BACKEND); expected one of ${BACKEND_NAMES.join(', ')} or auto`);
 }
 
 async function initBest(loaders: BackendLoaders): Promise<BackendChoice> {

@@ -14,10 +14,7 @@ export interface ThroughputResult {
  * Inference throughput of an embedder at a batch size, after one warm-up batch (the first call
  * compiles kernels and grows the wasm heap).
  */
-export async function benchmarkEmbed(
-  embedder: InferenceEmbedder,
-  options: { batchSize: number; batches?: number },
-): Promise<ThroughputResult> {
+export async function benchmarkEmbed(embedder: InferenceEmbedder, options: { batchSize: number; batches?: number }): Promise<ThroughputResult> {
   const { batchSize } = options;
   const batches = options.batches ?? 3;
   const images = syntheticImages(batchSize, embedder.spec.inputSize);
@@ -85,7 +82,5 @@ function result(images: number, started: number): ThroughputResult {
 }
 
 function syntheticImages(count: number, size: number): Float32Array[] {
-  return Array.from({ length: count }, (_, k) =>
-    Float32Array.from({ length: size * size * 3 }, (_, i) => Math.sin(i * 0.011 + k)),
-  );
+  return Array.from({ length: count }, (_, k) => Float32Array.from({ length: size * size * 3 }, (_, i) => Math.sin(i * 0.011 + k)));
 }

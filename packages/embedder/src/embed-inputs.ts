@@ -8,8 +8,7 @@ export function assertImages(images: Float32Array[], inputSize: number, what = (
     if (!(image instanceof Float32Array) || image.length !== pixels) {
       const got = image instanceof Float32Array ? `${image.length} values` : `a ${describe(image)}`;
       throw new Error(
-        `${what(i)} is ${got}; expected a Float32Array of ${inputSize}*${inputSize}*3 = ${pixels} ` +
-          `values (HWC RGB, preprocessed to ${inputSize} px)`,
+        `${what(i)} is ${got}; expected a Float32Array of ${inputSize}*${inputSize}*3 = ${pixels} ` + `values (HWC RGB, preprocessed to ${inputSize} px)`,
       );
     }
   });

@@ -11,9 +11,7 @@ const TINY: Partial<EmbedderSpec> = { architecture: 'resnet-tiny', inputSize: 32
 
 /** Deterministic pseudo-images in [-1, 1]. */
 function images(count: number, size: number, salt = 0): Float32Array[] {
-  return Array.from({ length: count }, (_, k) =>
-    Float32Array.from({ length: size * size * 3 }, (_, i) => Math.sin(i * 0.37 + (k + salt) * 1.91)),
-  );
+  return Array.from({ length: count }, (_, k) => Float32Array.from({ length: size * size * 3 }, (_, i) => Math.sin(i * 0.37 + (k + salt) * 1.91)));
 }
 
 describe('embedder', () => {

@@ -118,7 +118,8 @@ export function embedderForOutput(base: Embedder, output: tf.SymbolicTensor, nam
 export function embedWithModel(model: tf.LayersModel, images: Float32Array[], batchSize: number): Promise<Float32Array[]> {
   const [, inputSize] = model.inputs[0]?.shape ?? [];
   const embeddingDim = model.outputs[0]?.shape[1];
-  if (typeof inputSize !== 'number' || typeof embeddingDim !== 'number') throw new Error(`model ${model.name} must take [size, size, 3] images to [batch, width] vectors`);
+  if (typeof inputSize !== 'number' || typeof embeddingDim !== 'number')
+    throw new Error(`model ${model.name} must take [size, size, 3] images to [batch, width] vectors`);
   return embedInBatches(images, { inputSize, embeddingDim }, batchSize, async (data, count) => {
     const output = tf.tidy(() => model.predict(tf.tensor4d(data, [count, inputSize, inputSize, 3]), { batchSize: count }) as tf.Tensor);
     try {

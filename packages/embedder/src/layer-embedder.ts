@@ -34,7 +34,10 @@ export function resolveLayer(model: tf.LayersModel, spec: string): tf.layers.Lay
   }
   const byName = model.layers.find((layer) => layer.name === spec);
   if (!byName) {
-    const tail = layers.slice(-6).map((layer, i, all) => `${i - all.length} ${layer.name}`).join(', ');
+    const tail = layers
+      .slice(-6)
+      .map((layer, i, all) => `${i - all.length} ${layer.name}`)
+      .join(', ');
     throw new RangeError(`no layer "${spec}" (last layers: ${tail}; or use output, second-last, third-last)`);
   }
   return byName;
@@ -56,7 +59,6 @@ export function layerEmbedder(base: Embedder, layer: tf.layers.Layer): Embedder 
   const output = layer.output as tf.SymbolicTensor;
   const rank = output.shape.length;
   if (rank !== 2 && rank !== 4) throw new Error(`layer ${layer.name} outputs rank ${rank}; expected a vector or a conv feature map`);
-  const pooled =
-    rank === 4 ? (tf.layers.globalAveragePooling2d({ name: `eval_pool_${layer.name}` }).apply(output) as tf.SymbolicTensor) : output;
+  const pooled = rank === 4 ? (tf.layers.globalAveragePooling2d({ name: `eval_pool_${layer.name}` }).apply(output) as tf.SymbolicTensor) : output;
   return embedderForOutput(base, pooled, `eval_${layer.name}`);
 }

@@ -35,12 +35,7 @@ export interface EmbedderMetadata {
   info?: Record<string, unknown>;
 }
 
-export async function saveModelDir(
-  dir: string,
-  model: tf.LayersModel,
-  spec: EmbedderSpec,
-  info?: Record<string, unknown>,
-): Promise<void> {
+export async function saveModelDir(dir: string, model: tf.LayersModel, spec: EmbedderSpec, info?: Record<string, unknown>): Promise<void> {
   let artifacts: tf.io.ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (a) => {

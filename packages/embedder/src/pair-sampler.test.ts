@@ -89,9 +89,16 @@ describe('createPairSampler', () => {
     expect(() => createPairSampler(onePatientPerGrade)).toThrow(
       /Cannot sample "same" pairs: no grade has images of two different patients \(grade 0: 2 images, 1 patients; grade 1: 1 images, 1 patients\)/,
     );
-    expect(createPairSampler(onePatientPerGrade, { positiveFraction: 0 }).batch(4).every((p) => !p.same)).toBe(true);
+    expect(
+      createPairSampler(onePatientPerGrade, { positiveFraction: 0 })
+        .batch(4)
+        .every((p) => !p.same),
+    ).toBe(true);
 
-    const oneGrade: PairItem[] = [{ id: 'a', label: 3 }, { id: 'b', label: 3 }];
+    const oneGrade: PairItem[] = [
+      { id: 'a', label: 3 },
+      { id: 'b', label: 3 },
+    ];
     expect(() => createPairSampler(oneGrade)).toThrow(/Cannot sample "different" pairs/);
     expect(() => createPairSampler([])).toThrow(/no images/);
     expect(() => createPairSampler(items, { positiveFraction: 1.5 })).toThrow(/positiveFraction must be in \[0, 1\]/);

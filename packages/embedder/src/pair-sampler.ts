@@ -68,14 +68,11 @@ export function createPairSampler(items: readonly PairItem[], options: PairSampl
   // A grade can give a "same" pair only with images of at least two patients.
   const positiveGroups = groups.filter((g) => g.patients.size >= 2);
   const positiveWeight = (g: Group) => (balanceLabels ? 1 : g.items.length);
-  const negativePairs = groups.flatMap((g1) =>
-    groups.filter((g2) => g2 !== g1 && canPairAcross(g1, g2)).map((g2) => [g1, g2] as const),
-  );
+  const negativePairs = groups.flatMap((g1) => groups.filter((g2) => g2 !== g1 && canPairAcross(g1, g2)).map((g2) => [g1, g2] as const));
 
   if (positiveFraction > 0 && positiveGroups.length === 0) {
     throw new Error(
-      'Cannot sample "same" pairs: no grade has images of two different patients ' +
-        `(${describeGroups(groups)}); set positiveFraction to 0 or add images`,
+      'Cannot sample "same" pairs: no grade has images of two different patients ' + `(${describeGroups(groups)}); set positiveFraction to 0 or add images`,
     );
   }
   if (positiveFraction < 1 && negativePairs.length === 0) {

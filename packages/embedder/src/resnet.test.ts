@@ -43,7 +43,12 @@ describe('buildResNet', () => {
         expect(names).toContain(`conv2_block1_${suffix}`);
       }
       expect(model.getWeights().length).toBeGreaterThan(0);
-      expect(model.getLayer('conv1_conv').getWeights().map((w) => w.shape)).toEqual([[7, 7, 3, 64], [64]]);
+      expect(
+        model
+          .getLayer('conv1_conv')
+          .getWeights()
+          .map((w) => w.shape),
+      ).toEqual([[7, 7, 3, 64], [64]]);
     });
 
     it('has the ~23.5M parameters of Keras ResNet50 without its top', () => {

@@ -124,14 +124,7 @@ export function buildResNet(options: ResNetOptions): tf.LayersModel {
 }
 
 /** keras.applications.resnet.block1: 1x1 (stride) -> 3x3 -> 1x1 x4, projection shortcut when asked. */
-function bottleneckBlock(
-  layers: LayerFactory,
-  input: SymbolicTensor,
-  name: string,
-  filters: number,
-  stride: number,
-  projectShortcut: boolean,
-): SymbolicTensor {
+function bottleneckBlock(layers: LayerFactory, input: SymbolicTensor, name: string, filters: number, stride: number, projectShortcut: boolean): SymbolicTensor {
   let shortcut = input;
   if (projectShortcut) {
     shortcut = layers.conv(`${name}_0_conv`, 4 * filters, 1, stride).apply(input) as SymbolicTensor;
@@ -150,14 +143,7 @@ function bottleneckBlock(
 }
 
 /** The two-3x3 block of ResNet-18/34, named in the same scheme as the bottleneck block. */
-function basicBlock(
-  layers: LayerFactory,
-  input: SymbolicTensor,
-  name: string,
-  filters: number,
-  stride: number,
-  projectShortcut: boolean,
-): SymbolicTensor {
+function basicBlock(layers: LayerFactory, input: SymbolicTensor, name: string, filters: number, stride: number, projectShortcut: boolean): SymbolicTensor {
   let shortcut = input;
   if (projectShortcut) {
     shortcut = layers.conv(`${name}_0_conv`, filters, 1, stride).apply(input) as SymbolicTensor;

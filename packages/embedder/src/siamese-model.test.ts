@@ -9,7 +9,10 @@ describe('Siamese model', () => {
   const spec = resolveEmbedderSpec({ architecture: 'resnet-tiny', inputSize: 16, embeddingDim: 8, dropout: 0.5 });
   let tower: tf.LayersModel;
   const images = (salt: number) =>
-    tf.tensor4d(Float32Array.from({ length: 3 * 16 * 16 * 3 }, (_, i) => Math.sin(i * 0.13 + salt)), [3, 16, 16, 3]);
+    tf.tensor4d(
+      Float32Array.from({ length: 3 * 16 * 16 * 3 }, (_, i) => Math.sin(i * 0.13 + salt)),
+      [3, 16, 16, 3],
+    );
 
   beforeAll(async () => {
     await initBackend('wasm');
@@ -17,7 +20,7 @@ describe('Siamese model', () => {
   });
   afterAll(() => tower.dispose());
 
-  it('returns the Euclidean distance between the two towers\' embeddings', () => {
+  it("returns the Euclidean distance between the two towers' embeddings", () => {
     tf.tidy(() => {
       const a = images(1);
       const b = images(2);
@@ -57,10 +60,18 @@ describe('Siamese model', () => {
       const a = images(1);
       const siamese = createSiameseModel(tower);
       expect(Array.from(siamese.distance(a, a).dataSync())).toEqual([expect.closeTo(0, 5), expect.closeTo(0, 5), expect.closeTo(0, 5)]);
-      const { grads } = tf.variableGrads(() => tf.sum(siamese.distance(a, a)), tower.trainableWeights.map((w) => w.read() as tf.Variable));
+      const { grads } = tf.variableGrads(
+        () => tf.sum(siamese.distance(a, a)),
+        tower.trainableWeights.map((w) => w.read() as tf.Variable),
+      );
       for (const g of Object.values(grads)) expect(g.dataSync().every(Number.isFinite)).toBe(true);
       const x = tf.tensor2d([[1, 2]]);
-      expect(tf.grad((t: tf.Tensor) => euclideanDistance(t as tf.Tensor2D, x))(x).dataSync().every(Number.isFinite)).toBe(true);
+      expect(
+        tf
+          .grad((t: tf.Tensor) => euclideanDistance(t as tf.Tensor2D, x))(x)
+          .dataSync()
+          .every(Number.isFinite),
+      ).toBe(true);
     });
   });
 

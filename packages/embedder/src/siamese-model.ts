@@ -24,9 +24,7 @@ export function createSiameseModel(tower: tf.LayersModel): SiameseModel {
     distance(a, b, options) {
       if (a.shape[0] !== b.shape[0]) throw new Error(`Siamese distance: ${a.shape[0]} left images but ${b.shape[0]} right`);
       const kwargs = { training: options?.training ?? false };
-      return tf.tidy(() =>
-        euclideanDistance(tower.apply(a, kwargs) as tf.Tensor2D, tower.apply(b, kwargs) as tf.Tensor2D),
-      );
+      return tf.tidy(() => euclideanDistance(tower.apply(a, kwargs) as tf.Tensor2D, tower.apply(b, kwargs) as tf.Tensor2D));
     },
   };
 }

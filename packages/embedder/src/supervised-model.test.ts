@@ -81,7 +81,13 @@ describe('a saved supervised baseline', () => {
       expect(embedder.spec.embeddingDim).toBe(8);
       expect(embedder.network.outputs[0]!.shape).toEqual([null, 5]);
       const embeddings = await embedder.embed(images);
-      embeddings.forEach((embedding, i) => expect(Array.from(embedding).map((v, j) => v - expectedRows[i]![j]!).every((d) => Math.abs(d) < 1e-5)).toBe(true));
+      embeddings.forEach((embedding, i) =>
+        expect(
+          Array.from(embedding)
+            .map((v, j) => v - expectedRows[i]![j]!)
+            .every((d) => Math.abs(d) < 1e-5),
+        ).toBe(true),
+      );
 
       // saving it again keeps the classifier, so a reload still has the softmax
       await embedder.save(join(dir, 'again'), { kind: 'supervised' });

@@ -50,7 +50,10 @@ export function createSupervisedTrainer(model: tf.LayersModel, options: { learni
     optimizer,
     async step(images, grades) {
       if (images.length === 0 || images.length !== grades.length) throw new Error(`${images.length} images for ${grades.length} grades`);
-      const x = tf.tensor4d(packImages(images, size, (i) => `training image ${i}`), [images.length, size, size, 3]);
+      const x = tf.tensor4d(
+        packImages(images, size, (i) => `training image ${i}`),
+        [images.length, size, size, 3],
+      );
       const y = tf.oneHot(tf.tensor1d(grades, 'int32'), classes);
       try {
         const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);

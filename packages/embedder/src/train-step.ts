@@ -47,7 +47,10 @@ export function createSiameseTrainer(tower: tf.LayersModel, options: SiameseTrai
       throw new Error(`Batch has ${batch.a.length} left images, ${batch.b.length} right images and ${n} labels`);
     }
     const stack = (images: Float32Array[], side: string): tf.Tensor4D =>
-      tf.tensor4d(packImages(images, size, (i) => `Pair ${i}, ${side} image`), [n, size, size, 3]);
+      tf.tensor4d(
+        packImages(images, size, (i) => `Pair ${i}, ${side} image`),
+        [n, size, size, 3],
+      );
     const a = stack(batch.a, 'left');
     try {
       const b = stack(batch.b, 'right');
@@ -66,11 +69,7 @@ export function createSiameseTrainer(tower: tf.LayersModel, options: SiameseTrai
       try {
         // Read the variables at each step: loading weights into the tower may replace them.
         const variables = tower.trainableWeights.map((w) => w.read() as tf.Variable);
-        const loss = optimizer.minimize(
-          () => contrastiveLoss(siamese.distance(a, b, { training: true }), y, margin),
-          true,
-          variables,
-        );
+        const loss = optimizer.minimize(() => contrastiveLoss(siamese.distance(a, b, { training: true }), y, margin), true, variables);
         if (!loss) throw new Error('The optimiser returned no loss');
         try {
           return (await loss.data())[0] ?? NaN;

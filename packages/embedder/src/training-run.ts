@@ -190,10 +190,13 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       // Each epoch draws from its own seeded stream, so a resumed run does not replay earlier pairs.
       const random = createRandom(options.seed * 1000 + epoch);
       const sampler = siameseTrainer
-        ? createPairSampler(options.items.map((i) => ({ id: i.id, label: i.grade, patientId: i.patientId })), {
-            seed: options.seed * 1000 + epoch,
-            positiveFraction: options.positiveFraction,
-          })
+        ? createPairSampler(
+            options.items.map((i) => ({ id: i.id, label: i.grade, patientId: i.patientId })),
+            {
+              seed: options.seed * 1000 + epoch,
+              positiveFraction: options.positiveFraction,
+            },
+          )
         : null;
       const byGrade = new Map<number, TrainingItem[]>();
       for (const item of options.items) byGrade.set(item.grade, [...(byGrade.get(item.grade) ?? []), item]);
@@ -218,7 +221,10 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
             const pool = byGrade.get(grades[Math.floor(random.next() * grades.length)]!)!;
             return pool[Math.floor(random.next() * pool.length)]!;
           });
-          loss = await supervisedTrainer!.step(await Promise.all(picks.map((p) => load(p.id))), picks.map((p) => p.grade));
+          loss = await supervisedTrainer!.step(
+            await Promise.all(picks.map((p) => load(p.id))),
+            picks.map((p) => p.grade),
+          );
         }
         if (!Number.isFinite(loss)) throw new Error(`training diverged: loss ${loss} at epoch ${epoch}, step ${step}`);
         losses.push(loss);

@@ -74,8 +74,7 @@ export function applyAugmentation(image: Float32Array, size: number, draw: Augme
       const o = (y * size + x) * 3;
       for (let ch = 0; ch < 3; ch++) {
         const at = (xx: number, yy: number) => (xx < 0 || yy < 0 || xx >= size || yy >= size ? 0 : image[(yy * size + xx) * 3 + ch]!);
-        out[o + ch] =
-          (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) + fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
+        out[o + ch] = (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) + fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
       }
     }
   }

@@ -50,7 +50,9 @@ export function regionPixels(region: ImageRegion, width: number, height: number,
   const bottom = Math.min(height, Math.round((region.y + region.height) * height));
   const box = { left, top, width: right - left, height: bottom - top };
   if (box.width < minSide || box.height < minSide) {
-    throw new RegionError(`the region is ${Math.max(box.width, 0)}x${Math.max(box.height, 0)} px of this ${width}x${height} image; both sides must be at least ${minSide} px`);
+    throw new RegionError(
+      `the region is ${Math.max(box.width, 0)}x${Math.max(box.height, 0)} px of this ${width}x${height} image; both sides must be at least ${minSide} px`,
+    );
   }
   return box;
 }
@@ -72,5 +74,3 @@ export async function cropToRegion(bytes: Uint8Array, region: ImageRegion, minSi
     throw toImageValidationError(error, header.format);
   }
 }
-
-

@@ -19,10 +19,7 @@ export interface DecodedImage {
  * file is refused now rather than failing later in preprocessing or the thumbnailer.
  * Throws only ImageValidationError for bad input.
  */
-export async function decodeImage(
-  bytes: Uint8Array,
-  limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
-): Promise<DecodedImage> {
+export async function decodeImage(bytes: Uint8Array, limits: ImageLimits = DEFAULT_IMAGE_LIMITS): Promise<DecodedImage> {
   const header = await readImageHeader(bytes, limits);
   try {
     // Full resolution on purpose: decoding to a small copy lets the JPEG decoder scale on load, and in

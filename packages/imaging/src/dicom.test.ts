@@ -33,7 +33,10 @@ describe('DICOM in', () => {
 
   it('refuses a compressed syntax it cannot decode, naming it, and a file without pixel data', async () => {
     const jpeg2000 = await buildTestDicom(await photo(), { transferSyntax: TRANSFER_SYNTAX.jpeg2000 });
-    await expect(unwrapDicom(jpeg2000)).rejects.toMatchObject({ code: 'unsupported_type', message: expect.stringContaining('JPEG 2000 (1.2.840.10008.1.2.4.91)') });
+    await expect(unwrapDicom(jpeg2000)).rejects.toMatchObject({
+      code: 'unsupported_type',
+      message: expect.stringContaining('JPEG 2000 (1.2.840.10008.1.2.4.91)'),
+    });
     const empty = await buildTestDicom(await photo(), { withPixels: false });
     await expect(unwrapDicom(empty)).rejects.toMatchObject({ code: 'undecodable', message: expect.stringMatching(/no pixel data/) });
     const cut = (await buildTestDicom(await photo())).subarray(0, 200);

@@ -119,7 +119,10 @@ async function uncompressedToPng(
   const photometric = dataSet.string('x00280004')?.trim() ?? '';
   const planar = dataSet.uint16('x00280006') ?? 0;
   if (!(samples === 3 && photometric === 'RGB') && !(samples === 1 && photometric === 'MONOCHROME2')) {
-    throw new ImageValidationError('unsupported_type', `DICOM pixels with ${samples} samples, ${photometric || 'no'} photometric interpretation are not supported: send RGB.`);
+    throw new ImageValidationError(
+      'unsupported_type',
+      `DICOM pixels with ${samples} samples, ${photometric || 'no'} photometric interpretation are not supported: send RGB.`,
+    );
   }
   if (bits !== 8) throw new ImageValidationError('unsupported_type', `DICOM pixels of ${bits} bits are not supported: send 8-bit RGB.`);
   const size = width * height * samples;
@@ -138,6 +141,8 @@ async function uncompressedToPng(
       pixels[i * 3 + 2] = source[2 * plane + i]!;
     }
   }
-  const png = await sharp(pixels, { raw: { width, height, channels: samples as 1 | 3 } }).png().toBuffer();
+  const png = await sharp(pixels, { raw: { width, height, channels: samples as 1 | 3 } })
+    .png()
+    .toBuffer();
   return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
 }

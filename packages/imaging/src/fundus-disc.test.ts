@@ -65,7 +65,9 @@ describe('findFundusDisc', () => {
       radius: 100,
       fallback: true,
     });
-    const flat = await sharp({ create: { width: 120, height: 200, channels: 3, background: '#7a4020' } }).png().toBuffer();
+    const flat = await sharp({ create: { width: 120, height: 200, channels: 3, background: '#7a4020' } })
+      .png()
+      .toBuffer();
     await expect(findFundusDisc(flat)).resolves.toEqual({ cx: 60, cy: 100, radius: 60, fallback: true });
   });
 

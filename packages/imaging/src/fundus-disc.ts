@@ -21,16 +21,11 @@ const ANALYSIS_SIDE = 512;
  * Finds the fundus disc of an encoded image, in the pixel coordinates of the upright (EXIF-rotated)
  * original. Never throws for a valid image: without a dark border it falls back to the inscribed circle.
  */
-export async function findFundusDisc(
-  bytes: Uint8Array,
-  limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
-): Promise<FundusDisc> {
+export async function findFundusDisc(bytes: Uint8Array, limits: ImageLimits = DEFAULT_IMAGE_LIMITS): Promise<FundusDisc> {
   const header = await readImageHeader(bytes, limits);
   let small: RawRgbImage;
   try {
-    small = await toRawRgb(
-      openImage(bytes, limits).resize(ANALYSIS_SIDE, ANALYSIS_SIDE, { fit: 'inside', withoutEnlargement: true }),
-    );
+    small = await toRawRgb(openImage(bytes, limits).resize(ANALYSIS_SIDE, ANALYSIS_SIDE, { fit: 'inside', withoutEnlargement: true }));
   } catch (error) {
     throw toImageValidationError(error, header.format);
   }
@@ -83,11 +78,7 @@ export function locateFundusDisc(image: RawRgbImage): FundusDisc {
  * The background level comes from the image frame (a low percentile, so a disc touching the top and
  * bottom edges does not lift it), the retina level from the brighter part of the whole image.
  */
-function backgroundLevels(
-  brightness: Uint8Array,
-  width: number,
-  height: number,
-): { background: number; retina: number } | null {
+function backgroundLevels(brightness: Uint8Array, width: number, height: number): { background: number; retina: number } | null {
   const band = Math.max(1, Math.round(0.02 * Math.min(width, height)));
   const frame = new Uint32Array(256);
   for (let y = 0; y < height; y++) {
@@ -187,7 +178,14 @@ function fitCircle(points: Point[]): Circle | null {
   }
   mx /= points.length;
   my /= points.length;
-  let sxx = 0, sxy = 0, syy = 0, sx = 0, sy = 0, sxz = 0, syz = 0, sz = 0;
+  let sxx = 0,
+    sxy = 0,
+    syy = 0,
+    sx = 0,
+    sy = 0,
+    sxz = 0,
+    syz = 0,
+    sz = 0;
   for (const p of points) {
     const x = p.x - mx;
     const y = p.y - my;
@@ -275,13 +273,7 @@ function openMask(mask: Uint8Array, width: number, height: number, radius: numbe
  * table so the cost does not grow with the window. Windows are clipped to the image, so a disc cut
  * off by the frame is not eroded from the frame side.
  */
-function windowFilter(
-  mask: Uint8Array,
-  width: number,
-  height: number,
-  radius: number,
-  keep: (count: number, area: number) => boolean,
-): Uint8Array {
+function windowFilter(mask: Uint8Array, width: number, height: number, radius: number, keep: (count: number, area: number) => boolean): Uint8Array {
   const stride = width + 1;
   const table = new Int32Array(stride * (height + 1));
   for (let y = 0; y < height; y++) {
@@ -298,8 +290,7 @@ function windowFilter(
     for (let x = 0; x < width; x++) {
       const x0 = Math.max(0, x - radius);
       const x1 = Math.min(width, x + radius + 1);
-      const count =
-        table[y1 * stride + x1]! - table[y0 * stride + x1]! - table[y1 * stride + x0]! + table[y0 * stride + x0]!;
+      const count = table[y1 * stride + x1]! - table[y0 * stride + x1]! - table[y1 * stride + x0]! + table[y0 * stride + x0]!;
       out[y * width + x] = keep(count, (y1 - y0) * (x1 - x0)) ? 1 : 0;
     }
   }

@@ -48,7 +48,13 @@ describe('preprocessFundus', () => {
 
   it('fills the outside of the kept disc with neutral grey', async () => {
     const out = await preprocessFundus(await generateSyntheticFundus({ seed: 4, grade: 1 }));
-    for (const [x, y] of [[0, 0], [223, 0], [0, 223], [223, 223], [20, 20]] as const) {
+    for (const [x, y] of [
+      [0, 0],
+      [223, 0],
+      [0, 223],
+      [223, 223],
+      [20, 20],
+    ] as const) {
       for (const v of pixel(out, x, y)) expect(v).toBeCloseTo(NEUTRAL, 5);
     }
     // Inside, the retina varies.
@@ -95,11 +101,15 @@ describe('preprocessFundus', () => {
   });
 
   it('graham-v2 decodes a large camera frame at reduced size and stays within resampling noise of graham-v1', async () => {
-    const frame = await sharp(await generateSyntheticFundus({ seed: 5, grade: 2, width: 2400, height: 1600 })).jpeg({ quality: 90 }).toBuffer();
+    const frame = await sharp(await generateSyntheticFundus({ seed: 5, grade: 2, width: 2400, height: 1600 }))
+      .jpeg({ quality: 90 })
+      .toBuffer();
     const v1 = await preprocessFundus(frame, { ...DEFAULT_PREPROCESSING, version: 'graham-v1' });
     const v2 = await preprocessFundus(frame, { ...DEFAULT_PREPROCESSING, version: 'graham-v2' });
     const otherEye = await preprocessFundus(
-      await sharp(await generateSyntheticFundus({ seed: 6, grade: 2, width: 2400, height: 1600 })).jpeg({ quality: 90 }).toBuffer(),
+      await sharp(await generateSyntheticFundus({ seed: 6, grade: 2, width: 2400, height: 1600 }))
+        .jpeg({ quality: 90 })
+        .toBuffer(),
     );
     expect(v2.disc).toEqual(v1.disc);
     expect(Buffer.from(v2.data.buffer).equals(Buffer.from(v1.data.buffer))).toBe(false); // the v2 path ran
@@ -109,7 +119,9 @@ describe('preprocessFundus', () => {
   });
 
   it('graham-v2 refuses a truncated large JPEG like a full decode does', async () => {
-    const frame = await sharp(await generateSyntheticFundus({ seed: 5, grade: 2, width: 2400, height: 1600 })).jpeg({ quality: 90 }).toBuffer();
+    const frame = await sharp(await generateSyntheticFundus({ seed: 5, grade: 2, width: 2400, height: 1600 }))
+      .jpeg({ quality: 90 })
+      .toBuffer();
     await expect(preprocessFundus(frame.subarray(0, Math.floor(frame.length * 0.9)))).rejects.toThrow(ImageValidationError);
   });
 
@@ -141,7 +153,9 @@ describe('preprocessFundus', () => {
     const inputs = [
       await (await noiseImage(32, 32)).png().toBuffer(),
       await (await noiseImage(2000, 40)).jpeg().toBuffer(),
-      await sharp({ create: { width: 64, height: 64, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer(),
+      await sharp({ create: { width: 64, height: 64, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+        .png()
+        .toBuffer(),
       await (await noiseImage(80, 60)).grayscale().png().toBuffer(),
       await (await noiseImage(80, 60)).png({ palette: true }).toBuffer(),
       await (await noiseImage(80, 60)).toColourspace('rgb16').png().toBuffer(),
@@ -165,7 +179,11 @@ describe('preprocessFundus', () => {
 describe('resolvePreprocessing', () => {
   it("fills a model's partial record with Graham's defaults and its input size", () => {
     expect(resolvePreprocessing({ version: 'graham-v2', scaleRadius: 300 }, 128)).toEqual({ ...DEFAULT_PREPROCESSING, inputSize: 128 });
-    expect(resolvePreprocessing({ ...DEFAULT_PREPROCESSING, version: 'graham-v1' }, 64)).toEqual({ ...DEFAULT_PREPROCESSING, version: 'graham-v1', inputSize: 64 });
+    expect(resolvePreprocessing({ ...DEFAULT_PREPROCESSING, version: 'graham-v1' }, 64)).toEqual({
+      ...DEFAULT_PREPROCESSING,
+      version: 'graham-v1',
+      inputSize: 64,
+    });
   });
 
   it('reads a record without a version (older releases) as graham-v1, the only version they had', () => {

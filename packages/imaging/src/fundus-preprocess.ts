@@ -44,7 +44,9 @@ export const PREPROCESSING_VERSIONS: readonly string[] = ['graham-v1', 'graham-v
 /** A model's recorded preprocessing names a version this code does not implement: its embeddings would not compare. */
 export class UnsupportedPreprocessingError extends Error {
   constructor(readonly version: string) {
-    super(`preprocessing "${version}" is not implemented by this cbmir (it implements ${PREPROCESSING_VERSIONS.join(', ')}): upgrade cbmir or retrain the model`);
+    super(
+      `preprocessing "${version}" is not implemented by this cbmir (it implements ${PREPROCESSING_VERSIONS.join(', ')}): upgrade cbmir or retrain the model`,
+    );
     this.name = 'UnsupportedPreprocessingError';
   }
 }
@@ -85,10 +87,7 @@ export const PREPROCESSED_BACKGROUND = NEUTRAL / 127.5 - 1;
  * a picture with no dark surround is treated as if its inscribed circle were the disc. Throws only
  * ImageValidationError, and only for input that decodeImage would also refuse.
  */
-export async function preprocessFundus(
-  bytes: Uint8Array,
-  params: FundusPreprocessing = DEFAULT_PREPROCESSING,
-): Promise<PreprocessedImage> {
+export async function preprocessFundus(bytes: Uint8Array, params: FundusPreprocessing = DEFAULT_PREPROCESSING): Promise<PreprocessedImage> {
   assertValidPreprocessing(params);
   const header = await readImageHeader(bytes);
   const disc = await findFundusDisc(bytes);
@@ -119,13 +118,7 @@ export async function preprocessFundus(
  * scaleRadius. Only that region is decoded at full detail, so a large camera frame costs little.
  * Parts of the square beyond the image (a disc cut off by the frame) are black, like the surround.
  */
-async function discSquare(
-  bytes: Uint8Array,
-  width: number,
-  height: number,
-  disc: FundusDisc,
-  scaleRadius: number,
-): Promise<RawRgbImage> {
+async function discSquare(bytes: Uint8Array, width: number, height: number, disc: FundusDisc, scaleRadius: number): Promise<RawRgbImage> {
   const side = Math.round(2 * scaleRadius);
   const scale = scaleRadius / disc.radius;
   const squareLeft = disc.cx - disc.radius;
@@ -150,13 +143,7 @@ async function discSquare(
  * decodes a JPEG (or WebP) at 1/2, 1/4 or 1/8 scale in the DCT instead of at full resolution, and the
  * square is then cut out of the small image. A 10-megapixel camera frame never exists at full size.
  */
-async function shrunkDiscSquare(
-  bytes: Uint8Array,
-  width: number,
-  height: number,
-  disc: FundusDisc,
-  scaleRadius: number,
-): Promise<RawRgbImage> {
+async function shrunkDiscSquare(bytes: Uint8Array, width: number, height: number, disc: FundusDisc, scaleRadius: number): Promise<RawRgbImage> {
   const side = Math.round(2 * scaleRadius);
   const scale = scaleRadius / disc.radius;
   const scaledWidth = Math.max(1, Math.round(width * scale));

@@ -19,17 +19,11 @@ export interface ImageHeader {
  * Sniffs the format and reads only the header, then applies the limits. No pixel is decoded, so a
  * decompression bomb (a tiny file declaring 100000x100000 pixels) is refused without allocating it.
  */
-export async function readImageHeader(
-  bytes: Uint8Array,
-  limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
-): Promise<ImageHeader> {
+export async function readImageHeader(bytes: Uint8Array, limits: ImageLimits = DEFAULT_IMAGE_LIMITS): Promise<ImageHeader> {
   if (bytes.byteLength === 0) throw new ImageValidationError('empty', 'The file is empty.');
   const format = sniffImageFormat(bytes);
   if (format === null) {
-    throw new ImageValidationError(
-      'unsupported_type',
-      'Not a supported image: expected JPEG, PNG, TIFF or WebP.',
-    );
+    throw new ImageValidationError('unsupported_type', 'Not a supported image: expected JPEG, PNG, TIFF or WebP.');
   }
 
   let metadata: Metadata;
@@ -53,10 +47,7 @@ export async function readImageHeader(
     );
   }
   if (Math.min(width, height) < limits.minSide) {
-    throw new ImageValidationError(
-      'too_small',
-      `The image is ${width}x${height}; both sides must be at least ${limits.minSide} px.`,
-    );
+    throw new ImageValidationError('too_small', `The image is ${width}x${height}; both sides must be at least ${limits.minSide} px.`);
   }
   return { format, width, height };
 }
@@ -67,11 +58,7 @@ export async function readImageHeader(
  * validates) so every coordinate we report is in the upright image, and failOn 'warning' (sharp's recommendation for untrusted input) turns truncated or
  * corrupt data into an error instead of grey pixels.
  */
-export function openImage(
-  bytes: Uint8Array,
-  limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
-  { autoOrient = true }: { autoOrient?: boolean } = {},
-): Sharp {
+export function openImage(bytes: Uint8Array, limits: ImageLimits = DEFAULT_IMAGE_LIMITS, { autoOrient = true }: { autoOrient?: boolean } = {}): Sharp {
   return sharp(asBuffer(bytes), {
     autoOrient,
     failOn: 'warning',

@@ -6,7 +6,9 @@ import type { FundusPreprocessing, PreprocessedImage } from './fundus-preprocess
 export async function preprocessedToPng(image: PreprocessedImage): Promise<Buffer> {
   const pixels = Buffer.alloc(image.data.length);
   for (let i = 0; i < image.data.length; i++) pixels[i] = Math.max(0, Math.min(255, Math.round((image.data[i]! + 1) * 127.5)));
-  return sharp(pixels, { raw: { width: image.size, height: image.size, channels: 3 } }).png().toBuffer();
+  return sharp(pixels, { raw: { width: image.size, height: image.size, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /** Where the network input came from in the upright original, as fractions of its width and height. */

@@ -13,11 +13,7 @@ export interface RawRgbImage {
  * grey, CMYK or 16-bit inputs are converted, so pixel code downstream handles one layout only.
  */
 export async function toRawRgb(pipeline: Sharp): Promise<RawRgbImage> {
-  const { data, info } = await pipeline
-    .flatten({ background: '#000000' })
-    .toColourspace('srgb')
-    .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
+  const { data, info } = await pipeline.flatten({ background: '#000000' }).toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   if (info.channels !== 3 || data.length !== info.width * info.height * 3) {
     throw new Error(`Expected 8-bit RGB from sharp, got ${info.channels} channels and ${data.length} bytes`);
   }

@@ -35,15 +35,7 @@ export class RgbCanvas {
    * Gaussian (cotton-wool spots, which have no sharp border). clipAboveY cuts the shape off above a
    * horizontal line, which is how a pre-retinal haemorrhage settles into a boat shape.
    */
-  fillCircle(
-    cx: number,
-    cy: number,
-    radius: number,
-    colour: Rgb,
-    opacity: number,
-    profile: 'hard' | 'soft' = 'hard',
-    clipAboveY = -Infinity,
-  ): void {
+  fillCircle(cx: number, cy: number, radius: number, colour: Rgb, opacity: number, profile: 'hard' | 'soft' = 'hard', clipAboveY = -Infinity): void {
     const reach = profile === 'soft' ? radius * 1.6 : radius + 1;
     const x0 = Math.max(0, Math.floor(cx - reach));
     const x1 = Math.min(this.width - 1, Math.ceil(cx + reach));
@@ -55,8 +47,7 @@ export class RgbCanvas {
       for (let x = x0; x <= x1; x++) {
         const px = x + 0.5;
         const d = Math.sqrt((px - cx) ** 2 + (py - cy) ** 2);
-        const coverage =
-          profile === 'soft' ? Math.exp(-2 * (d / radius) ** 2) : Math.min(1, Math.max(0, radius - d + 0.5));
+        const coverage = profile === 'soft' ? Math.exp(-2 * (d / radius) ** 2) : Math.min(1, Math.max(0, radius - d + 0.5));
         this.blend(x, y, colour, opacity * coverage * clip);
       }
     }

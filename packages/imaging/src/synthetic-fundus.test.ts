@@ -1,12 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { toRawRgb } from './raw-image.ts';
-import {
-  generateSyntheticFundus,
-  syntheticFundusGeometry,
-  type FundusGrade,
-  type SyntheticFundusOptions,
-} from './synthetic-fundus.ts';
+import { generateSyntheticFundus, syntheticFundusGeometry, type FundusGrade, type SyntheticFundusOptions } from './synthetic-fundus.ts';
 
 async function pixels(options: SyntheticFundusOptions): Promise<Uint8Array> {
   return (await toRawRgb(sharp(await generateSyntheticFundus(options)))).data;
@@ -76,5 +71,4 @@ describe('generateSyntheticFundus', () => {
     await expect(generateSyntheticFundus({ seed: 1, grade: 0, size: 8 })).rejects.toBeInstanceOf(RangeError);
     await expect(generateSyntheticFundus({ seed: 1, grade: 0, width: 300.5, height: 200 })).rejects.toBeInstanceOf(RangeError);
   });
-
 });

@@ -41,7 +41,11 @@ export function syntheticFundusGeometry(options: SyntheticFundusOptions): Synthe
   const size = options.size ?? DEFAULT_SYNTHETIC_SIZE;
   const width = options.width ?? size;
   const height = options.height ?? size;
-  for (const [name, value] of [['size', size], ['width', width], ['height', height]] as const) {
+  for (const [name, value] of [
+    ['size', size],
+    ['width', width],
+    ['height', height],
+  ] as const) {
     if (!Number.isInteger(value) || value < 32 || value > 10_000) {
       throw new RangeError(`Synthetic fundus ${name} must be an integer in [32, 10000], got ${value}`);
     }
@@ -74,15 +78,21 @@ export async function generateSyntheticFundus(options: SyntheticFundusOptions): 
   const sy = paintHeight / geometry.height;
 
   const anatomy = createRandom(mixSeed(mixSeed(options.seed, 0)));
-  const layout = createRetinaLayout(anatomy, geometry.cx * sx, geometry.cy * sy, geometry.radius * (sx + sy) / 2);
+  const layout = createRetinaLayout(anatomy, geometry.cx * sx, geometry.cy * sy, (geometry.radius * (sx + sy)) / 2);
   const canvas = new RgbCanvas(paintWidth, paintHeight);
   paintRetina(canvas, layout, anatomy);
 
   const lesions = lesionsForGrade(options.seed, options.grade, layout);
   // Intra-retinal lesions lie beneath the vessels; new vessels and pre-retinal blood lie on top.
-  paintLesions(canvas, lesions.filter((l) => l.kind !== 'new-vessels' && l.kind !== 'preretinal-haemorrhage'));
+  paintLesions(
+    canvas,
+    lesions.filter((l) => l.kind !== 'new-vessels' && l.kind !== 'preretinal-haemorrhage'),
+  );
   paintVessels(canvas, growRetinalVessels(anatomy, layout));
-  paintLesions(canvas, lesions.filter((l) => l.kind === 'new-vessels' || l.kind === 'preretinal-haemorrhage'));
+  paintLesions(
+    canvas,
+    lesions.filter((l) => l.kind === 'new-vessels' || l.kind === 'preretinal-haemorrhage'),
+  );
 
   const pixels = maskToDisc(canvas, layout, anatomy);
   let image = sharp(pixels, { raw: { width: paintWidth, height: paintHeight, channels: 3 } });

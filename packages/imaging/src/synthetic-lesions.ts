@@ -4,9 +4,7 @@ import { growVessel, type VesselSegment } from './synthetic-vessels.ts';
 
 export type SpotLesionKind = 'microaneurysm' | 'haemorrhage' | 'exudate' | 'cotton-wool' | 'preretinal-haemorrhage';
 
-export type Lesion =
-  | { kind: SpotLesionKind; x: number; y: number; radius: number }
-  | { kind: 'new-vessels'; segments: VesselSegment[] };
+export type Lesion = { kind: SpotLesionKind; x: number; y: number; radius: number } | { kind: 'new-vessels'; segments: VesselSegment[] };
 
 /**
  * The lesions of a retina at a given diabetic retinopathy grade, loosely following the international
@@ -89,8 +87,7 @@ function addLevel(level: number, rng: Random, layout: RetinaLayout, out: Lesion[
       const tufts = rng.int(2, 3);
       for (let i = 0; i < tufts; i++) {
         // The first tuft grows on the optic disc (NVD), the others elsewhere (NVE).
-        const start =
-          i === 0 ? { x: layout.opticX, y: layout.opticY } : randomRetinaPoint(rng, layout, 0.7);
+        const start = i === 0 ? { x: layout.opticX, y: layout.opticY } : randomRetinaPoint(rng, layout, 0.7);
         const segments: VesselSegment[] = [];
         growVessel(rng, layout, segments, {
           x: start.x,

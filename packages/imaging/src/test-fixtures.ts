@@ -19,7 +19,9 @@ export async function gradientPng(width: number, height: number): Promise<Buffer
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) data.fill(Math.round((x / (width - 1)) * 220), (y * width + x) * 3, (y * width + x + 1) * 3);
   }
-  return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(data, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /** A flat orange-red disc on black, drawn by librsvg; parts of it may lie outside the canvas. */

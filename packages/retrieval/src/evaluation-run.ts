@@ -274,7 +274,10 @@ export function runEvaluation(queries: EvaluationSet, options: EvaluationOptions
 
   const kappaOf = (v: Int8Array) => {
     const cast = [...v.keys()].filter((i) => v[i]! >= 0);
-    return quadraticWeightedKappa(cast.map((i) => queryGrades[i]!), cast.map((i) => v[i]!));
+    return quadraticWeightedKappa(
+      cast.map((i) => queryGrades[i]!),
+      cast.map((i) => v[i]!),
+    );
   };
   const castVotes = [...voted.keys()].filter((i) => voted[i]! >= 0);
   const totalCurve = new Float64Array(RECALL_LEVELS.length);
@@ -299,7 +302,10 @@ export function runEvaluation(queries: EvaluationSet, options: EvaluationOptions
       voteKappa: averageOf(chanceVoted.map(kappaOf)),
     },
     perGrade,
-    voteConfusion: confusionMatrix(castVotes.map((i) => queryGrades[i]!), castVotes.map((i) => voted[i]!)),
+    voteConfusion: confusionMatrix(
+      castVotes.map((i) => queryGrades[i]!),
+      castVotes.map((i) => voted[i]!),
+    ),
     prCurve: {
       recall: [...RECALL_LEVELS],
       precision: [...totalCurve].map((v) => (curveQueries ? v / curveQueries : 0)),
@@ -307,7 +313,10 @@ export function runEvaluation(queries: EvaluationSet, options: EvaluationOptions
         grade,
         precision: [...curveSum[grade]!].map((v) => v / curveCount[grade]!),
       })),
-      chancePrecision: mean([...queryGrades.keys()].filter((i) => !Number.isNaN(chancePrecision[i]!)), chancePrecision),
+      chancePrecision: mean(
+        [...queryGrades.keys()].filter((i) => !Number.isNaN(chancePrecision[i]!)),
+        chancePrecision,
+      ),
     },
   };
 }

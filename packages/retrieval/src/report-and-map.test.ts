@@ -14,7 +14,11 @@ const vectors = vectorMatrix(items.map((item) => Array.from({ length: 60 }, (_, 
 
 describe('embedding maps', () => {
   it('PCA then t-SNE puts every point in [0, 1]^2, and grades apart', () => {
-    const points = embeddingMap(vectors, items.map((i) => i.grade), { iterations: 300 });
+    const points = embeddingMap(
+      vectors,
+      items.map((i) => i.grade),
+      { iterations: 300 },
+    );
     expect(points).toHaveLength(60);
     for (const p of points) {
       expect(p.x).toBeGreaterThanOrEqual(0);
@@ -58,7 +62,17 @@ describe('reports', () => {
   const report = (label: string): EvaluationReport => ({
     id: null,
     createdAt: '2026-11-25T00:00:00.000Z',
-    source: { label, modelVersionId: null, modelName: label, architecture: 'resnet-tiny', inputSize: 32, trained: false, kind: null, layer: null, dimensions: 60 },
+    source: {
+      label,
+      modelVersionId: null,
+      modelName: label,
+      architecture: 'resnet-tiny',
+      inputSize: 32,
+      trained: false,
+      kind: null,
+      layer: null,
+      dimensions: 60,
+    },
     data: { name: 'synthetic <set>', images: 60, unlabelled: 0, fingerprint: 'f'.repeat(64) },
     gallery: null,
     result,

@@ -15,24 +15,38 @@ export function renderReportHtml(reports: EvaluationReport[], options: { title?:
   if (reports.length === 0) throw new RangeError('nothing to report');
   const title = options.title ?? `cbmir retrieval evaluation: ${reports.map((r) => r.source.label).join(', ')}`;
   const first = reports[0]!;
-  const summary = `<table><thead><tr><th>metric</th>${reports.map((r) => `<th colspan="2">${escapeXml(r.source.label)}</th>`).join('')}</tr>` +
+  const summary =
+    `<table><thead><tr><th>metric</th>${reports.map((r) => `<th colspan="2">${escapeXml(r.source.label)}</th>`).join('')}</tr>` +
     `<tr><th></th>${reports.map(() => '<th>value</th><th class="chance">chance</th>').join('')}</tr></thead><tbody>` +
     `<tr><td>dimensions</td>${reports.map((r) => `<td>${r.source.dimensions}</td><td></td>`).join('')}</tr>` +
-    METRIC_ROWS.map((row) => `<tr><td>${row.label}</td>${reports.map((r) => `<td>${fixed(r.result.overall[row.key])}</td><td class="chance">${fixed(r.result.chance[row.key])}</td>`).join('')}</tr>`).join('') +
+    METRIC_ROWS.map(
+      (row) =>
+        `<tr><td>${row.label}</td>${reports.map((r) => `<td>${fixed(r.result.overall[row.key])}</td><td class="chance">${fixed(r.result.chance[row.key])}</td>`).join('')}</tr>`,
+    ).join('') +
     '</tbody></table>';
 
   const sections = reports.map((report, index) => {
     const r = report.result;
-    const perGrade = '<table><thead><tr><th>grade</th><th>queries</th><th>MAP</th><th>MRR</th><th>P@10</th><th>R@10</th><th>vote recall</th></tr></thead><tbody>' +
-      r.perGrade.map((g) => `<tr><td>${g.grade}</td><td>${g.count}</td>` +
-        (['map', 'mrr', 'precisionAt10', 'recallAt10', 'voteAccuracy'] as const)
-          .map((key) => `<td>${fixed(g.metrics[key], 3)} <span class="chance">(${fixed(g.chance[key], 3)})</span></td>`).join('') + '</tr>').join('') +
+    const perGrade =
+      '<table><thead><tr><th>grade</th><th>queries</th><th>MAP</th><th>MRR</th><th>P@10</th><th>R@10</th><th>vote recall</th></tr></thead><tbody>' +
+      r.perGrade
+        .map(
+          (g) =>
+            `<tr><td>${g.grade}</td><td>${g.count}</td>` +
+            (['map', 'mrr', 'precisionAt10', 'recallAt10', 'voteAccuracy'] as const)
+              .map((key) => `<td>${fixed(g.metrics[key], 3)} <span class="chance">(${fixed(g.chance[key], 3)})</span></td>`)
+              .join('') +
+            '</tr>',
+        )
+        .join('') +
       '</tbody></table>';
-    const confusion = '<table><thead><tr><th>true \\ voted</th>' + [0, 1, 2, 3, 4].map((g) => `<th>${g}</th>`).join('') + '</tr></thead><tbody>' +
-      r.voteConfusion.map((row, g) => `<tr><th>${g}</th>${row.map((n) => `<td>${n}</td>`).join('')}</tr>`).join('') + '</tbody></table>';
-    const map = report.map
-      ? embeddingMapSvg(report.map, `t-SNE map of ${report.source.label}`)
-      : '<p>No map (--map-points 0).</p>';
+    const confusion =
+      '<table><thead><tr><th>true \\ voted</th>' +
+      [0, 1, 2, 3, 4].map((g) => `<th>${g}</th>`).join('') +
+      '</tr></thead><tbody>' +
+      r.voteConfusion.map((row, g) => `<tr><th>${g}</th>${row.map((n) => `<td>${n}</td>`).join('')}</tr>`).join('') +
+      '</tbody></table>';
+    const map = report.map ? embeddingMapSvg(report.map, `t-SNE map of ${report.source.label}`) : '<p>No map (--map-points 0).</p>';
     return `<section id="source-${index}"><h2>${escapeXml(report.source.label)}</h2>
 <p>${escapeXml(report.source.modelName)}${report.source.modelVersionId ? ` (version ${escapeXml(report.source.modelVersionId)})` : ' (not a registered version)'}:
 ${escapeXml(report.source.architecture)} at ${report.source.inputSize} px, ${report.source.trained ? 'trained' : 'untrained'}${report.source.kind ? `, ${escapeXml(report.source.kind)}` : ''};

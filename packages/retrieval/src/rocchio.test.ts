@@ -8,7 +8,15 @@ const distance = (a: number[], b: number[]) => Math.hypot(...a.map((v, i) => v -
 describe('rocchio', () => {
   it('is (a*q + b*mean(liked) - c*mean(disliked)) / (a + b - c)', () => {
     const q = [1, 0, 0];
-    const refined = rocchio(q, [[0, 1, 0], [0, 3, 0]], [[0, 0, 1]], ROCCHIO_WEIGHTS);
+    const refined = rocchio(
+      q,
+      [
+        [0, 1, 0],
+        [0, 3, 0],
+      ],
+      [[0, 0, 1]],
+      ROCCHIO_WEIGHTS,
+    );
     const { query: a, liked: b, disliked: c } = ROCCHIO_WEIGHTS;
     const want = [a, b * 2, -c].map((value) => value / (a + b - c));
     refined.forEach((value, i) => expect(value).toBeCloseTo(want[i]!, 12));

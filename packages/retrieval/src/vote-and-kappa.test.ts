@@ -17,7 +17,10 @@ describe('quadratic weighted kappa', () => {
   });
 
   it('counts a confusion matrix [true][predicted]', () => {
-    expect(confusionMatrix([0, 0, 1], [0, 1, 1], 2)).toEqual([[1, 1], [0, 1]]);
+    expect(confusionMatrix([0, 0, 1], [0, 1, 1], 2)).toEqual([
+      [1, 1],
+      [0, 1],
+    ]);
   });
 });
 

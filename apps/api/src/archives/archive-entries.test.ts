@@ -103,7 +103,10 @@ describe('reading archives entry by entry', () => {
   it('refuses, as a whole, truncated archives, entry floods, archives that expand too far and gzip bombs', async () => {
     const inspect = (bytes: Buffer, format: InputFormat) => inspectArchive(write(bytes), format, limits);
     const expectArchiveError = async (promise: Promise<unknown>, code: string) => {
-      const error = await promise.then(() => null, (e: unknown) => e);
+      const error = await promise.then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(ArchiveError);
       expect((error as ArchiveError).code).toBe(code);
     };

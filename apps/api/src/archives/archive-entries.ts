@@ -59,10 +59,7 @@ function tooManyEntries(limits: ArchiveLimits) {
 }
 
 function tooLargeExpanded(limits: ArchiveLimits) {
-  return new ArchiveError(
-    'too_large_uncompressed',
-    `the archive expands to more than ${mb(limits.maxTotalBytes)} (CBMIR_ARCHIVE_MAX_TOTAL_MB)`,
-  );
+  return new ArchiveError('too_large_uncompressed', `the archive expands to more than ${mb(limits.maxTotalBytes)} (CBMIR_ARCHIVE_MAX_TOTAL_MB)`);
 }
 
 /**
@@ -77,11 +74,7 @@ export function readArchiveEntries(path: string, format: InputFormat, limits: Ar
 }
 
 /** Collects a stream, failing as soon as it passes maxBytes or its declared size. */
-async function collect(
-  stream: Readable | AsyncIterable<Uint8Array>,
-  maxBytes: number,
-  check: (received: number) => void = () => {},
-): Promise<Buffer> {
+async function collect(stream: Readable | AsyncIterable<Uint8Array>, maxBytes: number, check: (received: number) => void = () => {}): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let received = 0;
   for await (const chunk of stream as AsyncIterable<Uint8Array>) {
@@ -244,7 +237,11 @@ async function* tarEntries(path: string, gzip: boolean, limits: ArchiveLimits): 
     });
     raw.on('error', fail);
     gunzip.on('error', fail);
-    input.pipe(raw).pipe(gunzip).pipe(expanded).pipe(extract as unknown as NodeJS.WritableStream);
+    input
+      .pipe(raw)
+      .pipe(gunzip)
+      .pipe(expanded)
+      .pipe(extract as unknown as NodeJS.WritableStream);
   } else {
     input.pipe(expanded).pipe(extract as unknown as NodeJS.WritableStream);
   }
@@ -292,9 +289,10 @@ async function* tarEntries(path: string, gzip: boolean, limits: ArchiveLimits): 
         },
       };
       // An entry left unread is skipped: the tar stream only moves on once its bytes are drained.
-      if (!consumed) await drain(stream).catch((error: unknown) => {
-        throw corrupt(failure ?? error, gzip);
-      });
+      if (!consumed)
+        await drain(stream).catch((error: unknown) => {
+          throw corrupt(failure ?? error, gzip);
+        });
     }
   } finally {
     input.destroy();

@@ -20,7 +20,8 @@ async function readLimited(stream: AsyncIterable<Buffer>, maxBytes: number): Pro
   let over = false;
   for await (const chunk of stream) {
     size += chunk.length;
-    if (size > maxBytes) over = true; // keep draining so the rest of the form still arrives
+    if (size > maxBytes)
+      over = true; // keep draining so the rest of the form still arrives
     else chunks.push(chunk);
   }
   return over ? null : Buffer.concat(chunks);

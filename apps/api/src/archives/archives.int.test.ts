@@ -81,7 +81,8 @@ async function expectError(response: Response, status: number, code: string) {
 
 const finished = (job: Job) => ['completed', 'failed', 'cancelled'].includes(job.status);
 
-const waitFor = (id: string, until: (job: Job) => boolean = finished, timeoutMs = 150_000) => waitForJob((jobId) => json<Job>(`/api/v1/jobs/${jobId}`), id, until, timeoutMs, 150);
+const waitFor = (id: string, until: (job: Job) => boolean = finished, timeoutMs = 150_000) =>
+  waitForJob((jobId) => json<Job>(`/api/v1/jobs/${jobId}`), id, until, timeoutMs, 150);
 
 async function uploadAndWait(archive: Uint8Array, options: Parameters<typeof upload>[1] = {}): Promise<Job> {
   const response = await upload(archive, options);
@@ -151,7 +152,9 @@ describe(`archive upload and ingest jobs (${process.env.CBMIR_TEST_DB ?? 'pglite
       ['train/10_right.jpeg', 'added'],
       ['train/11_left.jpeg', 'added'],
     ]);
-    const images = await Promise.all(items.map((i) => json<{ grade: number | null; eye: string | null; patientRef: string | null; source: string }>(`/api/v1/images/${i.imageId}`)));
+    const images = await Promise.all(
+      items.map((i) => json<{ grade: number | null; eye: string | null; patientRef: string | null; source: string }>(`/api/v1/images/${i.imageId}`)),
+    );
     expect(images.map((i) => [i.grade, i.eye, i.patientRef, i.source])).toEqual([
       [2, 'left', '10', 'eyepacs-sample'],
       [3, 'right', '10', 'eyepacs-sample'],
@@ -161,7 +164,13 @@ describe(`archive upload and ingest jobs (${process.env.CBMIR_TEST_DB ?? 'pglite
   });
 
   it('ingests an APTOS tar.gz of PNGs with train.csv', async () => {
-    const pngs = await Promise.all([fundus(4), fundus(1)].map(async (jpeg) => sharp(await jpeg).png().toBuffer()));
+    const pngs = await Promise.all(
+      [fundus(4), fundus(1)].map(async (jpeg) =>
+        sharp(await jpeg)
+          .png()
+          .toBuffer(),
+      ),
+    );
     const archive = await buildTar(
       [
         { name: 'train_images/000c1434d8d7.png', data: pngs[0]! },
@@ -172,7 +181,15 @@ describe(`archive upload and ingest jobs (${process.env.CBMIR_TEST_DB ?? 'pglite
       { gzip: true },
     );
     const job = await uploadAndWait(archive, { fileName: 'aptos.tar.gz', source: 'APTOS 2019' });
-    expect(job).toMatchObject({ status: 'completed', format: 'tar.gz', source: 'APTOS 2019', labels: { layout: 'aptos', count: 2 }, added: 2, failed: 1, total: 3 });
+    expect(job).toMatchObject({
+      status: 'completed',
+      format: 'tar.gz',
+      source: 'APTOS 2019',
+      labels: { layout: 'aptos', count: 2 },
+      added: 2,
+      failed: 1,
+      total: 3,
+    });
     const [first, second, csv] = await allItems(job.id);
     expect(csv).toMatchObject({ fileName: 'test.csv', status: 'failed', code: 'not_an_image' });
     expect(await json(`/api/v1/images/${first!.imageId}`)).toMatchObject({ grade: 4, format: 'png', source: 'APTOS 2019' });
@@ -187,8 +204,17 @@ describe(`archive upload and ingest jobs (${process.env.CBMIR_TEST_DB ?? 'pglite
     ]);
     const labels = { name: 'my-labels.csv', text: 'file,grade,patient_id,eye\np1-left.jpg,1,patient-1,left\np1-right.jpg,,patient-1,right\n' };
     const job = await uploadAndWait(archive, { fileName: 'clinic.tar', labels });
-    expect(job).toMatchObject({ status: 'completed', format: 'tar', labels: { fileName: 'my-labels.csv', layout: 'cbmir', count: 2 }, added: 2, total: 2, unlabelled: 0 });
-    const images = await Promise.all((await allItems(job.id)).map((i) => json<{ grade: number | null; eye: string; patientRef: string }>(`/api/v1/images/${i.imageId}`)));
+    expect(job).toMatchObject({
+      status: 'completed',
+      format: 'tar',
+      labels: { fileName: 'my-labels.csv', layout: 'cbmir', count: 2 },
+      added: 2,
+      total: 2,
+      unlabelled: 0,
+    });
+    const images = await Promise.all(
+      (await allItems(job.id)).map((i) => json<{ grade: number | null; eye: string; patientRef: string }>(`/api/v1/images/${i.imageId}`)),
+    );
     expect(images.map((i) => [i.grade, i.eye, i.patientRef])).toEqual([
       [1, 'left', 'patient-1'],
       [null, 'right', 'patient-1'],
@@ -206,7 +232,12 @@ describe(`archive upload and ingest jobs (${process.env.CBMIR_TEST_DB ?? 'pglite
   it('flags a near-duplicate (a re-encoded copy) in the report and on the image, and stores it', async () => {
     const original = (await allItems((await json<JobList>('/api/v1/jobs?limit=100')).jobs.find((j) => j.fileName === 'eyepacs-sample.zip')!.id))[0]!;
     const reencoded = await sharp(eyepacsImages[0]!).jpeg({ quality: 70 }).toBuffer();
-    const job = await uploadAndWait(buildZip([{ name: 'copy.jpg', data: reencoded }, { name: 'other.jpg', data: await fundus(2) }]));
+    const job = await uploadAndWait(
+      buildZip([
+        { name: 'copy.jpg', data: reencoded },
+        { name: 'other.jpg', data: await fundus(2) },
+      ]),
+    );
     expect(job).toMatchObject({ status: 'completed', added: 2, nearDuplicates: 1 });
     const [near] = await allItems(job.id, '&nearDuplicate=true');
     expect(near).toMatchObject({ fileName: 'copy.jpg', status: 'added', nearDuplicateOf: { imageId: original.imageId } });
@@ -218,7 +249,9 @@ describe(`archive upload and ingest jobs (${process.env.CBMIR_TEST_DB ?? 'pglite
   it('skips every hostile or broken entry with its reason, stores the good ones, and writes nothing outside the data directory', async () => {
     const [good1, good2] = await Promise.all([fundus(1), fundus(2)]);
     const jpeg = good1!;
-    const tiny = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#400' } }).png().toBuffer();
+    const tiny = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#400' } })
+      .png()
+      .toBuffer();
     const entries: ArchiveFileSpec[] = [
       { name: 'ok/', type: 'directory' },
       { name: 'ok/good-1.jpg', data: good1 },
@@ -295,10 +328,23 @@ describe(`archive upload and ingest jobs (${process.env.CBMIR_TEST_DB ?? 'pglite
     await expectError(await upload(tgz.subarray(0, Math.floor(tgz.length * 0.6)), { fileName: 'cut.tar.gz' }), 422, 'corrupt_archive');
     await expectError(await upload(Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), Buffer.alloc(64, 7)])), 422, 'corrupt_archive');
     await expectError(await upload(buildZip(Array.from({ length: 41 }, (_, i) => ({ name: `${i}.jpg`, data: 'x' })))), 413, 'too_many_entries');
-    await expectError(await upload(buildZip(Array.from({ length: 15 }, (_, i) => ({ name: `${i}.jpg`, data: Buffer.alloc(3 * MB) })))), 413, 'too_large_uncompressed');
+    await expectError(
+      await upload(buildZip(Array.from({ length: 15 }, (_, i) => ({ name: `${i}.jpg`, data: Buffer.alloc(3 * MB) })))),
+      413,
+      'too_large_uncompressed',
+    );
     await expectError(await upload(await buildTar([{ name: 'zeros.jpg', data: Buffer.alloc(30 * MB) }], { gzip: true })), 422, 'compression_ratio');
     await expectError(await upload(Buffer.alloc(5 * MB, 1)), 413, 'too_large');
-    await expectError(await upload(buildZip([{ name: 'empty/', type: 'directory' }, { name: 'trainLabels.csv', data: 'image,level\n' }])), 422, 'empty_archive');
+    await expectError(
+      await upload(
+        buildZip([
+          { name: 'empty/', type: 'directory' },
+          { name: 'trainLabels.csv', data: 'image,level\n' },
+        ]),
+      ),
+      422,
+      'empty_archive',
+    );
     await expectError(await upload(zip, { labels: { name: 'l.csv', text: 'file,grade\na.jpg,9\n' } }), 400, 'invalid_labels');
     await expectError(await upload(zip, { labels: { name: 'l.csv', text: 'name,dr\na.jpg,1\n' } }), 400, 'invalid_labels');
     const twoLabelFiles = buildZip([
@@ -313,7 +359,11 @@ describe(`archive upload and ingest jobs (${process.env.CBMIR_TEST_DB ?? 'pglite
     await expectError(await api('/api/v1/archives', { method: 'POST', body: noArchive }), 400, 'missing_archive');
     await expectError(await api('/api/v1/archives', { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } }), 415, 'not_multipart');
     await expectError(
-      await api('/api/v1/archives', { method: 'POST', body: '--x\r\nContent-Disposition: form-data; name="archive"; filename="a.zip"\r\n\r\nPK', headers: { 'content-type': 'multipart/form-data; boundary=x' } }),
+      await api('/api/v1/archives', {
+        method: 'POST',
+        body: '--x\r\nContent-Disposition: form-data; name="archive"; filename="a.zip"\r\n\r\nPK',
+        headers: { 'content-type': 'multipart/form-data; boundary=x' },
+      }),
       400,
       'bad_multipart',
     );
@@ -330,7 +380,10 @@ describe(`archive upload and ingest jobs (${process.env.CBMIR_TEST_DB ?? 'pglite
     expect(anonymous.status).toBe(401);
     expect((await api('/api/v1/jobs', {}, clinicianKey)).status).toBe(403);
     const audit = await json<{ events: { details: Record<string, unknown>; targetType: string }[] }>('/api/v1/audit?action=archive.upload&limit=1');
-    expect(audit.events[0]).toMatchObject({ targetType: 'job', details: { format: expect.any(String), sha256: expect.stringMatching(/^[0-9a-f]{64}$/), files: expect.any(Number) } });
+    expect(audit.events[0]).toMatchObject({
+      targetType: 'job',
+      details: { format: expect.any(String), sha256: expect.stringMatching(/^[0-9a-f]{64}$/), files: expect.any(Number) },
+    });
     expect(JSON.stringify(audit.events[0]!.details)).not.toMatch(/\.jpe?g|\.zip|\.csv/);
 
     type Operation = { 'x-cbmir-role': string; requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown> } }> } };

@@ -4,15 +4,7 @@ import { isNestedArchive } from './archive-format.ts';
 import { RATIO_CHECK_MIN_BYTES, type ArchiveLimits } from './archive-limits.ts';
 
 /** Why an entry was not stored; part of the job report (JobItem.code). */
-export type EntryProblemCode =
-  | 'unsafe_name'
-  | 'link'
-  | 'not_a_file'
-  | 'too_large'
-  | 'compression_ratio'
-  | 'nested_archive'
-  | 'not_an_image'
-  | 'read_error';
+export type EntryProblemCode = 'unsafe_name' | 'link' | 'not_a_file' | 'too_large' | 'compression_ratio' | 'nested_archive' | 'not_an_image' | 'read_error';
 
 export interface EntryProblem {
   code: EntryProblemCode;

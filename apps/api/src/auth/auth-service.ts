@@ -33,10 +33,12 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
      * hashes queue (503 when the queue is full), so a flood cannot take the thread pool from file reads.
      * `userId` of a failed attempt names the user when the username exists (for the audit trail).
      */
-    async login(username: string, password: string, ip: string, audit?: AuditInTransaction<StoredUser>): Promise<
-      | { ok: true; token: string; csrfToken: string; expiresAt: Date; user: StoredUser }
-      | { ok: false; userId: string | null }
-    > {
+    async login(
+      username: string,
+      password: string,
+      ip: string,
+      audit?: AuditInTransaction<StoredUser>,
+    ): Promise<{ ok: true; token: string; csrfToken: string; expiresAt: Date; user: StoredUser } | { ok: false; userId: string | null }> {
       const wait = await throttle.reserve(username, ip);
       if (wait > 0) {
         throw new RateLimitedError('too_many_attempts', `too many failed sign-ins; try again in ${Math.ceil(wait / 60_000)} minute(s)`, {
@@ -76,7 +78,15 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
     async authenticateSession(token: string): Promise<Principal | null> {
       const session = await db.sessions.findValid(secretDigest(token));
       return session
-        ? { kind: 'user', id: session.userId, name: session.username, role: session.role, sessionId: session.sessionId, csrfToken: session.csrfToken, expiresAt: session.expiresAt }
+        ? {
+            kind: 'user',
+            id: session.userId,
+            name: session.username,
+            role: session.role,
+            sessionId: session.sessionId,
+            csrfToken: session.csrfToken,
+            expiresAt: session.expiresAt,
+          }
         : null;
     },
 

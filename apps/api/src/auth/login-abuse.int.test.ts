@@ -80,7 +80,9 @@ describe(`login flood (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   beforeAll(async () => {
     server = await freshServer();
     admin = await signIn(server.url);
-    const list = (await (await fetch(`${server.url}/api/v1/images?limit=1`, { headers: { cookie: admin.cookie } })).json()) as { images: { thumbnailUrl: string }[] };
+    const list = (await (await fetch(`${server.url}/api/v1/images?limit=1`, { headers: { cookie: admin.cookie } })).json()) as {
+      images: { thumbnailUrl: string }[];
+    };
     thumbnail = `${server.url}${list.images[0]!.thumbnailUrl}`;
   });
 
@@ -114,7 +116,9 @@ describe(`login flood (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     const statuses = await flood;
 
     // Without a bound the 60 hashes queue on libuv's 4 threads ahead of the file read (seconds).
-    expect(Math.max(...reads), `thumbnail reads under the flood (quiet: ${quiet.toFixed(0)} ms): ${reads.map((r) => r.toFixed(0)).join(', ')} ms`).toBeLessThan(1000);
+    expect(Math.max(...reads), `thumbnail reads under the flood (quiet: ${quiet.toFixed(0)} ms): ${reads.map((r) => r.toFixed(0)).join(', ')} ms`).toBeLessThan(
+      1000,
+    );
     // Most of the flood is refused cheaply, before any hashing: by the per-address limit or the full hashing queue.
     expect(statuses.filter((s) => s === 429 || s === 503).length).toBeGreaterThan(20);
     expect(statuses.every((s) => s === 401 || s === 429 || s === 503)).toBe(true);

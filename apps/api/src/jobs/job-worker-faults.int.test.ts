@@ -109,23 +109,29 @@ describe(`job worker under database errors (${process.env.CBMIR_TEST_DB ?? 'pgli
     expect(ended.error).toBe('the label file has no grade column');
     const warnings = log.lines.filter((line) => line.startsWith('warn'));
     expect(warnings).toHaveLength(2);
-    expect(warnings[0]).toMatch(/attempt 1 ended with an error \(the label file has no grade column\), which could not be recorded \(Connection terminated unexpectedly \(read ECONNRESET\)\); the job stays claimed and is taken up again when its lease runs out/);
+    expect(warnings[0]).toMatch(
+      /attempt 1 ended with an error \(the label file has no grade column\), which could not be recorded \(Connection terminated unexpectedly \(read ECONNRESET\)\); the job stays claimed and is taken up again when its lease runs out/,
+    );
     expect(warnings[0]).not.toMatch(/failed:/);
     expect(warnings[1]).toMatch(/failed: the label file has no grade column/);
   });
 
   it('a retryable failure that cannot be given back is logged with both causes, and the job is retried by lease', async () => {
     let runs = 0;
-    const { worker, log } = scriptedWorker(flaky({ releaseFailed: 1 }), [
-      async () => {
-        runs++;
-        throw new Error('disk full');
-      },
-      async () => {
-        runs++;
-        return 'completed';
-      },
-    ], 1);
+    const { worker, log } = scriptedWorker(
+      flaky({ releaseFailed: 1 }),
+      [
+        async () => {
+          runs++;
+          throw new Error('disk full');
+        },
+        async () => {
+          runs++;
+          return 'completed';
+        },
+      ],
+      1,
+    );
     const job = await newJob();
     await worker.start();
     const ended = await waitForEnd(job.id);
@@ -133,7 +139,9 @@ describe(`job worker under database errors (${process.env.CBMIR_TEST_DB ?? 'pgli
     expect(runs).toBe(2);
     expect(ended.status).toBe('completed');
     expect(log.lines.filter((line) => line.startsWith('warn'))).toEqual([
-      expect.stringMatching(/attempt 1 failed \(disk full\) and could not be given back \(Connection terminated unexpectedly \(read ECONNRESET\)\); it is taken up again when its lease runs out/),
+      expect.stringMatching(
+        /attempt 1 failed \(disk full\) and could not be given back \(Connection terminated unexpectedly \(read ECONNRESET\)\); it is taken up again when its lease runs out/,
+      ),
     ]);
   });
 });

@@ -63,19 +63,24 @@ export function jobWorkerFactory(deps: {
     current = abort;
     let leaseWarned = false;
     // Renew the lease; when the job is no longer ours (cancelled, taken over), stop at the next entry.
-    const heartbeat = setInterval(() => {
-      db.jobs
-        .heartbeat(job.id, workerId)
-        .then((held) => {
-          leaseWarned = false;
-          if (!held) abort.abort();
-        })
-        .catch((error: unknown) => {
-          if (!leaseWarned) log.warn(`job ${job.id}: cannot renew its lease (${describe(error)}); still working on it`);
-          leaseWarned = true;
-        });
-    }, Math.max(500, (deps.leaseSeconds * 1000) / 3));
-    log.info(`job ${job.id}: ${job.nextEntry > 0 ? `resuming at entry ${job.nextEntry}` : 'started'}${job.attempts > 0 ? ` (after ${job.attempts} failed attempt(s))` : ''}`);
+    const heartbeat = setInterval(
+      () => {
+        db.jobs
+          .heartbeat(job.id, workerId)
+          .then((held) => {
+            leaseWarned = false;
+            if (!held) abort.abort();
+          })
+          .catch((error: unknown) => {
+            if (!leaseWarned) log.warn(`job ${job.id}: cannot renew its lease (${describe(error)}); still working on it`);
+            leaseWarned = true;
+          });
+      },
+      Math.max(500, (deps.leaseSeconds * 1000) / 3),
+    );
+    log.info(
+      `job ${job.id}: ${job.nextEntry > 0 ? `resuming at entry ${job.nextEntry}` : 'started'}${job.attempts > 0 ? ` (after ${job.attempts} failed attempt(s))` : ''}`,
+    );
     let retryIn = 0;
     try {
       let result: 'completed' | 'interrupted';

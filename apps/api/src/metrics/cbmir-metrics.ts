@@ -38,7 +38,7 @@ export function createCbmirMetrics() {
   });
   const embedDuration = new Histogram({
     name: 'cbmir_embed_batch_duration_seconds',
-    help: 'Forward pass of one embedding batch (the batcher\'s run, all requests batched together)',
+    help: "Forward pass of one embedding batch (the batcher's run, all requests batched together)",
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });

@@ -22,7 +22,10 @@ export const apiKeyRoutes =
   async (app) => {
     app.get(
       '/api/v1/api-keys',
-      { config: { access: 'admin' }, schema: { tags: ['api keys'], summary: 'All API keys (never their secrets)', response: { 200: ApiKeyList, ...errorResponses(401, 403) } } },
+      {
+        config: { access: 'admin' },
+        schema: { tags: ['api keys'], summary: 'All API keys (never their secrets)', response: { 200: ApiKeyList, ...errorResponses(401, 403) } },
+      },
       async () => ({ apiKeys: (await deps.db.apiKeys.list()).map(toApiKeyDto) }),
     );
 
@@ -55,7 +58,12 @@ export const apiKeyRoutes =
       '/api/v1/api-keys/:id',
       {
         config: { access: 'admin' },
-        schema: { tags: ['api keys'], summary: 'Revoke an API key, effective at once', params: IdParams, response: { 200: ApiKey, ...errorResponses(400, 401, 403, 404) } },
+        schema: {
+          tags: ['api keys'],
+          summary: 'Revoke an API key, effective at once',
+          params: IdParams,
+          response: { 200: ApiKey, ...errorResponses(400, 401, 403, 404) },
+        },
       },
       async (request) => {
         const key = await deps.auth.revokeApiKey(request.params.id, (tx, revoked) =>

@@ -70,13 +70,19 @@ export const archiveRoutes =
             labels: upload.labels,
             createdBy: principal ? { id: principal.id, name: principal.name } : null,
             audit: (tx, created) =>
-              deps.audit.recordIn(tx, request, 'archive.upload', { type: 'job', id: created.id }, {
-                format: (created.params as { input: { format: string } }).input.format,
-                bytes: upload.archive!.bytes,
-                sha256: upload.archive!.sha256,
-                files: created.total,
-                labelLayout: (created.params as { labels: { layout: string } | null }).labels?.layout ?? null,
-              }),
+              deps.audit.recordIn(
+                tx,
+                request,
+                'archive.upload',
+                { type: 'job', id: created.id },
+                {
+                  format: (created.params as { input: { format: string } }).input.format,
+                  bytes: upload.archive!.bytes,
+                  sha256: upload.archive!.sha256,
+                  files: created.total,
+                  labelLayout: (created.params as { labels: { layout: string } | null }).labels?.layout ?? null,
+                },
+              ),
           });
           deps.jobWorker.wake();
           return reply.code(202).send(deps.jobs.toDto(job));

@@ -15,13 +15,19 @@ const PngBytes = Type.Unsafe<Buffer>({ type: 'string', format: 'binary', descrip
 
 const EXPLANATION_DESCRIPTION =
   'Occlusion sensitivity: the preprocessed image (the network input) is divided into a 7 x 7 grid; each cell in turn is ' +
-  'filled with the preprocessed background (zero local contrast) and the L2 distance from the occluded image\'s ' +
-  'embedding to the other image\'s is measured with the serving engine (50 images embedded in batches). ' +
+  "filled with the preprocessed background (zero local contrast) and the L2 distance from the occluded image's " +
+  "embedding to the other image's is measured with the serving engine (50 images embedded in batches). " +
   '`deltas[row][col]` is that distance minus the unoccluded one: positive where the cell holds what the two images share. ' +
   'Maps are cached in memory per (model version, image SHA-256, other image); `cached` and the x-cbmir-cache header say whether this one was.';
 
 export const explanationRoutes =
-  (deps: { explanations: ExplanationService; search: SearchService; admission: SearchAdmission; audit: AuditTrail; searchRateLimit: number }): FastifyPluginAsyncTypebox =>
+  (deps: {
+    explanations: ExplanationService;
+    search: SearchService;
+    admission: SearchAdmission;
+    audit: AuditTrail;
+    searchRateLimit: number;
+  }): FastifyPluginAsyncTypebox =>
   async (app) => {
     /**
      * The upload as an image (a DICOM file unwrapped, as search does), charged to the caller's megapixel budget
@@ -51,18 +57,24 @@ export const explanationRoutes =
         },
       },
       async (request, reply) => {
-        if (!request.isMultipart()) throw new UnsupportedMediaError('not_multipart', 'send the query photograph as multipart/form-data in a field named "image"');
+        if (!request.isMultipart())
+          throw new UnsupportedMediaError('not_multipart', 'send the query photograph as multipart/form-data in a field named "image"');
         const bytes = await admitUpload(request);
         const occlude = request.query.occlude ?? 'query';
         // In the bounded queue of image searches: 50 images embedded is a search's work many times over.
         const explanation = await deps.admission.run(() => deps.explanations.explainUpload(bytes, request.query.case, occlude));
         reply.header('x-cbmir-cache', explanation.cached ? 'hit' : 'miss');
-        await deps.audit.record(request, 'search.explanation', { type: 'image', id: request.query.case }, {
-          modelVersionId: explanation.modelVersionId,
-          queryImageSha256: contentHash(bytes),
-          occlude,
-          cached: explanation.cached,
-        });
+        await deps.audit.record(
+          request,
+          'search.explanation',
+          { type: 'image', id: request.query.case },
+          {
+            modelVersionId: explanation.modelVersionId,
+            queryImageSha256: contentHash(bytes),
+            occlude,
+            cached: explanation.cached,
+          },
+        );
         return explanation;
       },
     );
@@ -83,11 +95,16 @@ export const explanationRoutes =
       async (request, reply) => {
         const explanation = await deps.admission.run(() => deps.explanations.explainStored(request.params.id, request.query.against));
         reply.header('x-cbmir-cache', explanation.cached ? 'hit' : 'miss');
-        await deps.audit.record(request, 'search.explanation', { type: 'image', id: request.params.id }, {
-          modelVersionId: explanation.modelVersionId,
-          against: request.query.against,
-          cached: explanation.cached,
-        });
+        await deps.audit.record(
+          request,
+          'search.explanation',
+          { type: 'image', id: request.params.id },
+          {
+            modelVersionId: explanation.modelVersionId,
+            against: request.query.against,
+            cached: explanation.cached,
+          },
+        );
         return explanation;
       },
     );

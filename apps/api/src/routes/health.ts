@@ -7,9 +7,13 @@ import { toModelVersionDto } from './dto.ts';
 export const healthRoutes =
   (deps: { db: Database; runtime: ModelRuntime }): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.get('/healthz', { config: { access: 'public' }, schema: { tags: ['health'], summary: 'Liveness: the process answers', response: { 200: Health } } }, async () => ({
-      status: 'ok' as const,
-    }));
+    app.get(
+      '/healthz',
+      { config: { access: 'public' }, schema: { tags: ['health'], summary: 'Liveness: the process answers', response: { 200: Health } } },
+      async () => ({
+        status: 'ok' as const,
+      }),
+    );
 
     app.get(
       '/readyz',

@@ -1,5 +1,15 @@
 import { notFound, type FileStore } from '@cbmir/core';
-import { EmbeddingResponse, ImageIdParams, ImageList, ImageListQuery, ImageRecord, pickSearchFilters, SamePatientImages, SearchResponse, SimilarQuery } from '@cbmir/contract';
+import {
+  EmbeddingResponse,
+  ImageIdParams,
+  ImageList,
+  ImageListQuery,
+  ImageRecord,
+  pickSearchFilters,
+  SamePatientImages,
+  SearchResponse,
+  SimilarQuery,
+} from '@cbmir/contract';
 import type { StoredImage } from '@cbmir/db';
 import type { Database } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -25,7 +35,14 @@ const toImageSummary = (image: StoredImage) => ({
 });
 
 export const imageRoutes =
-  (deps: { db: Database; files: FileStore; search: SearchService; audit: AuditTrail; searchRateLimit: number; history: SearchHistory }): FastifyPluginAsyncTypebox =>
+  (deps: {
+    db: Database;
+    files: FileStore;
+    search: SearchService;
+    audit: AuditTrail;
+    searchRateLimit: number;
+    history: SearchHistory;
+  }): FastifyPluginAsyncTypebox =>
   async (app) => {
     async function findImage(id: string) {
       // A replica first; the primary when the replica has not replayed the case yet (opened right after upload).
@@ -38,7 +55,12 @@ export const imageRoutes =
       '/api/v1/images',
       {
         config: { access: 'clinician' },
-        schema: { tags: ['images'], summary: 'Stored cases, oldest first, paginated (limit/offset), optionally of one source', querystring: ImageListQuery, response: { 200: ImageList, ...errorResponses(400, 401, 403) } },
+        schema: {
+          tags: ['images'],
+          summary: 'Stored cases, oldest first, paginated (limit/offset), optionally of one source',
+          querystring: ImageListQuery,
+          response: { 200: ImageList, ...errorResponses(400, 401, 403) },
+        },
       },
       async (request) => {
         const { limit = 50, offset = 0, source } = request.query;
@@ -55,7 +77,15 @@ export const imageRoutes =
 
     app.get(
       '/api/v1/images/:id',
-      { config: { access: 'clinician' }, schema: { tags: ['images'], summary: 'One stored image and its labels', params: ImageIdParams, response: { 200: ImageRecord, ...errorResponses(400, 401, 403, 404) } } },
+      {
+        config: { access: 'clinician' },
+        schema: {
+          tags: ['images'],
+          summary: 'One stored image and its labels',
+          params: ImageIdParams,
+          response: { 200: ImageRecord, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
       async (request) => {
         const image = await findImage(request.params.id);
         const addedBy = await deps.db.images.addedBy(image.id);
@@ -104,7 +134,15 @@ export const imageRoutes =
 
     app.get(
       '/api/v1/images/:id/thumbnail',
-      { config: { access: 'clinician' }, schema: { tags: ['images'], summary: 'JPEG thumbnail (at most 256 px); ETag, 304 Not Modified on a matching If-None-Match', params: ImageIdParams, response: { 200: ImageBytes, 304: NotModified, ...errorResponses(400, 401, 403, 404) } } },
+      {
+        config: { access: 'clinician' },
+        schema: {
+          tags: ['images'],
+          summary: 'JPEG thumbnail (at most 256 px); ETag, 304 Not Modified on a matching If-None-Match',
+          params: ImageIdParams,
+          response: { 200: ImageBytes, 304: NotModified, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
       async (request, reply) => {
         const image = await findImage(request.params.id);
         await deps.audit.record(request, 'image.thumbnail', { type: 'image', id: image.id });
@@ -119,7 +157,15 @@ export const imageRoutes =
 
     app.get(
       '/api/v1/images/:id/original',
-      { config: { access: 'clinician' }, schema: { tags: ['images'], summary: 'The original file as uploaded; ETag (its SHA-256), 304 Not Modified on a matching If-None-Match', params: ImageIdParams, response: { 200: ImageBytes, 304: NotModified, ...errorResponses(400, 401, 403, 404) } } },
+      {
+        config: { access: 'clinician' },
+        schema: {
+          tags: ['images'],
+          summary: 'The original file as uploaded; ETag (its SHA-256), 304 Not Modified on a matching If-None-Match',
+          params: ImageIdParams,
+          response: { 200: ImageBytes, 304: NotModified, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
       async (request, reply) => {
         const image = await findImage(request.params.id);
         await deps.audit.record(request, 'image.original', { type: 'image', id: image.id });
@@ -145,11 +191,26 @@ export const imageRoutes =
       },
       async (request) => {
         const filters = pickSearchFilters(request.query);
-        const { model, results, suggestion, matching, shortfall, queryVector } = await deps.search.similarTo(request.params.id, request.query.k ?? 10, filters, {
-          excludeSamePatient: request.query.excludeSamePatient ?? false,
+        const { model, results, suggestion, matching, shortfall, queryVector } = await deps.search.similarTo(
+          request.params.id,
+          request.query.k ?? 10,
+          filters,
+          {
+            excludeSamePatient: request.query.excludeSamePatient ?? false,
+          },
+        );
+        await deps.audit.record(
+          request,
+          'search.similar',
+          { type: 'image', id: request.params.id },
+          { modelVersionId: model.id, k: request.query.k ?? 10, filters, results: results.length },
+        );
+        const historyId = await deps.history.recordCase(request.principal!, request.params.id, {
+          k: request.query.k ?? 10,
+          filters,
+          modelVersionId: model.id,
+          results,
         });
-        await deps.audit.record(request, 'search.similar', { type: 'image', id: request.params.id }, { modelVersionId: model.id, k: request.query.k ?? 10, filters, results: results.length });
-        const historyId = await deps.history.recordCase(request.principal!, request.params.id, { k: request.query.k ?? 10, filters, modelVersionId: model.id, results });
         return { model: toModelVersionDto(model), results, suggestion, matching, shortfall, queryVector, historyId };
       },
     );

@@ -19,7 +19,11 @@ export const modelRoutes =
       '/api/v1/models',
       {
         config: { access: 'clinician' },
-        schema: { tags: ['models'], summary: 'Model versions, newest first, with their indexing state', response: { 200: ModelVersionList, ...errorResponses(401, 403) } },
+        schema: {
+          tags: ['models'],
+          summary: 'Model versions, newest first, with their indexing state',
+          response: { 200: ModelVersionList, ...errorResponses(401, 403) },
+        },
       },
       async () => ({ models: await Promise.all((await deps.db.modelVersions.list()).map(detail)) }),
     );
@@ -28,7 +32,12 @@ export const modelRoutes =
       '/api/v1/models/:id',
       {
         config: { access: 'clinician' },
-        schema: { tags: ['models'], summary: 'One model version with its metrics and indexing progress', params: IdParams, response: { 200: ModelVersionDetail, ...errorResponses(400, 401, 403, 404) } },
+        schema: {
+          tags: ['models'],
+          summary: 'One model version with its metrics and indexing progress',
+          params: IdParams,
+          response: { 200: ModelVersionDetail, ...errorResponses(400, 401, 403, 404) },
+        },
       },
       async (request) => {
         const version = await deps.db.modelVersions.findById(request.params.id);
@@ -53,17 +62,26 @@ export const modelRoutes =
           .register(request.body.path, {
             name: request.body.name,
             audit: (tx, created) =>
-              deps.audit.recordIn(tx, request, 'model.register', { type: 'model_version', id: created.id }, { name: created.name, architecture: created.architecture }),
+              deps.audit.recordIn(
+                tx,
+                request,
+                'model.register',
+                { type: 'model_version', id: created.id },
+                { name: created.name, architecture: created.architecture },
+              ),
           })
           .catch((error: unknown) => {
-          // The registry's reason names the path and quotes its files: fine for the CLI's user on the server,
-          // but over HTTP it would tell a caller which server paths exist and what they hold. It goes to the log.
-          if (error instanceof DomainError && error.code === 'invalid_model') {
-            request.log.warn(`model registration refused: ${error.message}`);
-            throw new InvalidInputError('invalid_model', `${request.body.path} is not a saved cbmir model directory readable by the server (details in the server log)`);
-          }
-          throw error;
-        });
+            // The registry's reason names the path and quotes its files: fine for the CLI's user on the server,
+            // but over HTTP it would tell a caller which server paths exist and what they hold. It goes to the log.
+            if (error instanceof DomainError && error.code === 'invalid_model') {
+              request.log.warn(`model registration refused: ${error.message}`);
+              throw new InvalidInputError(
+                'invalid_model',
+                `${request.body.path} is not a saved cbmir model directory readable by the server (details in the server log)`,
+              );
+            }
+            throw error;
+          });
         return reply.code(201).send(await detail(version));
       },
     );

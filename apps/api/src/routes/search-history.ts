@@ -18,7 +18,8 @@ export const searchHistoryRoutes =
         schema: {
           tags: ['search'],
           summary: 'My searches: the caller’s own recent image and case searches, newest first (limit/offset)',
-          description: 'Each with its time, k, filters, region, how many cases came back and the nearest one. A user sees only their own, an API key only its own.',
+          description:
+            'Each with its time, k, filters, region, how many cases came back and the nearest one. A user sees only their own, an API key only its own.',
           querystring: SearchHistoryQuery,
           response: { 200: SearchHistoryPage, ...errorResponses(400, 401, 403) },
         },

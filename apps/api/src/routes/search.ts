@@ -11,7 +11,13 @@ import { errorResponses } from './error-responses.ts';
 import { readImageField } from './image-field.ts';
 
 export const searchRoutes =
-  (deps: { search: SearchService; audit: AuditTrail; searchRateLimit: number; admission: SearchAdmission; history: SearchHistory }): FastifyPluginAsyncTypebox =>
+  (deps: {
+    search: SearchService;
+    audit: AuditTrail;
+    searchRateLimit: number;
+    admission: SearchAdmission;
+    history: SearchHistory;
+  }): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.post(
       '/api/v1/search',
@@ -42,7 +48,8 @@ export const searchRoutes =
         const filters = pickSearchFilters(request.query);
         toImageFilter(filters);
         const region = regionOfQuery(request.query);
-        if (region === 'partial') throw new InvalidInputError('invalid_region', 'give all four of regionX, regionY, regionWidth and regionHeight, or none of them');
+        if (region === 'partial')
+          throw new InvalidInputError('invalid_region', 'give all four of regionX, regionY, regionWidth and regionHeight, or none of them');
         if (region) checkRegion(region);
         // A DICOM photograph is searched by its image (its header is not kept).
         const { bytes, query } = await deps.search.readQuery(await readImageField(request));

@@ -51,11 +51,17 @@ export const userRoutes =
       },
       async (request) => {
         const user = await deps.auth.updateUser(request.params.id, request.body, (tx, updated) =>
-          deps.audit.recordIn(tx, request, 'user.update', { type: 'user', id: updated.id }, {
-            passwordReset: request.body.password !== undefined,
-            ...(request.body.role !== undefined ? { role: request.body.role } : {}),
-            ...(request.body.disabled !== undefined ? { disabled: request.body.disabled } : {}),
-          }),
+          deps.audit.recordIn(
+            tx,
+            request,
+            'user.update',
+            { type: 'user', id: updated.id },
+            {
+              passwordReset: request.body.password !== undefined,
+              ...(request.body.role !== undefined ? { role: request.body.role } : {}),
+              ...(request.body.disabled !== undefined ? { disabled: request.body.disabled } : {}),
+            },
+          ),
         );
         return toUserDto(user);
       },

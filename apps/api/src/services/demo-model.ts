@@ -36,7 +36,15 @@ export async function trainDemoModel(
   const { train, validation } = items.length >= MIN_IMAGES_TO_VALIDATE ? splitByPatient(items, 0.25, 7) : { train: items, validation: [] };
   const validate =
     validation.length > 0
-      ? async (model: tf.LayersModel) => validationMetrics(await embedWithModel(model, validation.map((item) => pixels.get(item.id)!), 32), validation)
+      ? async (model: tf.LayersModel) =>
+          validationMetrics(
+            await embedWithModel(
+              model,
+              validation.map((item) => pixels.get(item.id)!),
+              32,
+            ),
+            validation,
+          )
       : undefined;
 
   const outDir = await mkdtemp(join(deps.dataDir, 'demo-training-'));
@@ -66,12 +74,18 @@ export async function trainDemoModel(
         lastLog = Date.now();
         log.info(`training the demo model: epoch ${p.epoch}, loss ${p.loss.toFixed(3)}, ${p.imagesPerSecond.toFixed(0)} img/s`);
       },
-      info: { name: DEMO_MODEL_NAME, preprocessing, trainingData: { images: train.length, validationImages: validation.length, source: 'synthetic demo images' } },
+      info: {
+        name: DEMO_MODEL_NAME,
+        preprocessing,
+        trainingData: { images: train.length, validationImages: validation.length, source: 'synthetic demo images' },
+      },
     });
     const metrics = (m: ValidationMetrics | null | undefined) => (m ? `MAP ${m.map.toFixed(3)}, MRR ${(m.mrr ?? NaN).toFixed(3)}` : 'n/a');
     log.info(
       `demo model trained: ${result.epochsDone} epochs, final mean loss ${result.history.at(-1)?.meanLoss.toFixed(3)}` +
-        (validate ? `; validation (${validation.length} images of unseen patients): untrained ${metrics(result.untrained)}, trained ${metrics(result.history.at(-1)?.validation)}` : ''),
+        (validate
+          ? `; validation (${validation.length} images of unseen patients): untrained ${metrics(result.untrained)}, trained ${metrics(result.history.at(-1)?.validation)}`
+          : ''),
     );
     const version = await deps.models.register(outDir, { name: DEMO_MODEL_NAME });
     await deps.activation.activateNow(version.id);

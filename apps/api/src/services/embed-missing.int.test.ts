@@ -69,7 +69,9 @@ describe(`unreadable stored originals (${process.env.CBMIR_TEST_DB ?? 'pglite'})
     expect(await activation.progress(second)).toMatchObject({ state: 'active', embedded: 2, total: 4, unreadable: 2, error: null });
     expect(await db.embeddings.find(second, ids[0]!)).not.toBeNull();
     expect(await db.embeddings.find(second, ids[3]!)).not.toBeNull();
-    expect((await db.images.findById(ids[1]!))!.unreadableReason).toMatch(/^its original images\/originals\/.+ does not decode \(The JPEG file is truncated or corrupt/);
+    expect((await db.images.findById(ids[1]!))!.unreadableReason).toMatch(
+      /^its original images\/originals\/.+ does not decode \(The JPEG file is truncated or corrupt/,
+    );
     expect((await db.images.findById(ids[2]!))!.unreadableReason).toMatch(/^its original images\/originals\/.+ is missing$/);
     expect(warnings).toHaveLength(2);
     expect(warnings.every((line) => /^image [0-9a-f-]{36}: its original .+; marked unreadable and left out of indexing/.test(line))).toBe(true);
@@ -94,7 +96,9 @@ describe(`unreadable stored originals (${process.env.CBMIR_TEST_DB ?? 'pglite'})
     const third = await runtime.load(await tiny('tiny-third', 9));
     try {
       const elsewhere = fileStoreFactory({ dataDir: mkdtempSync(join(tmpdir(), 'cbmir-unmounted-')) });
-      await expect(embedMissing({ db, files: elsewhere, runtime, log }, third)).rejects.toThrow(/the image store .+ is missing \(is CBMIR_DATA_DIR's volume mounted\?\)/);
+      await expect(embedMissing({ db, files: elsewhere, runtime, log }, third)).rejects.toThrow(
+        /the image store .+ is missing \(is CBMIR_DATA_DIR's volume mounted\?\)/,
+      );
       expect(await db.images.countUnreadable()).toBe(1);
     } finally {
       third.embedder.dispose();

@@ -43,7 +43,10 @@ export async function embedMissing(
       if (code === 'ENOENT' && !(await stat(store).catch(() => null))) {
         throw new Error(`the image store ${store} is missing (is CBMIR_DATA_DIR's volume mounted?)`);
       }
-      await markUnreadable(id, code === 'ENOENT' ? `its original ${originalPath} is missing` : `its original ${originalPath} cannot be read (${(error as Error).message})`);
+      await markUnreadable(
+        id,
+        code === 'ENOENT' ? `its original ${originalPath} is missing` : `its original ${originalPath} cannot be read (${(error as Error).message})`,
+      );
       return null;
     }
   }
@@ -63,8 +66,14 @@ export async function embedMissing(
     let pending = read.filter((entry) => entry !== null);
     while (pending.length > 0) {
       try {
-        const vectors = await runtime.embedImages(pending.map((entry) => entry.bytes), model);
-        await db.embeddings.upsertMany(model.version, pending.map(({ id }, i) => ({ imageId: id, vector: vectors[i]! })));
+        const vectors = await runtime.embedImages(
+          pending.map((entry) => entry.bytes),
+          model,
+        );
+        await db.embeddings.upsertMany(
+          model.version,
+          pending.map(({ id }, i) => ({ imageId: id, vector: vectors[i]! })),
+        );
         done += pending.length;
         break;
       } catch (error) {

@@ -153,9 +153,7 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
     const kind = typeof files?.metadata.info?.kind === 'string' ? files.metadata.info.kind : null;
     const preprocessing = preprocessingOf(model, files?.metadata);
     const served = async (): Promise<InferenceEmbedder> =>
-      model.kind === 'version'
-        ? (await runtime.load(model.version)).embedder
-        : loadServingEmbedder(model.dir, { log: deps.log });
+      model.kind === 'version' ? (await runtime.load(model.version)).embedder : loadServingEmbedder(model.dir, { log: deps.log });
     if (files && weightsFormatOf(files.metadata) === 'onnx') {
       if (layerSpec === null) return { embedder: await served(), layer: null, preprocessing, kind };
       const outputNames = Object.keys(await onnxOutputs(files.dir, files.metadata.spec));
@@ -169,8 +167,7 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
       return { embedder, layer: output === 'embedding' ? null : output, preprocessing, kind };
     }
     if (layerSpec === null) return { embedder: await served(), layer: null, preprocessing, kind };
-    const tfjs: Embedder =
-      model.kind === 'version' ? (await runtime.load(model.version, { engine: 'tfjs' })).embedder : await loadEmbedder(model.dir);
+    const tfjs: Embedder = model.kind === 'version' ? (await runtime.load(model.version, { engine: 'tfjs' })).embedder : await loadEmbedder(model.dir);
     let found;
     try {
       found = resolveLayer(tfjs.network, layerSpec);
@@ -208,7 +205,14 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
     images: EvaluationImage[],
     memo: PreprocessedMemo | undefined,
     onProgress?: (done: number, total: number) => void,
-  ): Promise<{ vectors: (Float32Array | null)[]; imageIds: (string | null)[]; fromDatabase: number; fromCache: number; computed: number; failed: { sha256: string; reason: string }[] }> {
+  ): Promise<{
+    vectors: (Float32Array | null)[];
+    imageIds: (string | null)[];
+    fromDatabase: number;
+    fromCache: number;
+    computed: number;
+    failed: { sha256: string; reason: string }[];
+  }> {
     const stored = await db.images.findBySha256Many(images.map((image) => image.sha256));
     const imageIds = images.map((image) => stored.get(image.sha256)?.id ?? null);
     const vectors: (Float32Array | null)[] = images.map(() => null);
@@ -304,7 +308,12 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
       const name = isDefault ? DEFAULT_MODEL_NAME : `${spec.architecture}-${spec.inputSize}px-${spec.embeddingDim}d-untrained-seed${spec.seed}`;
       const existing = await db.modelVersions.findByName(name);
       if (existing) {
-        if (existing.weightsPath !== null || existing.architecture !== spec.architecture || existing.inputSize !== spec.inputSize || existing.embeddingDim !== spec.embeddingDim) {
+        if (
+          existing.weightsPath !== null ||
+          existing.architecture !== spec.architecture ||
+          existing.inputSize !== spec.inputSize ||
+          existing.embeddingDim !== spec.embeddingDim
+        ) {
           throw new ConflictError('name_taken', `model version ${name} exists but is not that untrained network`);
         }
         return existing;
@@ -321,8 +330,7 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
         const outputs = onnxRepresentationOutputs(kind, Object.keys(widths));
         return outputs.map((name, i) => ({ position: i - outputs.length, name, type: 'OnnxOutput', width: widths[name] ?? null }));
       }
-      const embedder: Embedder =
-        model.kind === 'version' ? (await runtime.load(model.version, { engine: 'tfjs' })).embedder : await loadEmbedder(model.dir);
+      const embedder: Embedder = model.kind === 'version' ? (await runtime.load(model.version, { engine: 'tfjs' })).embedder : await loadEmbedder(model.dir);
       try {
         const layers = representationLayers(embedder.network);
         return layers.map((layer, i) => {
@@ -376,7 +384,10 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
       const queryKeep = keep(options.data.images, queryVectors.vectors);
       const toSet = (images: EvaluationImage[], vectors: (Float32Array | null)[], indices: number[]) => ({
         items: indices.map((i) => ({ key: images[i]!.sha256, grade: images[i]!.grade, patient: images[i]!.patient })),
-        vectors: asMatrix(indices.map((i) => vectors[i]!), source.dimensions),
+        vectors: asMatrix(
+          indices.map((i) => vectors[i]!),
+          source.dimensions,
+        ),
       });
       const queries = toSet(options.data.images, queryVectors.vectors, queryKeep);
       const gallery =
@@ -396,15 +407,17 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
       let map: EvaluationMapPoint[] | null = null;
       if (options.mapPoints > 0 && queries.items.length >= 2) {
         options.onProgress?.('map', 0, 1);
-        map = embeddingMap(queries.vectors, queries.items.map((item) => item.grade), { maxPoints: options.mapPoints, seed: options.seed ?? 42 }).map(
-          (point) => ({
-            imageId: queryVectors.imageIds[queryKeep[point.index]!]!,
-            sha256: queries.items[point.index]!.key,
-            x: point.x,
-            y: point.y,
-            grade: point.grade,
-          }),
-        );
+        map = embeddingMap(
+          queries.vectors,
+          queries.items.map((item) => item.grade),
+          { maxPoints: options.mapPoints, seed: options.seed ?? 42 },
+        ).map((point) => ({
+          imageId: queryVectors.imageIds[queryKeep[point.index]!]!,
+          sha256: queries.items[point.index]!.key,
+          x: point.x,
+          y: point.y,
+          grade: point.grade,
+        }));
         options.onProgress?.('map', 1, 1);
       }
       const mapSeconds = seconds(mapStarted);

@@ -43,13 +43,15 @@ export function explanationServiceFactory(deps: { db: Database; files: FileStore
 
   async function findCase(id: string, role: string): Promise<StoredImage> {
     const image = await db.images.findById(id);
-    if (!image) throw new NotFoundError('case_not_found', `${role} ${id} does not exist (it may have been removed): search again and choose a case from the new results`);
+    if (!image)
+      throw new NotFoundError('case_not_found', `${role} ${id} does not exist (it may have been removed): search again and choose a case from the new results`);
     return image;
   }
 
   async function storedEmbedding(model: LoadedModel, image: StoredImage): Promise<number[]> {
     const vector = await db.embeddings.find(model.version, image.id);
-    if (!vector) throw new ConflictError('not_embedded', `case ${image.id} has no embedding under the active model yet; it is being indexed, try again shortly`);
+    if (!vector)
+      throw new ConflictError('not_embedded', `case ${image.id} has no embedding under the active model yet; it is being indexed, try again shortly`);
     return vector;
   }
 

@@ -96,7 +96,15 @@ describe(`embedder failures during ingest (${process.env.CBMIR_TEST_DB ?? 'pglit
     const ingest = ingestServiceFactory({ db, files, runtime });
     const jobs = ingestJobServiceFactory({ db, files, ingest, limits: DEFAULT_ARCHIVE_LIMITS, batchSize: 16 });
     const warnings: string[] = [];
-    const worker = jobWorkerFactory({ db, jobs, files, leaseSeconds: 60, embedded: true, pollMs: 50, log: { info: () => {}, warn: (m) => void warnings.push(m) } });
+    const worker = jobWorkerFactory({
+      db,
+      jobs,
+      files,
+      leaseSeconds: 60,
+      embedded: true,
+      pollMs: 50,
+      log: { info: () => {}, warn: (m) => void warnings.push(m) },
+    });
     engineDown = true;
     const job = await jobs.create({ id: randomUUID(), inputPath: folder, owned: false });
     await worker.start();
@@ -105,9 +113,7 @@ describe(`embedder failures during ingest (${process.env.CBMIR_TEST_DB ?? 'pglit
       expect(retried).toMatchObject({ status: 'queued', done: 0, added: 0, failed: 0 });
       expect(await db.jobs.items(job.id, { limit: 100 })).toEqual([]);
       expect(forwardPasses).toBe(1); // the batch, not three single images plus a probe
-      expect(warnings).toEqual([
-        `job ${job.id}: attempt 1 failed (the embedder is not working (the ONNX Runtime worker exited (code 1))); it will be retried`,
-      ]);
+      expect(warnings).toEqual([`job ${job.id}: attempt 1 failed (the embedder is not working (the ONNX Runtime worker exited (code 1))); it will be retried`]);
 
       engineDown = false; // the worker is replaced
       worker.wake(); // cut the back-off short

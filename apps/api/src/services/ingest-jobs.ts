@@ -17,7 +17,16 @@ import { EventEmitter } from 'node:events';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
 import type { Job as JobDto, JobItem as JobItemDto } from '@cbmir/contract';
-import { jobRepositoryFactory, type Database, type JobItemStatus, type SqlClient, type JobStatus, type NewJobItem, type StoredJob, type StoredJobItem } from '@cbmir/db';
+import {
+  jobRepositoryFactory,
+  type Database,
+  type JobItemStatus,
+  type SqlClient,
+  type JobStatus,
+  type NewJobItem,
+  type StoredJob,
+  type StoredJobItem,
+} from '@cbmir/db';
 import { ArchiveError, EntryError, readArchiveEntries, type InputFormat } from '../archives/archive-entries.ts';
 import { sniffArchiveFile } from '../archives/archive-format.ts';
 import { inspectArchive } from '../archives/archive-inspection.ts';
@@ -71,8 +80,7 @@ export class JobInterrupted extends Error {
  * (ENOENT) is not one of them: with several servers, the one that claimed the job may not see the volume
  * the upload went to; the job is retried (and fails after MAX_ATTEMPTS if the file is really gone).
  */
-export const isPermanentJobError = (error: unknown) =>
-  error instanceof ArchiveError || error instanceof LabelFileError || error instanceof DomainError;
+export const isPermanentJobError = (error: unknown) => error instanceof ArchiveError || error instanceof LabelFileError || error instanceof DomainError;
 
 /** Past this many bytes of images a batch is committed early, to bound memory with large images. */
 const BATCH_BYTES = 256 * 1024 * 1024;
@@ -127,8 +135,7 @@ export function ingestJobServiceFactory(deps: {
     const seconds = job.runStartedAt ? (end.getTime() - job.runStartedAt.getTime()) / 1000 : 0;
     const processed = job.done - job.runStartedDone;
     const rate = job.runStartedAt && seconds > 0 && job.status !== 'queued' ? processed / seconds : null;
-    const etaSeconds =
-      job.status === 'running' && rate && rate > 0 && job.total !== null ? Math.max(0, (job.total - job.done) / rate) : null;
+    const etaSeconds = job.status === 'running' && rate && rate > 0 && job.total !== null ? Math.max(0, (job.total - job.done) / rate) : null;
     return {
       id: job.id,
       kind: job.kind === 'folder' ? 'folder' : 'archive',
@@ -164,9 +171,7 @@ export function ingestJobServiceFactory(deps: {
       reason: item.reason,
       imageId: item.imageId,
       nearDuplicateOf:
-        item.nearDuplicateOf && item.nearDuplicateDistance !== null
-          ? { imageId: item.nearDuplicateOf, distance: item.nearDuplicateDistance }
-          : null,
+        item.nearDuplicateOf && item.nearDuplicateDistance !== null ? { imageId: item.nearDuplicateOf, distance: item.nearDuplicateDistance } : null,
     };
   }
 

@@ -1,7 +1,16 @@
 import type { FileStore } from '@cbmir/core';
 import { randomUUID } from 'node:crypto';
 import { embeddingRepositoryFactory, imageRepositoryFactory, type Database, type Eye, type SqlClient } from '@cbmir/db';
-import { contentHash, decodeImage, generateSyntheticFundus, ImageValidationError, makeThumbnail, patientRefOf, unwrapDicom, type DecodedImage } from '@cbmir/imaging';
+import {
+  contentHash,
+  decodeImage,
+  generateSyntheticFundus,
+  ImageValidationError,
+  makeThumbnail,
+  patientRefOf,
+  unwrapDicom,
+  type DecodedImage,
+} from '@cbmir/imaging';
 import { EmbedderUnavailable, RejectedImage } from './embed-errors.ts';
 import type { LoadedModel, ModelRuntime } from './model-runtime.ts';
 
@@ -98,7 +107,13 @@ export function ingestServiceFactory(deps: { db: Database; files: FileStore; run
       const { bytes, dicom } = await unwrapDicom(item.bytes);
       if (dicom) {
         const patientRef = dicom.patientId && deps.patientSalt ? patientRefOf(dicom.patientId, deps.patientSalt) : null;
-        item = { ...item, bytes, eye: item.eye ?? dicom.eye, patientRef: item.patientRef ?? patientRef, metadata: { ...item.metadata, dicom: { transferSyntax: dicom.transferSyntax } } };
+        item = {
+          ...item,
+          bytes,
+          eye: item.eye ?? dicom.eye,
+          patientRef: item.patientRef ?? patientRef,
+          metadata: { ...item.metadata, dicom: { transferSyntax: dicom.transferSyntax } },
+        };
       }
       const decoded = await decodeImage(item.bytes);
       const originalPath = files.originalPath(sha256, decoded.format);
@@ -138,7 +153,10 @@ export function ingestServiceFactory(deps: { db: Database; files: FileStore; run
     let pending = fresh;
     while (pending.length > 0) {
       try {
-        const vectors = await runtime.embedImages(pending.map((f) => f.item.bytes), model);
+        const vectors = await runtime.embedImages(
+          pending.map((f) => f.item.bytes),
+          model,
+        );
         pending.forEach((f, i) => (f.vector = vectors[i]!));
         return pending;
       } catch (error) {
@@ -239,7 +257,12 @@ export function ingestServiceFactory(deps: { db: Database; files: FileStore; run
           });
           if (inserted) {
             rows.push({ imageId: image.id, vector: f.vector! });
-            outcomes[f.slot] = { fileName: f.item.fileName, status: 'added', imageId: image.id, ...(f.nearDuplicateOf ? { nearDuplicateOf: f.nearDuplicateOf } : {}) };
+            outcomes[f.slot] = {
+              fileName: f.item.fileName,
+              status: 'added',
+              imageId: image.id,
+              ...(f.nearDuplicateOf ? { nearDuplicateOf: f.nearDuplicateOf } : {}),
+            };
           } else {
             // Someone else stored the same bytes meanwhile (another upload, another replica).
             outcomes[f.slot] = { fileName: f.item.fileName, status: 'duplicate', imageId: image.id };
@@ -251,9 +274,7 @@ export function ingestServiceFactory(deps: { db: Database; files: FileStore; run
           if (outcomes[slot]) continue;
           const first = outcomes[firstSlotBySha.get(contentHash(item.bytes))!]!;
           outcomes[slot] =
-            first.status === 'failed'
-              ? { ...first, fileName: item.fileName }
-              : { fileName: item.fileName, status: 'duplicate', imageId: first.imageId };
+            first.status === 'failed' ? { ...first, fileName: item.fileName } : { fileName: item.fileName, status: 'duplicate', imageId: first.imageId };
         }
         await options.commit?.(tx, outcomes as IngestOutcome[]);
       });

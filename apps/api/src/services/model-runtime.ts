@@ -104,9 +104,7 @@ export function modelRuntimeFactory(deps: {
     }
     const existing = await db.modelVersions.findByName(DEFAULT_MODEL_NAME);
     const spec = resolveEmbedderSpec({ architecture: 'resnet50', inputSize: 224, embeddingDim: 128, seed: 42 });
-    const version =
-      existing ??
-      (await db.modelVersions.create(untrainedVersionRecord(DEFAULT_MODEL_NAME, spec)));
+    const version = existing ?? (await db.modelVersions.create(untrainedVersionRecord(DEFAULT_MODEL_NAME, spec)));
     await db.modelVersions.activate(version.id);
     log.warn(`no model version was active: activated ${version.name} (untrained, seeded weights; rankings are not meaningful yet)`);
     return (await db.modelVersions.findById(version.id))!;

@@ -16,7 +16,13 @@ function regionEmbed(inputs: Float32Array[]): Promise<Float32Array[]> {
 describe('occlusionMap', () => {
   it('splits the side into cells that cover it exactly', () => {
     expect([0, 1, 2, 3, 4, 5, 6].map((i) => cellBounds(i, 7, 224))).toEqual([
-      [0, 32], [32, 64], [64, 96], [96, 128], [128, 160], [160, 192], [192, 224],
+      [0, 32],
+      [32, 64],
+      [64, 96],
+      [96, 128],
+      [128, 160],
+      [160, 192],
+      [192, 224],
     ]);
     expect(cellBounds(2, 3, 10)).toEqual([7, 10]);
   });
@@ -57,6 +63,8 @@ describe('occlusionMap', () => {
   });
 
   it('refuses an image of the wrong size', async () => {
-    await expect(occlusionMap({ image: new Float32Array(10), size: SIZE, reference: [0], grid: 7, fill: 0, embed: regionEmbed })).rejects.toThrow(/expected 28x28x3/);
+    await expect(occlusionMap({ image: new Float32Array(10), size: SIZE, reference: [0], grid: 7, fill: 0, embed: regionEmbed })).rejects.toThrow(
+      /expected 28x28x3/,
+    );
   });
 });

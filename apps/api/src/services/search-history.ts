@@ -103,7 +103,10 @@ export function searchHistoryFactory(deps: { db: Database; files: FileStore }) {
     async queryImage(principal: Principal, id: string): Promise<{ bytes: Buffer; contentType: string }> {
       const entry = await find(principal, id);
       if (entry.kind !== 'image') throw withoutPhotograph();
-      return { bytes: await readKept(files.queryPath(entry.querySha256!, entry.queryFormat!)), contentType: CONTENT_TYPES[entry.queryFormat!] ?? 'application/octet-stream' };
+      return {
+        bytes: await readKept(files.queryPath(entry.querySha256!, entry.queryFormat!)),
+        contentType: CONTENT_TYPES[entry.queryFormat!] ?? 'application/octet-stream',
+      };
     },
 
     /** The thumbnail of one of the caller's image searches, made from the kept photograph at its first request. */

@@ -39,7 +39,10 @@ export function shortfallOf(found: FilteredNeighbours, k: number): SearchShortfa
  */
 export function gradeSuggestion(results: SearchHit[]): GradeSuggestion | null {
   const graded = results.filter((hit) => hit.grade !== null).slice(0, VOTE_K);
-  const tally = knnVoteTally(graded.map((hit) => hit.grade!), graded.map((hit) => hit.distance));
+  const tally = knnVoteTally(
+    graded.map((hit) => hit.grade!),
+    graded.map((hit) => hit.distance),
+  );
   if (tally.grade === null) return null;
   const spread = tally.votes
     .map((vote) => ({ grade: vote.grade, share: vote.weight / tally.total, neighbours: vote.neighbours }))
@@ -156,7 +159,10 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
       await runtime.syncActive();
       const version = activeVersion();
       if (vector.length !== version.embeddingDim) {
-        throw new InvalidInputError('wrong_dimension', `vector has ${vector.length} dimensions, the active model (${version.name}) uses ${version.embeddingDim}`);
+        throw new InvalidInputError(
+          'wrong_dimension',
+          `vector has ${vector.length} dimensions, the active model (${version.name}) uses ${version.embeddingDim}`,
+        );
       }
       const bad = vector.findIndex((value) => !Number.isFinite(value));
       if (bad >= 0) throw new InvalidInputError('invalid_vector', `vector element ${bad} is not a finite number`);
@@ -192,21 +198,31 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
      * and away from the disliked ones' (weights ROCCHIO_WEIGHTS), then searched under the filters like a vector.
      */
     async refine(vector: number[], liked: string[], disliked: string[], k: number, filters: SearchFilters = {}) {
-      if (liked.length === 0 && disliked.length === 0) throw new InvalidInputError('no_feedback', 'mark at least one case as more like this (liked) or less like this (disliked)');
+      if (liked.length === 0 && disliked.length === 0)
+        throw new InvalidInputError('no_feedback', 'mark at least one case as more like this (liked) or less like this (disliked)');
       const both = liked.find((id) => disliked.includes(id));
       if (both) throw new InvalidInputError('contradictory_feedback', `case ${both} is marked both more like this and less like this`);
       await runtime.syncActive();
       const version = activeVersion();
       if (vector.length !== version.embeddingDim) {
-        throw new InvalidInputError('wrong_dimension', `vector has ${vector.length} dimensions, the active model (${version.name}) uses ${version.embeddingDim}`);
+        throw new InvalidInputError(
+          'wrong_dimension',
+          `vector has ${vector.length} dimensions, the active model (${version.name}) uses ${version.embeddingDim}`,
+        );
       }
       const vectors = await db.embeddings.findMany(version, [...liked, ...disliked]);
       const missing = [...liked, ...disliked].find((id) => !vectors.has(id));
       if (missing) {
-        if (!(await db.images.findById(missing))) throw new NotFoundError('not_found', `case ${missing} not found: it may have been removed; start the refinement again`);
+        if (!(await db.images.findById(missing)))
+          throw new NotFoundError('not_found', `case ${missing} not found: it may have been removed; start the refinement again`);
         throw new ConflictError('not_embedded', `case ${missing} has no embedding under the active model yet; it is being indexed`);
       }
-      const refined = rocchio(vector, liked.map((id) => vectors.get(id)!), disliked.map((id) => vectors.get(id)!), ROCCHIO_WEIGHTS);
+      const refined = rocchio(
+        vector,
+        liked.map((id) => vectors.get(id)!),
+        disliked.map((id) => vectors.get(id)!),
+        ROCCHIO_WEIGHTS,
+      );
       return { ...(await this.searchByVector(refined, k, filters)), queryVector: refined };
     },
   };

@@ -33,8 +33,16 @@ describe(`leftover files (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     const kept = 'a'.repeat(64);
     const orphan = 'b'.repeat(64);
     await db.images.insertOrGet({
-      sha256: kept, originalPath: files.originalPath(kept, 'jpeg'), thumbnailPath: files.thumbnailPath(kept),
-      format: 'jpeg', width: 64, height: 64, eye: null, grade: null, patientRef: null, source: 'test',
+      sha256: kept,
+      originalPath: files.originalPath(kept, 'jpeg'),
+      thumbnailPath: files.thumbnailPath(kept),
+      format: 'jpeg',
+      width: 64,
+      height: 64,
+      eye: null,
+      grade: null,
+      patientRef: null,
+      source: 'test',
     });
     const keptFiles = [put(root, files.originalPath(kept, 'jpeg')), put(root, files.thumbnailPath(kept))];
     const orphanFiles = [put(root, files.originalPath(orphan, 'png')), put(root, files.thumbnailPath(orphan))];
@@ -70,7 +78,9 @@ describe(`leftover files (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     try {
       expect(leftovers.filter((path) => existsSync(path))).toEqual([]);
       const key = await issueTestApiKey(server.url, 'clinician');
-      const list = (await (await fetch(`${server.url}/api/v1/images`, { headers: { authorization: `Bearer ${key}` } })).json()) as { images: { thumbnailUrl: string }[] };
+      const list = (await (await fetch(`${server.url}/api/v1/images`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
+        images: { thumbnailUrl: string }[];
+      };
       expect(list.images).toHaveLength(2);
       for (const image of list.images) {
         expect((await fetch(`${server.url}${image.thumbnailUrl}`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);

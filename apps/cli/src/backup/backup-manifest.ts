@@ -97,7 +97,8 @@ export async function readManifest(dir: string): Promise<BackupManifest> {
   const entries = manifest.files?.entries;
   if (!Array.isArray(entries) || entries.length !== manifest.files.count) throw problem('its file list does not match its file count');
   for (const entry of entries) {
-    if (!safeRelative(entry?.path) || !Number.isInteger(entry.bytes) || typeof entry.sha256 !== 'string') throw problem(`bad file entry ${JSON.stringify(entry)}`);
+    if (!safeRelative(entry?.path) || !Number.isInteger(entry.bytes) || typeof entry.sha256 !== 'string')
+      throw problem(`bad file entry ${JSON.stringify(entry)}`);
   }
   return manifest;
 }

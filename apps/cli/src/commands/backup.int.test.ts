@@ -88,7 +88,9 @@ describe(`cbmir backup / restore (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, ()
   });
 
   it('refuses to back up into a folder that is not empty', async () => {
-    await expect(backup({ config: { databaseUrl: source.databaseUrl, dataDir: sourceDir, port: 0 }, dir: backupDir, log: quiet })).rejects.toThrow(/is not empty/);
+    await expect(backup({ config: { databaseUrl: source.databaseUrl, dataDir: sourceDir, port: 0 }, dir: backupDir, log: quiet })).rejects.toThrow(
+      /is not empty/,
+    );
   });
 
   it('restores into an empty data directory: the same searches give the same cases at the same distances', async () => {
@@ -148,7 +150,9 @@ describe(`cbmir backup / restore (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, ()
       bytes[100] = bytes[100]! ^ 0xff;
       writeFileSync(path, bytes);
     });
-    const cut = damaged('cut', (dir) => truncateSync(join(dir, (JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')) as { database: { file: string } }).database.file), 1000));
+    const cut = damaged('cut', (dir) =>
+      truncateSync(join(dir, (JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')) as { database: { file: string } }).database.file), 1000),
+    );
     const partial = damaged('partial', (dir) => rmSync(join(dir, MANIFEST_FILE)));
     const garbled = damaged('garbled', (dir) => writeFileSync(join(dir, MANIFEST_FILE), '{"format": "cbmir-backup", '));
 

@@ -58,7 +58,11 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     database = { kind: 'pglite', file, contents: await readEmbeddedDump(embedded.dump) };
   }
   const dumped = await hashFile(join(dir, database.file));
-  log(`database dumped (${via}): ${Object.entries(database.contents.tables).map(([t, n]) => `${n} ${t}`).join(', ')}`);
+  log(
+    `database dumped (${via}): ${Object.entries(database.contents.tables)
+      .map(([t, n]) => `${n} ${t}`)
+      .join(', ')}`,
+  );
 
   const paths = await listBackupFiles(config.dataDir);
   log(`copying ${paths.length} files from ${config.dataDir}`);
@@ -93,7 +97,8 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
 
 async function dumpEmbeddedDatabase(options: BackupOptions): Promise<{ dump: Uint8Array; via: 'embedded' | 'server' }> {
   const dbDir = join(options.config.dataDir, 'db');
-  if (!existsSync(join(dbDir, 'PG_VERSION'))) throw new BackupError(`there is no embedded database in ${options.config.dataDir} (set CBMIR_DATA_DIR, or DATABASE_URL for PostgreSQL)`);
+  if (!existsSync(join(dbDir, 'PG_VERSION')))
+    throw new BackupError(`there is no embedded database in ${options.config.dataDir} (set CBMIR_DATA_DIR, or DATABASE_URL for PostgreSQL)`);
   let sql;
   try {
     sql = await openPglite(dbDir);
@@ -143,7 +148,9 @@ export function formatBackup(dir: string, result: BackupResult): string {
   const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
   return [
     `backup written to ${dir}`,
-    `  database (${m.database.kind}, ${result.via}): ${m.database.file}, ${mb(m.database.bytes)}; ${Object.entries(m.database.tables).map(([t, n]) => `${t} ${n}`).join(', ')}`,
+    `  database (${m.database.kind}, ${result.via}): ${m.database.file}, ${mb(m.database.bytes)}; ${Object.entries(m.database.tables)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ')}`,
     `  files: ${m.files.count}, ${mb(m.files.bytes)}`,
   ].join('\n');
 }

@@ -118,8 +118,12 @@ export async function benchEmbed(options: EmbedBenchOptions): Promise<EmbedBench
   }
   const speedups = rows.flatMap((row) => {
     if (row.runtime !== 'onnxruntime') return [];
-    const base = rows.find((r) => r.runtime === 'tfjs' && r.architecture === row.architecture && r.inputSize === row.inputSize && r.batchSize === row.batchSize);
-    return base ? [{ architecture: row.architecture, inputSize: row.inputSize, batchSize: row.batchSize, speedup: row.imagesPerSecond / base.imagesPerSecond }] : [];
+    const base = rows.find(
+      (r) => r.runtime === 'tfjs' && r.architecture === row.architecture && r.inputSize === row.inputSize && r.batchSize === row.batchSize,
+    );
+    return base
+      ? [{ architecture: row.architecture, inputSize: row.inputSize, batchSize: row.batchSize, speedup: row.imagesPerSecond / base.imagesPerSecond }]
+      : [];
   });
   return { rows, speedups, notes };
 }
@@ -127,7 +131,9 @@ export async function benchEmbed(options: EmbedBenchOptions): Promise<EmbedBench
 export function formatEmbedBench(result: EmbedBenchResult): string {
   const header = ['architecture', 'input', 'engine', 'batch', 'images/s', 'ms/image', 'vs TF.js'];
   const lines = result.rows.map((row) => {
-    const speedup = result.speedups.find((s) => row.runtime === 'onnxruntime' && s.architecture === row.architecture && s.inputSize === row.inputSize && s.batchSize === row.batchSize);
+    const speedup = result.speedups.find(
+      (s) => row.runtime === 'onnxruntime' && s.architecture === row.architecture && s.inputSize === row.inputSize && s.batchSize === row.batchSize,
+    );
     return [
       row.architecture,
       `${row.inputSize} px`,
@@ -139,6 +145,10 @@ export function formatEmbedBench(result: EmbedBenchResult): string {
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const format = (cells: string[]) => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const format = (cells: string[]) =>
+    cells
+      .map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [format(header), ...lines.map(format), ...result.notes.map((n) => `note: ${n}`)].join('\n');
 }

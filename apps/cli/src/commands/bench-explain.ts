@@ -40,7 +40,16 @@ export async function benchExplain(options: { models: string[]; runs: number; lo
       const services = await openCbmirServices(config, quiet);
       try {
         const cases = await services.ingest.ingestBatch(
-          await Promise.all([0, 1].map(async (i) => ({ fileName: `case-${i}.jpg`, bytes: await generateSyntheticFundus({ seed: 70_000 + i, grade: 2 }), grade: 2, eye: null, patientRef: null, source: 'bench' }))),
+          await Promise.all(
+            [0, 1].map(async (i) => ({
+              fileName: `case-${i}.jpg`,
+              bytes: await generateSyntheticFundus({ seed: 70_000 + i, grade: 2 }),
+              grade: 2,
+              eye: null,
+              patientRef: null,
+              source: 'bench',
+            })),
+          ),
         );
         const caseId = cases.map((outcome) => ('imageId' in outcome ? outcome.imageId : null)).find((id) => id)!;
         const explanations = explanationServiceFactory(services);
@@ -98,6 +107,10 @@ export function formatExplainBench(rows: ExplainBenchRow[]): string {
     row.cachedMs.toFixed(1),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const format = (cells: string[]) => cells.map((c, i) => (i >= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const format = (cells: string[]) =>
+    cells
+      .map((c, i) => (i >= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [format(header), ...lines.map(format)].join('\n');
 }

@@ -90,7 +90,9 @@ function passes(set: ClusteredVectors, filter: BenchFilter | undefined): (row: n
   const eye = filter.eye === undefined ? undefined : filter.eye === 'left' ? 0 : 1;
   const source = filter.source === undefined ? undefined : SOURCES.indexOf(filter.source as (typeof SOURCES)[number]);
   return (row) =>
-    (filter.grade === undefined || set.grade[row] === filter.grade) && (eye === undefined || set.eye[row] === eye) && (source === undefined || set.source[row] === source);
+    (filter.grade === undefined || set.grade[row] === filter.grade) &&
+    (eye === undefined || set.eye[row] === eye) &&
+    (source === undefined || set.source[row] === source);
 }
 
 export async function benchIndex(options: IndexBenchOptions): Promise<IndexBenchResult> {
@@ -107,7 +109,8 @@ export async function benchIndex(options: IndexBenchOptions): Promise<IndexBench
     let bytes: number;
     if (options.table) {
       const rows = await table.rowCount();
-      if (rows !== options.vectors) throw new Error(`${table.table} holds ${rows} vectors, not --vectors ${options.vectors}: give the options of the run that kept it`);
+      if (rows !== options.vectors)
+        throw new Error(`${table.table} holds ${rows} vectors, not --vectors ${options.vectors}: give the options of the run that kept it`);
       bytes = await table.indexBytes();
       log(`measuring the kept table ${table.table} and its index (${(bytes / 1024 / 1024).toFixed(1)} MB) again`);
     } else {
@@ -140,7 +143,9 @@ export async function benchIndex(options: IndexBenchOptions): Promise<IndexBench
       })(),
     );
     const loadSeconds = (performance.now() - started) / 1000;
-    log(`loaded in ${loadSeconds.toFixed(1)} s; building the HNSW index (m ${options.m}, ef_construction ${options.efConstruction}, maintenance_work_mem ${options.maintenanceWorkMem})`);
+    log(
+      `loaded in ${loadSeconds.toFixed(1)} s; building the HNSW index (m ${options.m}, ef_construction ${options.efConstruction}, maintenance_work_mem ${options.maintenanceWorkMem})`,
+    );
     started = performance.now();
     const { bytes } = await table.buildIndex({ m: options.m, efConstruction: options.efConstruction, maintenanceWorkMem: options.maintenanceWorkMem });
     const buildSeconds = (performance.now() - started) / 1000;
@@ -189,9 +194,20 @@ export async function benchIndex(options: IndexBenchOptions): Promise<IndexBench
           if (found.length < Math.min(k, matching)) short++;
         }
         const summary = summarize(latencies)!;
-        const run = { filter: describe(filter), matching, iterative: plan, efSearch, recall: recall / queries.length, p50Ms: summary.p50, p99Ms: summary.p99, short };
+        const run = {
+          filter: describe(filter),
+          matching,
+          iterative: plan,
+          efSearch,
+          recall: recall / queries.length,
+          p50Ms: summary.p50,
+          p99Ms: summary.p99,
+          short,
+        };
         runs.push(run);
-        log(`  ${run.filter} (${matching} rows) ${plan} ef_search ${efSearch ?? '-'}: recall@${k} ${run.recall.toFixed(3)}, p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms${short ? `, ${short} short` : ''}`);
+        log(
+          `  ${run.filter} (${matching} rows) ${plan} ef_search ${efSearch ?? '-'}: recall@${k} ${run.recall.toFixed(3)}, p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms${short ? `, ${short} short` : ''}`,
+        );
       }
     }
     return {

@@ -58,7 +58,15 @@ describe(`bench search (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
 
   it('sends a given photograph as every query', async () => {
     const photo = await generateSyntheticFundus({ seed: 7, grade: 3, width: 900, height: 600 });
-    const result = await benchSearch({ url: server.url, password: TEST_ADMIN_PASSWORD, concurrency: [1], requests: 2, maxSeconds: 60, queries: { photo }, log: () => {} });
+    const result = await benchSearch({
+      url: server.url,
+      password: TEST_ADMIN_PASSWORD,
+      concurrency: [1],
+      requests: 2,
+      maxSeconds: 60,
+      queries: { photo },
+      log: () => {},
+    });
     expect(result.levels[0]).toMatchObject({ requests: 2, errors: 0 });
   }, 120_000);
 

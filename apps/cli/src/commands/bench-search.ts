@@ -94,9 +94,11 @@ export async function benchSearch(options: SearchBenchOptions): Promise<SearchBe
     throw new UsageError(`--url must point at this machine (127.0.0.1, localhost or ::1), got ${base.hostname}`);
   }
   const url = base.origin;
-  const readiness = await createClient({ baseUrl: url }).readiness().catch((error: Error) => {
-    throw new UsageError(`no cbmir server answers at ${url} (${error.message}); start one with: pnpm serve`);
-  });
+  const readiness = await createClient({ baseUrl: url })
+    .readiness()
+    .catch((error: Error) => {
+      throw new UsageError(`no cbmir server answers at ${url} (${error.message}); start one with: pnpm serve`);
+    });
   const auth = await authenticate(url, options);
   try {
     options.log(`server ${url}: ${readiness.model?.name ?? 'no model'} served by ${readiness.backend}, ${readiness.images} images`);
@@ -124,9 +126,7 @@ export async function benchSearch(options: SearchBenchOptions): Promise<SearchBe
 async function benchQueries(spec: SearchBenchOptions['queries']): Promise<Buffer[]> {
   if (spec && 'photo' in spec) return [Buffer.from(spec.photo)];
   const size = spec ?? { width: 512, height: 512 };
-  return Promise.all(
-    Array.from({ length: 8 }, (_, i) => generateSyntheticFundus({ seed: 90_000 + i, grade: (i % 5) as FundusGrade, ...size })),
-  );
+  return Promise.all(Array.from({ length: 8 }, (_, i) => generateSyntheticFundus({ seed: 90_000 + i, grade: (i % 5) as FundusGrade, ...size })));
 }
 
 /** `--photo-size 3872x2592`. */
@@ -254,7 +254,9 @@ async function authenticate(url: string, options: SearchBenchOptions): Promise<B
   if (given) return { key: given, metrics: () => readMetrics(fetch, { authorization: `Bearer ${given}` }), release: async () => {} };
   const password = options.password ?? process.env.CBMIR_ADMIN_PASSWORD;
   if (!password) {
-    throw new UsageError('bench search needs an API key (CBMIR_API_KEY or --api-key-file), or admin credentials: CBMIR_ADMIN_PASSWORD or --password-file [--user admin]');
+    throw new UsageError(
+      'bench search needs an API key (CBMIR_API_KEY or --api-key-file), or admin credentials: CBMIR_ADMIN_PASSWORD or --password-file [--user admin]',
+    );
   }
   // Node's fetch keeps no cookies: carry the session cookie by hand for the typed client.
   let cookie = '';
@@ -297,7 +299,20 @@ function isLoopback(hostname: string): boolean {
 
 export function formatSearchBench(result: SearchBenchResult): string {
   const ms = (s: Summary | null, key: 'p50' | 'p99') => (s ? s[key].toFixed(0) : '-');
-  const header = ['concurrency', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'embed p50', 'embed p99', 'preprocess p50', 'knn p50', 'mean batch', 'p50/embed'];
+  const header = [
+    'concurrency',
+    'requests',
+    'errors',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'embed p50',
+    'embed p99',
+    'preprocess p50',
+    'knn p50',
+    'mean batch',
+    'p50/embed',
+  ];
   const rows = result.levels.map((l) => [
     String(l.concurrency),
     String(l.requests),

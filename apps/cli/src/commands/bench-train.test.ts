@@ -29,7 +29,10 @@ describe('bench train', () => {
 
   it('reports a network it cannot measure and goes on with the others', async () => {
     const result = await benchTrain({
-      models: [{ architecture: 'resnet18', inputSize: 16 }, { architecture: 'resnet-tiny', inputSize: 16 }],
+      models: [
+        { architecture: 'resnet18', inputSize: 16 },
+        { architecture: 'resnet-tiny', inputSize: 16 },
+      ],
       kinds: ['supervised'],
       batchSize: 2,
       steps: 1,

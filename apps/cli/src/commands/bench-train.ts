@@ -77,8 +77,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
   const failures: string[] = [];
   // One search for PyTorch serves both the 'auto' choice and the run.
   const torch = options.engines === 'auto' || options.engines?.includes('torch') ? await findTorchPython() : null;
-  const engines: TrainingEngineName[] =
-    options.engines === 'auto' ? (torch?.found ? ['torch', 'tfjs'] : ['tfjs']) : (options.engines ?? ['tfjs']);
+  const engines: TrainingEngineName[] = options.engines === 'auto' ? (torch?.found ? ['torch', 'tfjs'] : ['tfjs']) : (options.engines ?? ['tfjs']);
   if (engines.includes('torch')) await benchTorch(options, torch!, rows, failures);
   if (!engines.includes('tfjs')) return { backend: null, rows, failures };
   const { name: backend } = await initBackend(options.backend);
@@ -105,7 +104,10 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
         });
       } catch (error) {
         const message = (error as Error).message;
-        const hint = backend === 'wasm' && /memory|out of bounds|allocat/i.test(message) ? ' (beyond the wasm backend\'s 4 GB heap: a smaller --batch, or tfjs-node / tfjs-node-gpu)' : '';
+        const hint =
+          backend === 'wasm' && /memory|out of bounds|allocat/i.test(message)
+            ? " (beyond the wasm backend's 4 GB heap: a smaller --batch, or tfjs-node / tfjs-node-gpu)"
+            : '';
         failures.push(`${kind} ${architecture}@${inputSize}, batch ${options.batchSize}: ${message}${hint}`);
       }
     }
@@ -179,6 +181,10 @@ export function formatTrainBench(result: TrainBenchResult): string {
     row.trainableParameters.toLocaleString('en-US'),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const format = (cells: string[]) => cells.map((c, i) => (i >= 6 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const format = (cells: string[]) =>
+    cells
+      .map((c, i) => (i >= 6 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [format(header), ...lines.map(format), ...result.failures.map((f) => `failed: ${f}`)].join('\n');
 }

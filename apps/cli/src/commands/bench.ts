@@ -35,7 +35,13 @@ export async function bench(args: string[], log: (message: string) => void): Pro
   if (what === 'embed') {
     const { values } = parseArgs({
       args: rest,
-      options: { models: { type: 'string' }, 'model-dir': { type: 'string' }, 'batch-sizes': { type: 'string' }, batches: { type: 'string' }, json: { type: 'boolean' } },
+      options: {
+        models: { type: 'string' },
+        'model-dir': { type: 'string' },
+        'batch-sizes': { type: 'string' },
+        batches: { type: 'string' },
+        json: { type: 'boolean' },
+      },
     });
     const result = await benchEmbed({
       models: parseModelList(values.models ?? 'resnet50@224,resnet-tiny@64'),
@@ -92,7 +98,8 @@ export async function bench(args: string[], log: (message: string) => void): Pro
         json: { type: 'boolean' },
       },
     });
-    if (values.photo !== undefined && values['photo-size'] !== undefined) throw new UsageError('--photo and --photo-size: give one (a real photograph, or synthetic photos of a size)');
+    if (values.photo !== undefined && values['photo-size'] !== undefined)
+      throw new UsageError('--photo and --photo-size: give one (a real photograph, or synthetic photos of a size)');
     // A secret on the command line is visible to every user of the machine (ps, /proc): files or the environment only.
     if (values['api-key'] !== undefined || values.password !== undefined) {
       throw new UsageError('secrets on the command line are visible in ps: use CBMIR_API_KEY or --api-key-file, CBMIR_ADMIN_PASSWORD or --password-file');
@@ -105,7 +112,12 @@ export async function bench(args: string[], log: (message: string) => void): Pro
       concurrency: integerList(values.concurrency ?? '1,4,16', '--concurrency', 256),
       requests: integerList(values.requests ?? '64', '--requests', 100_000)[0]!,
       maxSeconds: integerList(values['max-seconds'] ?? '60', '--max-seconds', 3600)[0]!,
-      queries: values.photo !== undefined ? { photo: await readPhoto(values.photo) } : values['photo-size'] !== undefined ? parsePhotoSize(values['photo-size']) : undefined,
+      queries:
+        values.photo !== undefined
+          ? { photo: await readPhoto(values.photo) }
+          : values['photo-size'] !== undefined
+            ? parsePhotoSize(values['photo-size'])
+            : undefined,
       burst: values.burst === undefined ? undefined : integerList(values.burst, '--burst', 10_000)[0],
       log,
     });
@@ -128,10 +140,9 @@ export async function bench(args: string[], log: (message: string) => void): Pro
       args: rest,
       options: {
         ...Object.fromEntries(
-          ['vectors', 'dim', 'database-url', 'queries', 'k', 'ef-search', 'm', 'ef-construction', 'maintenance-work-mem', 'clusters', 'seed', 'table'].map((name) => [
-            name,
-            { type: 'string' as const },
-          ]),
+          ['vectors', 'dim', 'database-url', 'queries', 'k', 'ef-search', 'm', 'ef-construction', 'maintenance-work-mem', 'clusters', 'seed', 'table'].map(
+            (name) => [name, { type: 'string' as const }],
+          ),
         ),
         keep: { type: 'boolean' },
         'unfiltered-only': { type: 'boolean' },

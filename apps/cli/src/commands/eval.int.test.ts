@@ -76,7 +76,13 @@ describe(`cbmir eval (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     }
     expect(report.result.overall.map).toBeGreaterThan(0);
     expect(report.result.overall.map).toBeLessThanOrEqual(1);
-    expect(report.result.perGrade.map((g: { grade: number; count: number }) => [g.grade, g.count])).toEqual([[0, 4], [1, 4], [2, 4], [3, 4], [4, 4]]);
+    expect(report.result.perGrade.map((g: { grade: number; count: number }) => [g.grade, g.count])).toEqual([
+      [0, 4],
+      [1, 4],
+      [2, 4],
+      [3, 4],
+      [4, 4],
+    ]);
     for (const grade of report.result.perGrade) expect(typeof grade.chance.map).toBe('number');
     // both eyes of each of the 10 patients left out of each other's gallery
     expect(report.result.counts).toMatchObject({ queries: 20, gallery: 20, excludedSamePatient: 20, excludedSameImage: 0 });
@@ -106,16 +112,54 @@ describe(`cbmir eval (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
       trained[kind] = join(work, `trained-${kind}`);
       // 20 images: after the patient split each grade keeps one training patient, so only "different" pairs exist
       // TF.js models (layers by their TF.js names); the PyTorch engine's are in train-torch.torch.test.ts
-      const run = await cbmir(['train', '--engine', 'tfjs', '--model', kind, '--data', images, '--labels', labels, '--out', trained[kind]!, '--arch', 'resnet-tiny',
-        '--image-size', '32', '--embedding-dim', '8', '--epochs', '1', '--steps-per-epoch', '2', '--batch', '4', '--validation-fraction', '0.3',
-        ...(kind === 'siamese' ? ['--positive-fraction', '0'] : [])]);
+      const run = await cbmir([
+        'train',
+        '--engine',
+        'tfjs',
+        '--model',
+        kind,
+        '--data',
+        images,
+        '--labels',
+        labels,
+        '--out',
+        trained[kind]!,
+        '--arch',
+        'resnet-tiny',
+        '--image-size',
+        '32',
+        '--embedding-dim',
+        '8',
+        '--epochs',
+        '1',
+        '--steps-per-epoch',
+        '2',
+        '--batch',
+        '4',
+        '--validation-fraction',
+        '0.3',
+        ...(kind === 'siamese' ? ['--positive-fraction', '0'] : []),
+      ]);
       expect(run.code, run.stderr).toBe(0);
     }
     const sup = trained.supervised!;
-    const run = await cbmir(['eval', '--data', images, '--labels', labels, '--no-store', '--json', '--map-points', '0',
-      '--layers', `${sup}:third-last,${sup}:second-last,${sup}:softmax,${trained.siamese}:output`]);
+    const run = await cbmir([
+      'eval',
+      '--data',
+      images,
+      '--labels',
+      labels,
+      '--no-store',
+      '--json',
+      '--map-points',
+      '0',
+      '--layers',
+      `${sup}:third-last,${sup}:second-last,${sup}:softmax,${trained.siamese}:output`,
+    ]);
     expect(run.code, run.stderr).toBe(0);
-    const { runs } = JSON.parse(run.stdout) as { runs: { source: { modelName: string; layer: string | null; dimensions: number }; result: { overall: { map: number } } }[] };
+    const { runs } = JSON.parse(run.stdout) as {
+      runs: { source: { modelName: string; layer: string | null; dimensions: number }; result: { overall: { map: number } } }[];
+    };
     expect(runs.map((r) => [r.source.modelName, r.source.layer, r.source.dimensions])).toEqual([
       ['trained-supervised', 'avg_pool', 64],
       // the baseline's embedding is its second-to-last layer: what it serves when registered

@@ -52,7 +52,10 @@ export function parseEvalOptions(values: Record<string, string | boolean | undef
   if (untrained && text('model') !== undefined) throw new UsageError('give --model or --untrained, not both');
   const specFlags = ['arch', 'image-size', 'embedding-dim', 'seed'].filter((name) => text(name) !== undefined);
   if (!untrained && specFlags.length > 0) throw new UsageError(`--${specFlags[0]} only applies with --untrained`);
-  const layers = text('layers')?.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const layers = text('layers')
+    ?.split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   if (layers !== undefined && layers.length === 0) throw new UsageError('--layers needs at least one layer');
   return {
     data,
@@ -187,7 +190,8 @@ export async function evaluate(services: CbmirServices, options: EvalOptions, sa
         },
       });
       reports.push(report);
-      if (options.store && !source.version) say(`note: ${source.modelName} is a model directory, not a registered version: the result is not stored (pnpm cbmir models register <dir>)`);
+      if (options.store && !source.version)
+        say(`note: ${source.modelName} is a model directory, not a registered version: the result is not stored (pnpm cbmir models register <dir>)`);
       if (report.failed.length > 0) say(`warning: ${report.failed.length} image(s) could not be embedded and were left out`);
     } finally {
       (bar as ReturnType<typeof createProgress> | null)?.stop();

@@ -107,7 +107,9 @@ export function formatIngestReport(report: IngestReport): string {
   const lines = [`added ${job.added}, skipped ${job.duplicate} (already stored), failed ${job.failed}${job.total !== null ? ` of ${job.total}` : ''}`];
   if (job.status === 'failed') lines.push(`the ingest stopped: ${job.error}`);
   if (job.labels) {
-    lines.push(`labels: ${job.labels.fileName} (${job.labels.layout}, ${job.labels.count} rows); ${job.unlabelled} image(s) had no label (stored with grade unknown)`);
+    lines.push(
+      `labels: ${job.labels.fileName} (${job.labels.layout}, ${job.labels.count} rows); ${job.unlabelled} image(s) had no label (stored with grade unknown)`,
+    );
   }
   if (report.nearDuplicates.length > 0) {
     lines.push(`near-duplicates: ${report.nearDuplicates.length} (stored, and flagged on the image)`);

@@ -20,12 +20,28 @@ export async function listModels(store: CbmirStore): Promise<string> {
       const state = progress.unreadable > 0 ? `${indexing} (${progress.unreadable} unreadable)` : indexing;
       const metrics = version.metrics as { validation?: { map?: number; mrr?: number } } | null;
       const map = metrics?.validation?.map !== undefined ? `val MAP ${metrics.validation.map.toFixed(3)}` : '';
-      return [version.active ? '*' : ' ', version.name, version.id, `${version.architecture}@${version.inputSize}px`, `${version.embeddingDim}-d`,
-        version.trained ? 'trained' : 'untrained', state, map, version.createdAt.toISOString().slice(0, 16)];
+      return [
+        version.active ? '*' : ' ',
+        version.name,
+        version.id,
+        `${version.architecture}@${version.inputSize}px`,
+        `${version.embeddingDim}-d`,
+        version.trained ? 'trained' : 'untrained',
+        state,
+        map,
+        version.createdAt.toISOString().slice(0, 16),
+      ];
     }),
   );
   const widths = rows.reduce<number[]>((w, row) => row.map((cell, i) => Math.max(w[i] ?? 0, cell.length)), []);
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** `cbmir models register <dir> [--name]` */
@@ -33,10 +49,17 @@ export async function registerModel(store: CbmirStore, dir: string, name?: strin
   const version = await store.models.register(dir, {
     name,
     audit: (tx, created) =>
-      store.audit.recordSystemIn(tx, { action: 'model.register', targetType: 'model_version', targetId: created.id, details: { name: created.name, via: 'cli' } }),
+      store.audit.recordSystemIn(tx, {
+        action: 'model.register',
+        targetType: 'model_version',
+        targetId: created.id,
+        details: { name: created.name, via: 'cli' },
+      }),
   });
-  return `registered ${version.name} (${version.id}): ${version.architecture}, ${version.inputSize} px, ${version.embeddingDim}-d\n` +
-    `activate it with: pnpm cbmir models activate ${version.name}`;
+  return (
+    `registered ${version.name} (${version.id}): ${version.architecture}, ${version.inputSize} px, ${version.embeddingDim}-d\n` +
+    `activate it with: pnpm cbmir models activate ${version.name}`
+  );
 }
 
 /** `cbmir models activate <id|name>`: embeds every image under the version, then switches atomically. */
@@ -49,7 +72,12 @@ export async function activateModel(services: CbmirServices, idOrName: string): 
     version.id,
     (embedded) => progress.update(embedded, 'the current version serves meanwhile'),
     (tx, requested) =>
-      services.audit.recordSystemIn(tx, { action: 'model.activate', targetType: 'model_version', targetId: requested.id, details: { name: requested.name, via: 'cli' } }),
+      services.audit.recordSystemIn(tx, {
+        action: 'model.activate',
+        targetType: 'model_version',
+        targetId: requested.id,
+        details: { name: requested.name, via: 'cli' },
+      }),
   );
   progress.stop();
   return `${version.name} is active: ${await services.db.embeddings.count(version)} images indexed`;

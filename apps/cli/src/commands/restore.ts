@@ -78,7 +78,9 @@ export async function restore(options: RestoreOptions): Promise<BackupManifest> 
 export function formatRestore(dir: string, config: Pick<Config, 'databaseUrl' | 'dataDir'>, manifest: BackupManifest): string {
   return [
     `restored the backup of ${manifest.createdAt} from ${dir}`,
-    `  database (${manifest.database.kind}): ${Object.entries(manifest.database.tables).map(([t, n]) => `${t} ${n}`).join(', ')}`,
+    `  database (${manifest.database.kind}): ${Object.entries(manifest.database.tables)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ')}`,
     `  files: ${manifest.files.count} into ${config.dataDir}`,
   ].join('\n');
 }

@@ -60,9 +60,16 @@ describe('cbmir train --engine torch', () => {
     expect(summary).toMatch(/on PyTorch \S+ \(CPU, \d+ threads?, fp32\)/);
     expect(readdirSync(out).sort()).toEqual(['checkpoint', 'metadata.json', 'model.onnx']);
     const metadata = await readModelMetadata(out);
-    expect(metadata).toMatchObject({ weightsFormat: 'onnx', trainer: { engine: 'torch' }, spec: { architecture: 'resnet-tiny', inputSize: 32, embeddingDim: 8 } });
+    expect(metadata).toMatchObject({
+      weightsFormat: 'onnx',
+      trainer: { engine: 'torch' },
+      spec: { architecture: 'resnet-tiny', inputSize: 32, embeddingDim: 8 },
+    });
     expect(metadata.info).toMatchObject({ kind: 'supervised', trained: true, preprocessing: { inputSize: 32, version: 'graham-v2' } });
-    const manifest = JSON.parse(readFileSync(join(out, 'checkpoint', 'training-set.json'), 'utf8')) as { train: unknown[]; validation: { cacheFile: string }[] };
+    const manifest = JSON.parse(readFileSync(join(out, 'checkpoint', 'training-set.json'), 'utf8')) as {
+      train: unknown[];
+      validation: { cacheFile: string }[];
+    };
     expect(manifest.train.length + manifest.validation.length).toBe(30); // the linked half is there too
 
     // Parity: the same preprocessed images through PyTorch (the last checkpoint = the kept model) and ONNX Runtime.
@@ -97,11 +104,28 @@ describe('cbmir train --engine torch', () => {
     }
 
     // `cbmir eval` reads the paper's Table 1 layers of the ONNX-only model: its graph outputs, by ONNX Runtime.
-    const evaluation = await cbmirCli(['eval', '--data', data, '--labels', labels, '--no-store', '--json', '--map-points', '0',
-      '--layers', `${out}:third-last,${out}:second-last,${out}:softmax`]);
+    const evaluation = await cbmirCli([
+      'eval',
+      '--data',
+      data,
+      '--labels',
+      labels,
+      '--no-store',
+      '--json',
+      '--map-points',
+      '0',
+      '--layers',
+      `${out}:third-last,${out}:second-last,${out}:softmax`,
+    ]);
     expect(evaluation.code, evaluation.stderr).toBe(0);
-    const { runs } = JSON.parse(evaluation.stdout) as { runs: { source: { layer: string | null; dimensions: number }; result: { overall: { map: number } } }[] };
-    expect(runs.map((run) => [run.source.layer, run.source.dimensions])).toEqual([['pooled', 64], [null, 8], ['probabilities', 5]]);
+    const { runs } = JSON.parse(evaluation.stdout) as {
+      runs: { source: { layer: string | null; dimensions: number }; result: { overall: { map: number } } }[];
+    };
+    expect(runs.map((run) => [run.source.layer, run.source.dimensions])).toEqual([
+      ['pooled', 64],
+      [null, 8],
+      ['probabilities', 5],
+    ]);
     expect(runs.every((run) => run.result.overall.map > 0)).toBe(true);
     expect(evaluation.stderr.match(/embedded by onnxruntime/g)).toHaveLength(3);
   }, 300_000);
@@ -136,7 +160,9 @@ describe('cbmir train --engine torch', () => {
     try {
       const logs: string[] = [];
       await expect(chooseEngine(options(join(root, 'x')), (m) => logs.push(m))).rejects.toThrow(UsageError);
-      await expect(chooseEngine(options(join(root, 'x')), () => {})).rejects.toThrow(/no-such-python: not found.*apt-get install -y python3-torch python3-torchvision/);
+      await expect(chooseEngine(options(join(root, 'x')), () => {})).rejects.toThrow(
+        /no-such-python: not found.*apt-get install -y python3-torch python3-torchvision/,
+      );
       const auto = await chooseEngine({ ...options(join(root, 'x')), engine: 'auto', torchOptionsGiven: [] }, (m) => logs.push(m));
       expect(auto.engine).toBe('tfjs');
       expect(logs.at(-1)).toMatch(/training engine: TF\.js .*no-such-python: not found.*python3-torch/);

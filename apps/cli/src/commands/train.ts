@@ -27,7 +27,20 @@ import { UsageError } from '../usage-error.ts';
 export type TrainingEngine = 'torch' | 'tfjs' | 'auto';
 
 /** Options only the PyTorch engine implements; given with --engine tfjs they are an error, not ignored. */
-const TORCH_ONLY = ['warm-restart', 'pair-loss', 'temperature', 'balance', 'regression-weight', 'weight-decay', 'select', 'flips', 'device', 'precision', 'threads', 'schedule'] as const;
+const TORCH_ONLY = [
+  'warm-restart',
+  'pair-loss',
+  'temperature',
+  'balance',
+  'regression-weight',
+  'weight-decay',
+  'select',
+  'flips',
+  'device',
+  'precision',
+  'threads',
+  'schedule',
+] as const;
 
 export interface TrainOptions {
   data: string;
@@ -104,9 +117,11 @@ export function parseTrainOptions(values: Record<string, string | boolean | unde
   const arch = oneOf('arch', ARCHITECTURES, 'resnet50');
   const engine = oneOf('engine', ['torch', 'tfjs', 'auto'] as const, 'auto');
   const init = text('init');
-  if (init?.toLowerCase().endsWith('.h5') && arch !== 'resnet50') throw new UsageError('--init with Keras .h5 weights loads ResNet-50 ImageNet weights: it needs --arch resnet50');
+  if (init?.toLowerCase().endsWith('.h5') && arch !== 'resnet50')
+    throw new UsageError('--init with Keras .h5 weights loads ResNet-50 ImageNet weights: it needs --arch resnet50');
   const torchOptionsGiven = TORCH_ONLY.filter((name) => values[name] !== undefined);
-  if (values['warm-restart'] === true && values.resume !== true) throw new UsageError('--warm-restart starts a new learning-rate cycle from a checkpoint: it needs --resume');
+  if (values['warm-restart'] === true && values.resume !== true)
+    throw new UsageError('--warm-restart starts a new learning-rate cycle from a checkpoint: it needs --resume');
   if (engine === 'tfjs' && torchOptionsGiven.length > 0) {
     throw new UsageError(`--${torchOptionsGiven.join(', --')} ${torchOptionsGiven.length > 1 ? 'are' : 'is'} only implemented by --engine torch`);
   }
@@ -153,7 +168,9 @@ export function parseTrainOptions(values: Record<string, string | boolean | unde
 
 const formatMs = (ms: number) => {
   const s = Math.round(ms / 1000);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+    : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 };
 
 const metricsText = (v: ValidationMetrics) =>
@@ -164,10 +181,14 @@ const metricsText = (v: ValidationMetrics) =>
  * Which engine trains: --engine torch or tfjs as asked; auto takes PyTorch where a Python with torch is
  * found (30-45x faster than TF.js on wasm) and says why when it does not.
  */
-export async function chooseEngine(options: ParsedTrainOptions, log: (message: string) => void): Promise<{ engine: 'torch'; python: TorchPython } | { engine: 'tfjs' }> {
+export async function chooseEngine(
+  options: ParsedTrainOptions,
+  log: (message: string) => void,
+): Promise<{ engine: 'torch'; python: TorchPython } | { engine: 'tfjs' }> {
   const kerasInit = options.init?.toLowerCase().endsWith('.h5') ?? false;
   if (options.engine === 'tfjs') return { engine: 'tfjs' };
-  if (options.engine === 'torch' && kerasInit) throw new UsageError(`--init ${options.init} is Keras HDF5 weights: they need --engine tfjs (PyTorch takes a torchvision/timm state dict, .pth)`);
+  if (options.engine === 'torch' && kerasInit)
+    throw new UsageError(`--init ${options.init} is Keras HDF5 weights: they need --engine tfjs (PyTorch takes a torchvision/timm state dict, .pth)`);
   if (options.engine === 'auto' && kerasInit) {
     log('training engine: TF.js, because --init names Keras HDF5 weights');
     return { engine: 'tfjs' };
@@ -181,7 +202,9 @@ export async function chooseEngine(options: ParsedTrainOptions, log: (message: s
   const tried = search.tried.join('; ');
   if (options.engine === 'torch') throw new UsageError(`--engine torch: no Python with PyTorch found (${tried}). To use it, ${TORCH_INSTALL_HINT}`);
   if (options.torchOptionsGiven.length > 0) {
-    throw new UsageError(`--${options.torchOptionsGiven.join(', --')} need the PyTorch engine, and no Python with PyTorch was found (${tried}). ${TORCH_INSTALL_HINT}`);
+    throw new UsageError(
+      `--${options.torchOptionsGiven.join(', --')} need the PyTorch engine, and no Python with PyTorch was found (${tried}). ${TORCH_INSTALL_HINT}`,
+    );
   }
   log(`training engine: TF.js (${tried}); for 30-45x faster training ${TORCH_INSTALL_HINT}`);
   return { engine: 'tfjs' };
@@ -200,7 +223,9 @@ function trainingDisplay(options: ParsedTrainOptions) {
     },
     epoch(record: EpochRecord) {
       const v = record.validation;
-      console.error(`\nepoch ${record.epoch}: mean loss ${record.meanLoss.toFixed(4)}${v ? `, validation ${metricsText(v)}` : ''} (${formatMs(record.elapsedMs)})`);
+      console.error(
+        `\nepoch ${record.epoch}: mean loss ${record.meanLoss.toFixed(4)}${v ? `, validation ${metricsText(v)}` : ''} (${formatMs(record.elapsedMs)})`,
+      );
     },
     stop: () => bar?.stop(),
   };
@@ -263,7 +288,8 @@ async function trainWithTfjs(
   display: Display,
   signal: AbortSignal,
 ): Promise<{ result: TrainingRunResult; engineName: string }> {
-  if (options.init && !options.init.toLowerCase().endsWith('.h5')) throw new UsageError(`--init ${options.init}: the TF.js engine loads Keras ResNet-50 weights (.h5); a PyTorch state dict needs --engine torch`);
+  if (options.init && !options.init.toLowerCase().endsWith('.h5'))
+    throw new UsageError(`--init ${options.init}: the TF.js engine loads Keras ResNet-50 weights (.h5); a PyTorch state dict needs --engine torch`);
   const backend = await initBackend(options.backend);
   console.error(`TensorFlow.js backend: ${backend.name}`);
   const pixels = new Map<string, Float32Array>();
@@ -283,7 +309,11 @@ async function trainWithTfjs(
     // Siamese: the embedding itself; supervised: its second-to-last layer, the paper's best CNN layer.
     const embedder = embeddingPart(model, options.embeddingDim);
     if (!embedder) throw new Error(`the ${options.model} network does not give ${options.embeddingDim}-d embeddings`);
-    const embeddings = await embedWithModel(embedder, set.validation.map((item) => pixels.get(item.id)!), 32);
+    const embeddings = await embedWithModel(
+      embedder,
+      set.validation.map((item) => pixels.get(item.id)!),
+      32,
+    );
     return options.validate(embeddings, set.validation);
   };
   const result = await runTraining({
@@ -308,7 +338,9 @@ async function trainWithTfjs(
     init: options.init
       ? async (model) => {
           const report = await loadKerasWeights(model, options.init!);
-          console.error(`--init: loaded ${report.loaded.length} layers from ${options.init}; not in the file (trained from scratch): ${report.missing.join(', ') || 'none'}`);
+          console.error(
+            `--init: loaded ${report.loaded.length} layers from ${options.init}; not in the file (trained from scratch): ${report.missing.join(', ') || 'none'}`,
+          );
         }
       : undefined,
     onProgress: (p) => display.progress(p),

@@ -71,9 +71,12 @@ export function SearchSessionProvider({ children }: { children: ReactNode }) {
 
   // Filters the page itself flags as wrong are not sent: the page says what to correct instead.
   const { mutate: send } = search;
-  const mutate = useCallback((request: ImageSearchRequest) => {
-    if (filterProblem(request.filters) === null) send(request);
-  }, [send]);
+  const mutate = useCallback(
+    (request: ImageSearchRequest) => {
+      if (filterProblem(request.filters) === null) send(request);
+    },
+    [send],
+  );
   // The query as of the latest call, so a callback from an earlier render never searches with an old one.
   const current = useRef<ImageSearchRequest>({ file: null, caseId: null, k: 10, filters: {}, region: null });
   const run = useCallback(
@@ -109,7 +112,12 @@ export function SearchSessionProvider({ children }: { children: ReactNode }) {
   const rerun = useCallback<SearchSession['rerun']>(
     (query, nextK, nextFilters) => {
       if ('caseId' in query) setPreviewUrl(null);
-      run('caseId' in query ? { file: null, caseId: query.caseId, region: null, k: nextK, filters: nextFilters } : { ...query, caseId: null, k: nextK, filters: nextFilters }, true);
+      run(
+        'caseId' in query
+          ? { file: null, caseId: query.caseId, region: null, k: nextK, filters: nextFilters }
+          : { ...query, caseId: null, k: nextK, filters: nextFilters },
+        true,
+      );
     },
     [run],
   );

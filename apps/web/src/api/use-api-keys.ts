@@ -30,9 +30,7 @@ export function useRevokeApiKey() {
   return useMutation<ApiKey, Error, string>({
     mutationFn: (id) => client.revokeApiKey(id),
     onSuccess: (key) => {
-      queryClient.setQueryData<ApiKeyList>(queryKeys.apiKeys, (list) =>
-        list ? { apiKeys: list.apiKeys.map((k) => (k.id === key.id ? key : k)) } : list,
-      );
+      queryClient.setQueryData<ApiKeyList>(queryKeys.apiKeys, (list) => (list ? { apiKeys: list.apiKeys.map((k) => (k.id === key.id ? key : k)) } : list));
       void queryClient.invalidateQueries({ queryKey: queryKeys.apiKeys });
     },
   });

@@ -30,7 +30,11 @@ export interface Refinement {
   error: Error | null;
 }
 
-const key = (marks: Map<string, Mark>) => [...marks].sort(([a], [b]) => a.localeCompare(b)).map(([id, mark]) => `${id}:${mark}`).join(',');
+const key = (marks: Map<string, Mark>) =>
+  [...marks]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([id, mark]) => `${id}:${mark}`)
+    .join(',');
 
 /**
  * Refine by example ("more like this" / "less like this"): each step sends the original query's embedding and every

@@ -29,9 +29,7 @@ export function useUpdateUser() {
   return useMutation<User, Error, { id: string; changes: UpdateUserBody }>({
     mutationFn: ({ id, changes }) => client.updateUser(id, changes),
     onSuccess: (user) => {
-      queryClient.setQueryData<UserList>(queryKeys.users, (list) =>
-        list ? { users: list.users.map((u) => (u.id === user.id ? user : u)) } : list,
-      );
+      queryClient.setQueryData<UserList>(queryKeys.users, (list) => (list ? { users: list.users.map((u) => (u.id === user.id ? user : u)) } : list));
       void queryClient.invalidateQueries({ queryKey: queryKeys.users });
     },
   });

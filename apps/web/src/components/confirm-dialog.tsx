@@ -53,13 +53,7 @@ export function ConfirmDialog({
         <button type="button" className="button button--secondary" onClick={onCancel} data-testid="confirm-cancel">
           Keep it
         </button>
-        <button
-          type="button"
-          className={`button${danger ? ' button--danger' : ''}`}
-          onClick={onConfirm}
-          disabled={busy}
-          data-testid="confirm-ok"
-        >
+        <button type="button" className={`button${danger ? ' button--danger' : ''}`} onClick={onConfirm} disabled={busy} data-testid="confirm-ok">
           {confirmLabel}
         </button>
       </div>

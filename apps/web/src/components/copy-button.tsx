@@ -1,7 +1,17 @@
 import { useEffect, useState } from 'react';
 
 /** Copies text to the clipboard and says so; falls back to selecting it where the Clipboard API is missing. */
-export function CopyButton({ text, label = 'Copy', fallbackTarget, testId }: { text: string; label?: string; fallbackTarget?: () => HTMLInputElement | HTMLTextAreaElement | null; testId?: string }) {
+export function CopyButton({
+  text,
+  label = 'Copy',
+  fallbackTarget,
+  testId,
+}: {
+  text: string;
+  label?: string;
+  fallbackTarget?: () => HTMLInputElement | HTMLTextAreaElement | null;
+  testId?: string;
+}) {
   const [state, setState] = useState<'idle' | 'copied' | 'select'>('idle');
   useEffect(() => {
     if (state !== 'copied') return;

@@ -27,8 +27,7 @@ export function GradeSuggestionPanel({ response, gradeFiltered }: { response: Se
         <>
           <p className="suggestion__lead" data-testid="suggestion-grade" data-grade={view.suggestion.grade}>
             The {view.suggestion.voters} nearest graded {view.suggestion.voters === 1 ? 'case leans' : 'cases lean'} towards{' '}
-            <strong>DR grade {drGradeLabel(view.suggestion.grade)}</strong>: {percent(view.suggestion.share)} of their vote, weighted by
-            similarity.
+            <strong>DR grade {drGradeLabel(view.suggestion.grade)}</strong>: {percent(view.suggestion.share)} of their vote, weighted by similarity.
           </p>
           <ul className="suggestion__spread" aria-label="Share of the vote by grade" data-testid="suggestion-spread">
             {view.suggestion.spread.map((vote) => (
@@ -44,8 +43,7 @@ export function GradeSuggestionPanel({ response, gradeFiltered }: { response: Se
             ))}
           </ul>
           <p className="suggestion__evidence" data-testid="suggestion-evidence">
-            On {formatCount(view.evidence.queries)} held-out images this model’s 10-NN vote agreed with the grader{' '}
-            {percent(view.evidence.accuracy)} of the time
+            On {formatCount(view.evidence.queries)} held-out images this model’s 10-NN vote agreed with the grader {percent(view.evidence.accuracy)} of the time
             {view.evidence.chanceAccuracy !== null && <> (chance {percent(view.evidence.chanceAccuracy)})</>}, quadratic kappa{' '}
             {formatMetric(view.evidence.kappa)} (evaluated {formatDate(view.evidence.evaluatedAt)}).
           </p>

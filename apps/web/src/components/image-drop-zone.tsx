@@ -3,15 +3,7 @@ import { useId, useRef, useState, type DragEvent } from 'react';
 /** What the server decodes; anything else is still sent, and the server explains why it is refused. */
 const ACCEPT = 'image/jpeg,image/png,image/tiff,image/webp,application/dicom,.jpg,.jpeg,.png,.tif,.tiff,.webp,.dcm';
 
-export function ImageDropZone({
-  file,
-  previewUrl,
-  onFile,
-}: {
-  file: File | null;
-  previewUrl: string | null;
-  onFile(file: File): void;
-}) {
+export function ImageDropZone({ file, previewUrl, onFile }: { file: File | null; previewUrl: string | null; onFile(file: File): void }) {
   const inputId = useId();
   const hintId = useId();
   const inputRef = useRef<HTMLInputElement>(null);
@@ -79,12 +71,7 @@ function QueryPreview({ file, previewUrl }: { file: File; previewUrl: string }) 
   return (
     <figure className="query-preview" data-testid="query-preview">
       {drawable ? (
-        <img
-          src={previewUrl}
-          alt={`Query fundus photograph ${file.name}`}
-          data-testid="query-preview-image"
-          onError={() => setDrawable(false)}
-        />
+        <img src={previewUrl} alt={`Query fundus photograph ${file.name}`} data-testid="query-preview-image" onError={() => setDrawable(false)} />
       ) : (
         <span className="query-preview__fallback" data-testid="query-preview-fallback">
           {file.type.startsWith('image/')
@@ -113,13 +100,7 @@ function FundusIcon() {
     <svg className="drop-zone__icon" viewBox="0 0 48 48" aria-hidden="true" focusable="false">
       <circle cx="24" cy="24" r="21" fill="none" stroke="currentColor" strokeWidth="2" />
       <circle cx="31" cy="21" r="4.5" fill="none" stroke="currentColor" strokeWidth="2" />
-      <path
-        d="M27 20c-6-5-12-3-19-6M27 22c-6 3-11 9-16 15M27 21c-5 1-12 2-20 3"
-        fill="none"
-        stroke="currentColor"
-        strokeWidth="1.6"
-        strokeLinecap="round"
-      />
+      <path d="M27 20c-6-5-12-3-19-6M27 22c-6 3-11 9-16 15M27 21c-5 1-12 2-20 3" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" />
     </svg>
   );
 }

@@ -8,14 +8,7 @@ export function KSelector({ value, onChange }: { value: KOption; onChange(k: KOp
       <div className="k-selector__options">
         {K_OPTIONS.map((k) => (
           <label key={k} className="k-selector__option">
-            <input
-              type="radio"
-              name="k"
-              value={k}
-              checked={value === k}
-              onChange={() => onChange(k)}
-              data-testid={`k-${k}`}
-            />
+            <input type="radio" name="k" value={k} checked={value === k} onChange={() => onChange(k)} data-testid={`k-${k}`} />
             <span>{k}</span>
           </label>
         ))}

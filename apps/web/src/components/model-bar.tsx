@@ -22,15 +22,14 @@ export function ModelBar() {
                 data-testid="model-version"
                 title={readiness.data.backend ? `Inference backend: ${readiness.data.backend}` : undefined}
               >
-                Model <strong data-testid="model-name">{readiness.data.model.name}</strong> ·{' '}
-                {readiness.data.model.architecture} · {readiness.data.model.embeddingDim}-d embedding
+                Model <strong data-testid="model-name">{readiness.data.model.name}</strong> · {readiness.data.model.architecture} ·{' '}
+                {readiness.data.model.embeddingDim}-d embedding
               </span>
             ) : (
               <span className="badge badge--warning">No active model</span>
             )}
             <span className="model-bar__item" data-testid="images-indexed">
-              <strong>{readiness.data.images.toLocaleString('en')}</strong>{' '}
-              {readiness.data.images === 1 ? 'image' : 'images'} indexed
+              <strong>{readiness.data.images.toLocaleString('en')}</strong> {readiness.data.images === 1 ? 'image' : 'images'} indexed
             </span>
             {readiness.data.status === 'not_ready' && <span className="badge badge--warning">Server not ready</span>}
             {untrained && (

@@ -35,15 +35,20 @@ export function RefineControls({ refinement }: { refinement: Refinement }) {
   return (
     <section className="refine-controls" aria-label="Refine by example" data-testid="refine-controls">
       <p className="hint">
-        Mark cases as more or less like what you are looking for, then re-rank: the query moves toward the cases you
-        liked and away from those you did not (Rocchio: ({a}·query + {b}·mean of liked − {c}·mean of disliked) / {a + b - c}).
-        Filters still apply.
+        Mark cases as more or less like what you are looking for, then re-rank: the query moves toward the cases you liked and away from those you did not
+        (Rocchio: ({a}·query + {b}·mean of liked − {c}·mean of disliked) / {a + b - c}). Filters still apply.
       </p>
       <div className="button-row">
         <button type="button" className="button" disabled={!refinement.changed || refinement.pending} onClick={refinement.refine} data-testid="refine-apply">
           {refinement.pending ? 'Re-ranking…' : `Re-rank (${liked} more, ${disliked} less)`}
         </button>
-        <button type="button" className="button button--secondary" disabled={refinement.steps === 0 || refinement.pending} onClick={refinement.undo} data-testid="refine-undo">
+        <button
+          type="button"
+          className="button button--secondary"
+          disabled={refinement.steps === 0 || refinement.pending}
+          onClick={refinement.undo}
+          data-testid="refine-undo"
+        >
           Undo
         </button>
         <span className="refine-controls__steps" data-testid="refine-steps" aria-live="polite">

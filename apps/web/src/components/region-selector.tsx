@@ -88,9 +88,8 @@ export function RegionSelector({
       {editing && (
         <>
           <p id={helpId} className="hint">
-            Drag across the photograph to mark the region to search, or use the arrow keys to move the rectangle and
-            Shift + arrow keys to resize it. The region is cut out and searched as a whole photograph would be: its retina
-            is found, it is preprocessed and embedded on its own.
+            Drag across the photograph to mark the region to search, or use the arrow keys to move the rectangle and Shift + arrow keys to resize it. The region
+            is cut out and searched as a whole photograph would be: its retina is found, it is preprocessed and embedded on its own.
           </p>
           <div
             ref={canvas}

@@ -51,7 +51,12 @@ export function ResultCard({ hit, rank, compareHref, actions }: { hit: SearchHit
         </div>
       </Link>
       {compareHref && (
-        <Link to={compareHref} className="result-card__compare" data-testid="compare-link" aria-label={`Compare similar case ${rank} with the query side by side`}>
+        <Link
+          to={compareHref}
+          className="result-card__compare"
+          data-testid="compare-link"
+          aria-label={`Compare similar case ${rank} with the query side by side`}
+        >
           Compare side by side
         </Link>
       )}

@@ -47,7 +47,13 @@ export function SearchFilterPanel({ filters, onChange }: { filters: SearchFilter
   return (
     <details className="filter-panel" open={count > 0 || undefined} data-testid="filter-panel">
       <summary>
-        Filters{count > 0 && <span className="filter-panel__count" data-testid="filter-count"> · {count} active</span>}
+        Filters
+        {count > 0 && (
+          <span className="filter-panel__count" data-testid="filter-count">
+            {' '}
+            · {count} active
+          </span>
+        )}
       </summary>
       <form className="filter-panel__form" onSubmit={commitText} aria-describedby={problem ? problemId : undefined}>
         <fieldset className="filter-panel__group">

@@ -12,17 +12,7 @@ export function LoadingMessage({ children, testId }: { children: ReactNode; test
 }
 
 /** Errors interrupt (role=alert) and show the server's own message, with its code for support. */
-export function ErrorMessage({
-  error,
-  title,
-  action,
-  testId,
-}: {
-  error: unknown;
-  title: string;
-  action?: ReactNode;
-  testId?: string;
-}) {
+export function ErrorMessage({ error, title, action, testId }: { error: unknown; title: string; action?: ReactNode; testId?: string }) {
   const message = describeError(error);
   const code = error instanceof ApiError ? error.code : null;
   return (

@@ -9,16 +9,9 @@ export function UserMenu() {
     <div className="user-menu" data-testid="user-menu">
       <span className="user-menu__name">
         <span className="visually-hidden">Signed in as </span>
-        <strong data-testid="user-name">{session.user.username}</strong>{' '}
-        <span className="user-menu__role">{session.user.role}</span>
+        <strong data-testid="user-name">{session.user.username}</strong> <span className="user-menu__role">{session.user.role}</span>
       </span>
-      <button
-        type="button"
-        className="button button--quiet"
-        disabled={logout.isPending}
-        onClick={() => logout.mutate()}
-        data-testid="logout"
-      >
+      <button type="button" className="button button--quiet" disabled={logout.isPending} onClick={() => logout.mutate()} data-testid="logout">
         Sign out
       </button>
     </div>

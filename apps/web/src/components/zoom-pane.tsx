@@ -71,7 +71,10 @@ export function ZoomPane({
         data-pan={`${zoom.x.toFixed(3)},${zoom.y.toFixed(3)}`}
         style={{ transform: `translate(${zoom.x * 100}%, ${zoom.y * 100}%) scale(${zoom.scale})` }}
       >
-        <div className="zoom-pane__frame" style={aspect >= 1 ? { width: '100%', aspectRatio: String(aspect) } : { height: '100%', aspectRatio: String(aspect) }}>
+        <div
+          className="zoom-pane__frame"
+          style={aspect >= 1 ? { width: '100%', aspectRatio: String(aspect) } : { height: '100%', aspectRatio: String(aspect) }}
+        >
           <img
             src={src}
             alt={alt}

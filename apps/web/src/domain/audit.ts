@@ -37,11 +37,7 @@ const MAX_VALUE_LENGTH = 24;
 export function summariseDetails(details: Record<string, unknown>): string {
   const parts = Object.entries(details).map(([key, value]) => {
     const text =
-      typeof value === 'string'
-        ? value
-        : typeof value === 'number' && !Number.isInteger(value)
-          ? String(Number(value.toFixed(3)))
-          : JSON.stringify(value);
+      typeof value === 'string' ? value : typeof value === 'number' && !Number.isInteger(value) ? String(Number(value.toFixed(3))) : JSON.stringify(value);
     return `${key}: ${text.length > MAX_VALUE_LENGTH ? `${text.slice(0, MAX_VALUE_LENGTH - 1)}…` : text}`;
   });
   return parts.join(' · ');

@@ -25,7 +25,25 @@ describe('heat map', () => {
   });
 
   it('has no strongest cell when nothing is shared, and no weights for a flat map', () => {
-    expect(strongestCell(heatCells({ ...map, deltas: [[0, -1, 0], [0, 0, 0]] }))).toBeNull();
-    expect(heatCells({ ...map, deltas: [[0, 0, 0], [0, 0, 0]] }).every((cell) => cell.weight === 0)).toBe(true);
+    expect(
+      strongestCell(
+        heatCells({
+          ...map,
+          deltas: [
+            [0, -1, 0],
+            [0, 0, 0],
+          ],
+        }),
+      ),
+    ).toBeNull();
+    expect(
+      heatCells({
+        ...map,
+        deltas: [
+          [0, 0, 0],
+          [0, 0, 0],
+        ],
+      }).every((cell) => cell.weight === 0),
+    ).toBe(true);
   });
 });

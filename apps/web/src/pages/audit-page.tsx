@@ -131,7 +131,13 @@ function AuditRow({ event, onFilter }: { event: AuditEvent; onFilter(next: Parti
         {event.actorType !== 'user' && <span className="tag">{event.actorType.replace('_', ' ')}</span>}
       </td>
       <td>
-        <button type="button" className="action-chip" title={`Show only ${event.action} events`} onClick={() => onFilter({ action: event.action })} data-testid="audit-action">
+        <button
+          type="button"
+          className="action-chip"
+          title={`Show only ${event.action} events`}
+          onClick={() => onFilter({ action: event.action })}
+          data-testid="audit-action"
+        >
           {event.action}
         </button>
       </td>

@@ -76,14 +76,15 @@ function CaseDetails({ record }: { record: ImageRecord }) {
             <Fact label="Eye" value={eyeLabel(record.eye)} testId="case-eye" />
             <Fact label="Patient reference" value={record.patientRef ?? 'not recorded'} testId="case-patient" />
             <Fact label="Source" value={record.source} testId="case-source" />
-            <Fact
-              label="Size"
-              value={`${record.width} × ${record.height} px, ${record.format.toUpperCase()}`}
-              testId="case-size"
-            />
+            <Fact label="Size" value={`${record.width} × ${record.height} px, ${record.format.toUpperCase()}`} testId="case-size" />
             <Fact label="Ingested" value={formatDateTime(record.provenance.ingestedAt)} testId="case-ingested" />
             <Fact label="File" value={record.provenance.fileName ?? 'not recorded'} testId="case-file" />
-            <Fact label="Ingest job" value={record.provenance.jobId ?? 'none (seeded or imported directly)'} testId="case-job" mono={record.provenance.jobId !== null} />
+            <Fact
+              label="Ingest job"
+              value={record.provenance.jobId ?? 'none (seeded or imported directly)'}
+              testId="case-job"
+              mono={record.provenance.jobId !== null}
+            />
             <Fact label="Image id" value={record.id} mono />
           </dl>
           {metadata.length > 0 && (
@@ -115,9 +116,7 @@ function CaseDetails({ record }: { record: ImageRecord }) {
         </h2>
         <div className="live-region" aria-live="polite">
           {similar.isPending && <LoadingMessage testId="similar-loading">Finding similar cases…</LoadingMessage>}
-          {similar.isError && (
-            <ErrorMessage error={similar.error} title="Similar cases could not be loaded" testId="similar-error" />
-          )}
+          {similar.isError && <ErrorMessage error={similar.error} title="Similar cases could not be loaded" testId="similar-error" />}
         </div>
         {similar.isSuccess && (
           <ResultGrid

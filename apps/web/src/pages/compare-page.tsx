@@ -40,7 +40,9 @@ export function ComparePage() {
   if (!resultId) return <Gone message="No result was chosen to compare." />;
   if (queryId) return <StoredQueryCompare queryId={queryId} resultId={resultId} />;
   if (!session.file) {
-    return <Gone message="The photograph you searched with is no longer in this tab (it is never stored). Search with it again, then choose Compare on a result." />;
+    return (
+      <Gone message="The photograph you searched with is no longer in this tab (it is never stored). Search with it again, then choose Compare on a result." />
+    );
   }
   return (
     <Compare
@@ -169,7 +171,13 @@ function Compare({
           <span className="compare-toolbar__position" data-testid="compare-position" aria-live="polite">
             {rank ? `${rank} of ${hits.length}` : 'not in the ranked list'}
           </span>
-          <button type="button" className="button button--secondary" onClick={() => go(1)} disabled={index < 0 || index >= hits.length - 1} data-testid="compare-next">
+          <button
+            type="button"
+            className="button button--secondary"
+            onClick={() => go(1)}
+            disabled={index < 0 || index >= hits.length - 1}
+            data-testid="compare-next"
+          >
             Next →
           </button>
         </div>
@@ -179,7 +187,8 @@ function Compare({
             <input type="radio" name="compare-view" checked={view === 'original'} onChange={() => setView('original')} data-testid="view-original" /> Original
           </label>
           <label>
-            <input type="radio" name="compare-view" checked={view === 'network'} onChange={() => setView('network')} data-testid="view-network" /> Network’s view
+            <input type="radio" name="compare-view" checked={view === 'network'} onChange={() => setView('network')} data-testid="view-network" /> Network’s
+            view
           </label>
         </fieldset>
         <label className="compare-toolbar__group compare-toolbar__toggle">
@@ -187,13 +196,25 @@ function Compare({
         </label>
         <fieldset className="compare-toolbar__group">
           <legend className="visually-hidden">Zoom</legend>
-          <button type="button" className="button button--secondary" onClick={() => setZoom((z) => zoomAt(z, 1 / ZOOM_STEP))} aria-label="Zoom out" data-testid="zoom-out">
+          <button
+            type="button"
+            className="button button--secondary"
+            onClick={() => setZoom((z) => zoomAt(z, 1 / ZOOM_STEP))}
+            aria-label="Zoom out"
+            data-testid="zoom-out"
+          >
             −
           </button>
           <span className="compare-toolbar__zoom numeric" data-testid="zoom-level">
             {Math.round(zoom.scale * 100)}%
           </span>
-          <button type="button" className="button button--secondary" onClick={() => setZoom((z) => zoomAt(z, ZOOM_STEP))} aria-label="Zoom in" data-testid="zoom-in">
+          <button
+            type="button"
+            className="button button--secondary"
+            onClick={() => setZoom((z) => zoomAt(z, ZOOM_STEP))}
+            aria-label="Zoom in"
+            data-testid="zoom-in"
+          >
             +
           </button>
           <button type="button" className="button button--secondary" onClick={() => setZoom(UNZOOMED)} data-testid="zoom-reset">
@@ -201,7 +222,9 @@ function Compare({
           </button>
         </fieldset>
       </div>
-      <p className="compare-hint" data-testid="compare-hint">← → move through the ranked list; wheel or + − zoom both images, drag pans them together.</p>
+      <p className="compare-hint" data-testid="compare-hint">
+        ← → move through the ranked list; wheel or + − zoom both images, drag pans them together.
+      </p>
 
       <div className="compare-panes">
         <ComparePane
@@ -348,13 +371,15 @@ function ExplanationStatus({ maps }: { maps: UseQueryResult<Explanation, Error>[
         />
       )}
       {!failed && done.length < maps.length && (
-        <LoadingMessage testId="explanation-loading">Covering each of 7 × 7 regions in turn and measuring the distance again (50 images per side)…</LoadingMessage>
+        <LoadingMessage testId="explanation-loading">
+          Covering each of 7 × 7 regions in turn and measuring the distance again (50 images per side)…
+        </LoadingMessage>
       )}
       {done.length === maps.length && (
         <p data-testid="explanation-legend">
           <span className="heat-legend heat-legend--warm" aria-hidden="true" /> Warm: covering this region moves the pair apart, so the similarity rests on it.{' '}
-          <span className="heat-legend heat-legend--cool" aria-hidden="true" /> Blue: covering it brings them closer. Each image is measured against
-          the other’s embedding (L2 distance {done[0]!.baseDistance.toFixed(3)}); model {done[0]!.modelName}, computed in{' '}
+          <span className="heat-legend heat-legend--cool" aria-hidden="true" /> Blue: covering it brings them closer. Each image is measured against the other’s
+          embedding (L2 distance {done[0]!.baseDistance.toFixed(3)}); model {done[0]!.modelName}, computed in{' '}
           {done.map((m) => `${(m.computeMs / 1000).toFixed(1)} s`).join(' and ')}
           {done.some((m) => m.cached) ? ' (from the cache)' : ''}. An explanation of the model’s view, not a diagnosis.
         </p>

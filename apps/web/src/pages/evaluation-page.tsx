@@ -27,8 +27,8 @@ export function EvaluationPage() {
         title="Evaluation"
         intro={
           <>
-            How well a model version finds cases of the same DR grade. Every labelled image searches the others, never its own patient; a
-            result is relevant when its grade matches. Each number stands beside what a random ranking would score.
+            How well a model version finds cases of the same DR grade. Every labelled image searches the others, never its own patient; a result is relevant
+            when its grade matches. Each number stands beside what a random ranking would score.
           </>
         }
       />
@@ -70,7 +70,12 @@ function ModelEvaluations({
 
   return (
     <>
-      <form className="panel filter-bar evaluation-picker" aria-label="Choose an evaluation" onSubmit={(event) => event.preventDefault()} data-testid="evaluation-picker">
+      <form
+        className="panel filter-bar evaluation-picker"
+        aria-label="Choose an evaluation"
+        onSubmit={(event) => event.preventDefault()}
+        data-testid="evaluation-picker"
+      >
         <div className="field">
           <label htmlFor="evaluation-model">Model version</label>
           <select
@@ -108,7 +113,12 @@ function ModelEvaluations({
         )}
         {evaluations.hasNextPage && (
           <div className="filter-bar__actions">
-            <button type="button" className="button button--secondary" onClick={() => void evaluations.fetchNextPage()} disabled={evaluations.isFetchingNextPage}>
+            <button
+              type="button"
+              className="button button--secondary"
+              onClick={() => void evaluations.fetchNextPage()}
+              disabled={evaluations.isFetchingNextPage}
+            >
               {evaluations.isFetchingNextPage ? 'Loading…' : 'Load older evaluations'}
             </button>
           </div>
@@ -116,7 +126,9 @@ function ModelEvaluations({
       </form>
       <div className="live-region" aria-live="polite">
         {evaluations.isPending && <LoadingMessage testId="evaluations-loading">Loading evaluations…</LoadingMessage>}
-        {evaluations.isError && !evaluations.data && <QueryError error={evaluations.error} title="Evaluations could not be loaded" testId="evaluations-error" />}
+        {evaluations.isError && !evaluations.data && (
+          <QueryError error={evaluations.error} title="Evaluations could not be loaded" testId="evaluations-error" />
+        )}
         {evaluations.isFetchNextPageError && <ErrorMessage error={evaluations.error} title="Older evaluations could not be loaded" />}
       </div>
       {evaluations.data && list.length === 0 && (
@@ -124,9 +136,7 @@ function ModelEvaluations({
           <p>
             <strong>{model?.model.name ?? 'This version'}</strong> has not been evaluated yet. On the server, run
           </p>
-          <pre className="command">
-            pnpm cbmir eval --data &lt;folder&gt; --labels &lt;labels.csv&gt; --model {model?.model.name ?? modelId}
-          </pre>
+          <pre className="command">pnpm cbmir eval --data &lt;folder&gt; --labels &lt;labels.csv&gt; --model {model?.model.name ?? modelId}</pre>
           <p>with labelled photographs the model was not trained on; the result appears here.</p>
         </div>
       )}
@@ -197,8 +207,8 @@ function EvaluationReport({ evaluation, model }: { evaluation: Evaluation; model
           Embedding map
         </h2>
         <p className="panel__intro">
-          Each point is a photograph, placed by t-SNE so that cases near each other in the model’s embedding lie near each other here.
-          Distances between far-apart clusters mean little.
+          Each point is a photograph, placed by t-SNE so that cases near each other in the model’s embedding lie near each other here. Distances between
+          far-apart clusters mean little.
         </p>
         {evaluation.map && evaluation.map.length > 0 ? (
           <EmbeddingMap points={evaluation.map} highlights={highlights} />
@@ -219,7 +229,11 @@ function useLastSearchHighlights(): MapHighlights {
   useEffect(() => {
     let current = true;
     setQuerySha256(null);
-    if (file) void fileSha256(file).then((sha) => current && setQuerySha256(sha), () => undefined);
+    if (file)
+      void fileSha256(file).then(
+        (sha) => current && setQuerySha256(sha),
+        () => undefined,
+      );
     return () => {
       current = false;
     };

@@ -59,9 +59,7 @@ export function LoginPage() {
           />
         </div>
         <div className="live-region" aria-live="polite">
-          {login.isError && (
-            <ErrorMessage error={login.error} title={loginErrorTitle(login.error)} testId="login-error" />
-          )}
+          {login.isError && <ErrorMessage error={login.error} title={loginErrorTitle(login.error)} testId="login-error" />}
         </div>
         <button type="submit" className="button" disabled={login.isPending} data-testid="login-submit">
           {login.isPending ? 'Signing in…' : 'Sign in'}

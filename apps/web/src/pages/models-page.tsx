@@ -27,8 +27,8 @@ export function ModelsPage() {
         title="Model versions"
         intro={
           <>
-            Each version embeds the images its own way; searches use the active one. Activating a version embeds every stored image under it
-            first, while the current version keeps serving searches; then search switches at once.
+            Each version embeds the images its own way; searches use the active one. Activating a version embeds every stored image under it first, while the
+            current version keeps serving searches; then search switches at once.
           </>
         }
       />
@@ -99,12 +99,11 @@ export function ModelsPage() {
         }}
       >
         <p>
-          Every stored image ({formatCount(confirming?.activation.total ?? 0)}) is embedded under this version first; {formatCount(confirming?.activation.embedded ?? 0)}{' '}
-          already are. Searches keep using the current version until the index is complete, then switch to this one.
+          Every stored image ({formatCount(confirming?.activation.total ?? 0)}) is embedded under this version first;{' '}
+          {formatCount(confirming?.activation.embedded ?? 0)} already are. Searches keep using the current version until the index is complete, then switch to
+          this one.
         </p>
-        {confirming && !confirming.model.trained && (
-          <p className="warning-note">This version is untrained: its rankings are not meaningful.</p>
-        )}
+        {confirming && !confirming.model.trained && <p className="warning-note">This version is untrained: its rankings are not meaningful.</p>}
       </ConfirmDialog>
     </div>
   );
@@ -178,13 +177,7 @@ function ModelRow({
       <td className="nowrap">{formatDate(model.createdAt)}</td>
       <td className="actions-cell">
         {admin && !model.active && activation.state !== 'indexing' && (
-          <button
-            type="button"
-            className="button button--secondary button--small"
-            disabled={!canActivate}
-            onClick={onActivate}
-            data-testid="model-activate"
-          >
+          <button type="button" className="button button--secondary button--small" disabled={!canActivate} onClick={onActivate} data-testid="model-activate">
             {activation.state === 'failed' ? 'Retry activation' : 'Activate'}
             <span className="visually-hidden"> {model.name}</span>
           </button>
@@ -229,7 +222,11 @@ function ActivationState({ detail }: { detail: ModelVersionDetail }) {
       );
     default:
       return (
-        <span className="state state--muted" data-testid="model-state-label" title={`${activation.embedded} of ${activation.total} images embedded under this version`}>
+        <span
+          className="state state--muted"
+          data-testid="model-state-label"
+          title={`${activation.embedded} of ${activation.total} images embedded under this version`}
+        >
           Inactive
         </span>
       );
@@ -265,7 +262,15 @@ function RegisterModelForm() {
         Register a version
       </h2>
       <p className="panel__intro">Adds a trained model folder on the server as an inactive version. Nothing is re-indexed until it is activated.</p>
-      <FormField label="Model folder on the server" error={pathError} hint={<>e.g. <code>/srv/cbmir/models/siamese-2026-11</code></>}>
+      <FormField
+        label="Model folder on the server"
+        error={pathError}
+        hint={
+          <>
+            e.g. <code>/srv/cbmir/models/siamese-2026-11</code>
+          </>
+        }
+      >
         {(props) => <input {...props} className="mono" value={path} onChange={(event) => setPath(event.target.value)} data-testid="register-path" />}
       </FormField>
       <FormField label="Name (optional)" hint="Defaults to the name in the folder's metadata.">

@@ -54,7 +54,13 @@ export function MySearchesPage() {
         )}
         {page && page.total > MY_SEARCHES_PAGE_SIZE && (
           <nav className="button-row" aria-label="Pages of your searches">
-            <button type="button" className="button button--secondary" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - MY_SEARCHES_PAGE_SIZE))} data-testid="my-searches-newer">
+            <button
+              type="button"
+              className="button button--secondary"
+              disabled={offset === 0}
+              onClick={() => setOffset(Math.max(0, offset - MY_SEARCHES_PAGE_SIZE))}
+              data-testid="my-searches-newer"
+            >
               Newer
             </button>
             <button
@@ -113,7 +119,12 @@ function SearchEntry({ entry, busy, onRerun }: { entry: SearchHistoryEntry; busy
             <span
               className="my-search__region"
               aria-hidden="true"
-              style={{ left: `${entry.region.x * 100}%`, top: `${entry.region.y * 100}%`, width: `${entry.region.width * 100}%`, height: `${entry.region.height * 100}%` }}
+              style={{
+                left: `${entry.region.x * 100}%`,
+                top: `${entry.region.y * 100}%`,
+                width: `${entry.region.width * 100}%`,
+                height: `${entry.region.height * 100}%`,
+              }}
             />
           )}
         </span>

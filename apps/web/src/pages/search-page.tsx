@@ -55,22 +55,14 @@ export function SearchPage() {
         <h1 id="query-heading" className="panel__title">
           Find similar cases
         </h1>
-        <p className="panel__intro">
-          Upload a colour fundus photograph to retrieve the most similar graded cases in the index.
-        </p>
+        <p className="panel__intro">Upload a colour fundus photograph to retrieve the most similar graded cases in the index.</p>
         {caseId && <CaseQuery id={caseId} />}
         <ImageDropZone file={file} previewUrl={previewUrl} onFile={chooseUpload} />
         <QueryRegionSelector />
         <KSelector value={k} onChange={setK} />
         <SearchFilterPanel filters={filters} onChange={changeFilters} />
         {(file || caseId) && (
-          <button
-            type="button"
-            className="button button--secondary"
-            onClick={retry}
-            disabled={search.isPending}
-            data-testid="search-again"
-          >
+          <button type="button" className="button button--secondary" onClick={retry} disabled={search.isPending} data-testid="search-again">
             Search again
           </button>
         )}
@@ -86,15 +78,7 @@ export function SearchPage() {
   );
 }
 
-function SearchOutcome({
-  search,
-  filters,
-  onFilters,
-}: {
-  search: SearchSession['search'];
-  filters: SearchFilters;
-  onFilters(filters: SearchFilters): void;
-}) {
+function SearchOutcome({ search, filters, onFilters }: { search: SearchSession['search']; filters: SearchFilters; onFilters(filters: SearchFilters): void }) {
   const queryPatient = search.data?.query?.patientRef ?? null;
   // Refine by example: what is shown is the latest refine step's ranking, or the search's own.
   const refinement = useRefine(search.data, useSearchSession().k, filters);
@@ -118,9 +102,13 @@ function SearchOutcome({
         {search.isSuccess && (
           <p className="results-panel__meta" data-testid="results-meta">
             {search.data.results.length} nearest {search.data.results.length === 1 ? 'case' : 'cases'} by{' '}
-            <abbr title="Euclidean distance between embeddings; smaller is more similar">L2</abbr> distance,
-            ranked by model {search.data.model.name}
-            {search.data.matching !== null && <>, among the {search.data.matching} indexed {search.data.matching === 1 ? 'case' : 'cases'} that pass the filters</>}.
+            <abbr title="Euclidean distance between embeddings; smaller is more similar">L2</abbr> distance, ranked by model {search.data.model.name}
+            {search.data.matching !== null && (
+              <>
+                , among the {search.data.matching} indexed {search.data.matching === 1 ? 'case' : 'cases'} that pass the filters
+              </>
+            )}
+            .
           </p>
         )}
         {search.isSuccess && search.data.shortfall && search.data.results.length > 0 && (
@@ -141,7 +129,12 @@ function SearchOutcome({
           ) : (
             <>
               This DICOM photograph names a patient (kept only as a salted reference).{' '}
-              <button type="button" className="button button--secondary" onClick={() => onFilters({ ...filters, excludePatient: queryPatient })} data-testid="exclude-query-patient">
+              <button
+                type="button"
+                className="button button--secondary"
+                onClick={() => onFilters({ ...filters, excludePatient: queryPatient })}
+                data-testid="exclude-query-patient"
+              >
                 Leave out this patient’s photographs
               </button>
             </>
@@ -172,8 +165,8 @@ function CaseQuery({ id }: { id: string }) {
     <figure className="case-query" data-testid="case-query">
       <img src={client.thumbnailUrl(id)} alt="The stored case searched with" />
       <figcaption>
-        Searching with case <Link to={`/cases/${encodeURIComponent(id)}`}>{id.slice(0, 8)}</Link> (itself left out). Choose a
-        photograph below to search with it instead.
+        Searching with case <Link to={`/cases/${encodeURIComponent(id)}`}>{id.slice(0, 8)}</Link> (itself left out). Choose a photograph below to search with it
+        instead.
       </figcaption>
     </figure>
   );

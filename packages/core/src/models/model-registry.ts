@@ -66,10 +66,13 @@ export function modelRegistryFactory(deps: {
       await cp(dir, join(deps.dataDir, relative), { recursive: true });
       try {
         if (weightsFormatOf(metadata) === 'onnx') await assertServable(join(deps.dataDir, relative), dir);
-        else await tfjsBackend().then(() => exportModelDirToOnnx(join(deps.dataDir, relative))).then(
-          (exported) => deps.log?.info(`exported ${exported.file} (${(exported.bytes / 1e6).toFixed(1)} MB) in ${exported.seconds.toFixed(1)} s`),
-          (error: Error) => deps.log?.warn(`no ONNX export for ${name} (TF.js will serve it): ${error.message}`),
-        );
+        else
+          await tfjsBackend()
+            .then(() => exportModelDirToOnnx(join(deps.dataDir, relative)))
+            .then(
+              (exported) => deps.log?.info(`exported ${exported.file} (${(exported.bytes / 1e6).toFixed(1)} MB) in ${exported.seconds.toFixed(1)} s`),
+              (error: Error) => deps.log?.warn(`no ONNX export for ${name} (TF.js will serve it): ${error.message}`),
+            );
         return await deps.db.transaction(async (tx) => {
           const version = await tx.modelVersions.create({
             name,
@@ -80,7 +83,10 @@ export function modelRegistryFactory(deps: {
             spec: { ...metadata.spec },
             weightsPath: relative,
             trained: info.trained !== false,
-            metrics: info.metrics || info.training ? { ...(info.metrics as Record<string, unknown> | undefined), ...(info.training ? { training: info.training } : {}) } : null,
+            metrics:
+              info.metrics || info.training
+                ? { ...(info.metrics as Record<string, unknown> | undefined), ...(info.training ? { training: info.training } : {}) }
+                : null,
           });
           await options.audit?.(tx.sql, version);
           return version;

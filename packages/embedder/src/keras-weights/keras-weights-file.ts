@@ -86,9 +86,7 @@ async function assertHdf5(file: string): Promise<void> {
   } finally {
     await handle.close();
   }
-  throw new Error(
-    `${file} is not an HDF5 file; expected Keras .h5 weights such as resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5`,
-  );
+  throw new Error(`${file} is not an HDF5 file; expected Keras .h5 weights such as resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5`);
 }
 
 /** The first lines of h5wasm's HDF5 error stack are the ones that say what went wrong. */

@@ -29,7 +29,10 @@ function outputOf(model: tf.LayersModel, layer?: string): number[] {
 
 function weightsOf(model: tf.LayersModel, layer: string): number[][] {
   // getWeights() hands out the variables themselves: read, never dispose
-  return model.getLayer(layer).getWeights().map((v) => Array.from(v.dataSync()));
+  return model
+    .getLayer(layer)
+    .getWeights()
+    .map((v) => Array.from(v.dataSync()));
 }
 
 /** Moves every weight off its seeded start, batch-norm statistics included, so a skipped weight would show. */
@@ -142,8 +145,7 @@ describe('loadKerasWeights', () => {
       await saveKerasWeights(source, file('dim8.h5'));
       const before = [weightsOf(target, 'conv1_conv'), weightsOf(target, 'embedding')];
       await expect(loadKerasWeights(target, file('dim8.h5'))).rejects.toThrow(
-        'Shape mismatch in layer embedding: ' +
-          `${file('dim8.h5')} has kernel [64, 8], bias [8]; the model has kernel [64, 16], bias [16]`,
+        'Shape mismatch in layer embedding: ' + `${file('dim8.h5')} has kernel [64, 8], bias [8]; the model has kernel [64, 16], bias [16]`,
       );
       // the check runs before any layer is set: conv1_conv, which would fit, is untouched too
       expect([weightsOf(target, 'conv1_conv'), weightsOf(target, 'embedding')]).toEqual(before);
@@ -158,7 +160,9 @@ describe('loadKerasWeights', () => {
     const target = buildEmbeddingModel(TINY);
     try {
       await saveKerasWeights(other, file('other.h5'));
-      await expect(loadKerasWeights(target, file('other.h5'))).rejects.toThrow(/has weights for none of the layers of model embedder \(file: fc; model: conv1_conv, conv1_bn/);
+      await expect(loadKerasWeights(target, file('other.h5'))).rejects.toThrow(
+        /has weights for none of the layers of model embedder \(file: fc; model: conv1_conv, conv1_bn/,
+      );
     } finally {
       other.dispose();
       target.dispose();
@@ -292,7 +296,12 @@ function kerasResNet50NotopLayers(): KerasLayerValues[] {
 
   const layers = [conv('conv1_conv', 7, 3, 64), bn('conv1_bn', 64)];
   let channels = 64;
-  const stacks: [number, number][] = [[64, 3], [128, 4], [256, 6], [512, 3]];
+  const stacks: [number, number][] = [
+    [64, 3],
+    [128, 4],
+    [256, 6],
+    [512, 3],
+  ];
   stacks.forEach(([filters, blocks], s) => {
     for (let b = 1; b <= blocks; b++) {
       const name = `conv${s + 2}_block${b}`;

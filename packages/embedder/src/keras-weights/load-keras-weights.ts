@@ -24,11 +24,7 @@ export interface LoadKerasWeightsResult {
  * error the model is left as it was. Layers without weights (pooling, activations) play no part.
  * Throws when no layer matches at all, which is never a useful initialisation.
  */
-export async function loadKerasWeights(
-  model: tf.LayersModel,
-  file: string,
-  options: LoadKerasWeightsOptions = {},
-): Promise<LoadKerasWeightsResult> {
+export async function loadKerasWeights(model: tf.LayersModel, file: string, options: LoadKerasWeightsOptions = {}): Promise<LoadKerasWeightsResult> {
   const reader = await openKerasWeightsFile(file);
   try {
     const legacy = hasLegacyResNet50Names(reader.layers.map((l) => l.name));
@@ -40,8 +36,7 @@ export async function loadKerasWeights(
 
     if (loaded.length === 0) {
       throw new Error(
-        `${file} has weights for none of the layers of model ${model.name} ` +
-          `(file: ${preview([...fileLayers.keys()])}; model: ${preview(missing)})`,
+        `${file} has weights for none of the layers of model ${model.name} ` + `(file: ${preview([...fileLayers.keys()])}; model: ${preview(missing)})`,
       );
     }
     if (options.strict && (missing.length > 0 || unexpected.length > 0)) {
@@ -99,15 +94,19 @@ function planLayer(layer: tf.layers.Layer, source: KerasLayerInfo, file: string)
   const byName = sourceNames.length === targetNames.length && targetNames.every((n) => sourceNames.includes(n));
   const order = targets.map((_, i) => (byName ? sourceNames.indexOf(targetNames[i]!) : i));
 
-  const fits =
-    source.weights.length === targets.length &&
-    order.every((j, i) => sameShape(source.weights[j]!.shape, targets[i]!.shape));
+  const fits = source.weights.length === targets.length && order.every((j, i) => sameShape(source.weights[j]!.shape, targets[i]!.shape));
   if (!fits) {
     const describe = (names: string[], shapes: readonly (readonly (number | null)[])[]) =>
       names.map((n, i) => `${n} [${shapes[i]!.join(', ')}]`).join(', ') || 'no weights';
     throw new Error(
-      `Shape mismatch in layer ${layer.name}: ${file} has ${describe(sourceNames, source.weights.map((w) => w.shape))}; ` +
-        `the model has ${describe(targetNames, targets.map((w) => w.shape))}`,
+      `Shape mismatch in layer ${layer.name}: ${file} has ${describe(
+        sourceNames,
+        source.weights.map((w) => w.shape),
+      )}; ` +
+        `the model has ${describe(
+          targetNames,
+          targets.map((w) => w.shape),
+        )}`,
     );
   }
   return { layer, source, order };

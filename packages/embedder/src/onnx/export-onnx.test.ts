@@ -50,7 +50,15 @@ describe('exportOnnx', () => {
     const input = tf.input({ shape: [19, 19, 3] });
     let x = tf.layers.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'c1' }).apply(input) as tf.SymbolicTensor;
     x = tf.layers.batchNormalization({ name: 'bn_loose' }).apply(x) as tf.SymbolicTensor; // after a ReLU: cannot fold
-    x = tf.layers.zeroPadding2d({ padding: [[1, 0], [0, 1]], name: 'pad_signed' }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers
+      .zeroPadding2d({
+        padding: [
+          [1, 0],
+          [0, 1],
+        ],
+        name: 'pad_signed',
+      })
+      .apply(x) as tf.SymbolicTensor;
     x = tf.layers.maxPooling2d({ poolSize: 2, strides: 1, name: 'pool_signed' }).apply(x) as tf.SymbolicTensor; // needs a real Pad
     x = tf.layers.conv2d({ filters: 5, kernelSize: 2, useBias: false, name: 'c2' }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.batchNormalization({ name: 'bn_folded', epsilon: 0.01 }).apply(x) as tf.SymbolicTensor;
@@ -65,7 +73,12 @@ describe('exportOnnx', () => {
     const model = tf.model({ inputs: input, outputs: output });
     for (const layer of model.layers.filter((l) => l.getClassName() === 'BatchNormalization')) {
       const n = layer.getWeights()[0]!.shape[0]!;
-      const values = [tf.randomUniform([n], 0.5, 1.5, 'float32', 1), tf.randomUniform([n], -0.3, 0.3, 'float32', 2), tf.randomUniform([n], -0.5, 0.5, 'float32', 3), tf.randomUniform([n], 0.3, 2, 'float32', 4)];
+      const values = [
+        tf.randomUniform([n], 0.5, 1.5, 'float32', 1),
+        tf.randomUniform([n], -0.3, 0.3, 'float32', 2),
+        tf.randomUniform([n], -0.5, 0.5, 'float32', 3),
+        tf.randomUniform([n], 0.3, 2, 'float32', 4),
+      ];
       layer.setWeights(values);
       values.forEach((t) => t.dispose());
     }

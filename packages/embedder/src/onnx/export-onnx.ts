@@ -199,7 +199,8 @@ class LayerConverter {
     const strides = config.strides as [number, number];
     const dilations = config.dilationRate as [number, number] | number;
     const dil = typeof dilations === 'number' ? [dilations, dilations] : dilations;
-    if ((config.groups as number | undefined) !== undefined && config.groups !== 1) throw new Error(`export-onnx: layer ${name}: grouped convolution is not supported`);
+    if ((config.groups as number | undefined) !== undefined && config.groups !== 1)
+      throw new Error(`export-onnx: layer ${name}: grouped convolution is not supported`);
 
     const weights = layer.getWeights();
     const kernel = (await weights[0]!.data()) as Float32Array;
@@ -361,7 +362,11 @@ function samePads(input: [number, number], kernel: [number, number], strides: [n
 }
 
 /** The inference-time batch norm as y = x * scale + shift, in float64. */
-async function batchNormAffine(layer: tf.layers.Layer, config: Record<string, unknown>, channels: number): Promise<{ scale: Float64Array; shift: Float64Array }> {
+async function batchNormAffine(
+  layer: tf.layers.Layer,
+  config: Record<string, unknown>,
+  channels: number,
+): Promise<{ scale: Float64Array; shift: Float64Array }> {
   const weights = layer.getWeights();
   let k = 0;
   const gamma = config.scale !== false ? ((await weights[k++]!.data()) as Float32Array) : undefined;

@@ -100,9 +100,7 @@ export async function loadOnnxEmbedder(file: string, spec: EmbedderSpec, options
   const engine = ready.provider === 'cuda' ? 'onnxruntime-cuda' : 'onnxruntime-cpu';
   const detail = [`onnxruntime-node ${ready.version}, ${ready.provider.toUpperCase()} execution provider`, ...ready.notes].join('; ');
   const outputSpec = isDefault ? spec : { ...spec, embeddingDim: d as number };
-  const outputs = Object.fromEntries(
-    Object.entries(ready.outputShapes).map(([name, shape]) => [name, typeof shape?.[1] === 'number' ? shape[1] : null]),
-  );
+  const outputs = Object.fromEntries(Object.entries(ready.outputShapes).map(([name, shape]) => [name, typeof shape?.[1] === 'number' ? shape[1] : null]));
   return new WorkerOnnxEmbedder(worker, outputSpec, engine, detail, batchSize, output, outputs);
 }
 
@@ -143,7 +141,9 @@ class WorkerOnnxEmbedder implements OnnxEmbedder {
     this.assertUsable();
     const { inputSize } = this.spec;
     return embedInBatches(images, this.spec, options?.batchSize ?? this.defaultBatchSize, async (data, count) => {
-      const reply = await this.request({ type: 'run', data, dims: [count, inputSize, inputSize, 3], inputName: ONNX_INPUT_NAME, outputName: this.outputName }, [data.buffer]);
+      const reply = await this.request({ type: 'run', data, dims: [count, inputSize, inputSize, 3], inputName: ONNX_INPUT_NAME, outputName: this.outputName }, [
+        data.buffer,
+      ]);
       if (reply.type !== 'result') throw new Error(`ONNX Runtime: unexpected ${reply.type} reply`);
       return reply.data;
     });

@@ -1,12 +1,4 @@
-import {
-  AttributeType,
-  TensorDataType,
-  type AttributeProto,
-  type GraphProto,
-  type NodeProto,
-  type TensorProto,
-  type ValueInfoProto,
-} from './onnx-proto.ts';
+import { AttributeType, TensorDataType, type AttributeProto, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto } from './onnx-proto.ts';
 
 export type AttributeValue = number | number[] | string | { float: number };
 

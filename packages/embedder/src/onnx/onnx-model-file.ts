@@ -45,8 +45,6 @@ export async function exportModelDirToOnnx(dir: string): Promise<OnnxExportResul
 export async function onnxFileState(dir: string): Promise<'fresh' | 'stale' | 'missing'> {
   const onnx = await stat(path.join(dir, ONNX_FILE_NAME)).catch(() => null);
   if (!onnx) return 'missing';
-  const sources = await Promise.all(
-    [MODEL_FILE_NAMES.weights, MODEL_FILE_NAMES.topology].map((name) => stat(path.join(dir, name)).catch(() => null)),
-  );
+  const sources = await Promise.all([MODEL_FILE_NAMES.weights, MODEL_FILE_NAMES.topology].map((name) => stat(path.join(dir, name)).catch(() => null)));
   return sources.some((s) => s && s.mtimeMs > onnx.mtimeMs) ? 'stale' : 'fresh';
 }

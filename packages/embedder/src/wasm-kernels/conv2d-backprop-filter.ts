@@ -24,11 +24,7 @@ export const conv2dBackpropFilterWasmConfig: tf.KernelConfig = {
   kernelFunc: conv2dBackpropFilter as unknown as tf.KernelFunc,
 };
 
-function conv2dBackpropFilter(args: {
-  inputs: tf.Conv2DBackpropFilterInputs;
-  backend: BackendWasm;
-  attrs: tf.Conv2DBackpropFilterAttrs;
-}): tf.TensorInfo {
+function conv2dBackpropFilter(args: { inputs: tf.Conv2DBackpropFilterInputs; backend: BackendWasm; attrs: tf.Conv2DBackpropFilterAttrs }): tf.TensorInfo {
   const { backend, attrs } = args;
   const x = args.inputs.x as tf.TensorInfo;
   const dy = args.inputs.dy as tf.TensorInfo;
@@ -53,8 +49,7 @@ function conv2dBackpropFilter(args: {
   const ops = new KernelRunner(backend);
   try {
     const padded = padToSampledExtent(ops, x, info);
-    const result =
-      info.filterHeight === 1 && info.filterWidth === 1 ? viaMatMul(ops, padded, dy, info) : viaConvolution(ops, padded, dy, info);
+    const result = info.filterHeight === 1 && info.filterWidth === 1 ? viaMatMul(ops, padded, dy, info) : viaConvolution(ops, padded, dy, info);
     return ops.keep(result);
   } finally {
     ops.disposeTemporaries();
@@ -72,7 +67,19 @@ function padToSampledExtent(ops: KernelRunner, x: tf.TensorInfo, info: tf.backen
   const right = Math.max(0, needWidth - left - inWidth);
   let padded = x;
   if (top || left || bottom || right) {
-    padded = ops.run(tf.PadV2, { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
+    padded = ops.run(
+      tf.PadV2,
+      { x },
+      {
+        paddings: [
+          [0, 0],
+          [top, bottom],
+          [left, right],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
+    );
   }
   if (padded.shape[1] !== needHeight || padded.shape[2] !== needWidth) {
     padded = ops.run(tf.Slice, { x: padded }, { begin: [0, 0, 0, 0], size: [batchSize, needHeight, needWidth, inChannels] });
@@ -80,12 +87,7 @@ function padToSampledExtent(ops: KernelRunner, x: tf.TensorInfo, info: tf.backen
   return padded;
 }
 
-function viaConvolution(
-  ops: KernelRunner,
-  padded: tf.TensorInfo,
-  dy: tf.TensorInfo,
-  info: tf.backend_util.Conv2DInfo,
-): tf.TensorInfo {
+function viaConvolution(ops: KernelRunner, padded: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
   const xT = ops.run(tf.Transpose, { x: padded }, { perm: [3, 1, 2, 0] }); // [C, needH, needW, N]
   const dyT = ops.run(tf.Transpose, { x: dy }, { perm: [1, 2, 0, 3] }); // [outH, outW, N, O]
   const dwT = ops.run(
@@ -102,8 +104,7 @@ function viaMatMul(ops: KernelRunner, padded: tf.TensorInfo, dy: tf.TensorInfo, 
   const sampled = strideHeight === 1 && strideWidth === 1 ? padded : sampleStrided(ops, padded, info); // [N, outH, outW, C]
   const patches = ops.run(tf.Reshape, { x: sampled }, { shape: [m, inChannels] });
   const dy2d = ops.run(tf.Reshape, { x: dy }, { shape: [m, outChannels] });
-  const transposed = (t: tf.TensorInfo, rows: number) =>
-    ops.run(tf.Reshape, { x: ops.run(tf.Transpose, { x: t }, { perm: [1, 0] }) }, { shape: [1, rows, m] });
+  const transposed = (t: tf.TensorInfo, rows: number) => ops.run(tf.Reshape, { x: ops.run(tf.Transpose, { x: t }, { perm: [1, 0] }) }, { shape: [1, rows, m] });
   const asBatch = (t: tf.TensorInfo, cols: number) => ops.run(tf.Reshape, { x: t }, { shape: [1, m, cols] });
   const noTranspose = { transposeA: false, transposeB: false };
   // Transpose the narrower operand (measured: 2.7x faster than the other way for 64 -> 256 channels).

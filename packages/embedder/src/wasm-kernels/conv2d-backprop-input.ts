@@ -63,13 +63,7 @@ function conv2dBackpropInput(args: Args, builtIn: tf.KernelConfig | undefined): 
     // the input size; rows the forward pass never reached stay zero, rows beyond are cut.
     const canvasHeight = inHeight + filterHeight - 1;
     const canvasWidth = inWidth + filterWidth - 1;
-    const direct =
-      strideHeight === 1 &&
-      strideWidth === 1 &&
-      padTop === 0 &&
-      padLeft === 0 &&
-      outHeight === canvasHeight &&
-      outWidth === canvasWidth;
+    const direct = strideHeight === 1 && strideWidth === 1 && padTop === 0 && padLeft === 0 && outHeight === canvasHeight && outWidth === canvasWidth;
     const canvas = direct ? dy : ops.allocate([batchSize, canvasHeight, canvasWidth, outChannels]);
     // The filter [kh, kw, C, O] rotated and swapped to [kh, kw, O, C].
     const rotated = ops.allocate([filterHeight, filterWidth, outChannels, inChannels]);
@@ -103,11 +97,7 @@ function conv2dBackpropInput(args: Args, builtIn: tf.KernelConfig | undefined): 
         }
       }
     }
-    const dx = ops.run(
-      tf.Conv2D,
-      { x: canvas, filter: rotated },
-      { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] },
-    );
+    const dx = ops.run(tf.Conv2D, { x: canvas, filter: rotated }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] });
     return ops.keep(dx);
   } finally {
     ops.disposeTemporaries();

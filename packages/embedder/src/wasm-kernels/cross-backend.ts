@@ -31,7 +31,10 @@ export function relativeError(a: Float32Array, b: Float32Array): number {
 /** Deterministic values in [-1, 1] for a shape. */
 export function fixture(shape: number[], salt: number): tf.Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: size }, (_, i) => Math.sin(i * 0.731 + salt * 2.17)), shape);
+  return tf.tensor(
+    Float32Array.from({ length: size }, (_, i) => Math.sin(i * 0.731 + salt * 2.17)),
+    shape,
+  );
 }
 
 /** A convolution to differentiate: input and filter shapes, strides, padding. */
@@ -55,5 +58,15 @@ export const CONV_CASES: readonly ConvCase[] = [
   { x: [3, 7, 7, 8], filter: [1, 1, 8, 16], strides: 2, pad: 'valid' },
   { x: [2, 22, 22, 3], filter: [7, 7, 3, 6], strides: 2, pad: 3 },
   { x: [1, 8, 9, 5], filter: [2, 3, 5, 2], strides: [2, 1], pad: 'same' },
-  { x: [2, 5, 6, 3], filter: [3, 2, 3, 4], strides: [1, 2], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  {
+    x: [2, 5, 6, 3],
+    filter: [3, 2, 3, 4],
+    strides: [1, 2],
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+  },
 ];

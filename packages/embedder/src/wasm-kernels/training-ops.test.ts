@@ -23,7 +23,23 @@ describe('training ops on wasm', () => {
   it('max pooling (ResNet stem) and its gradient', async () => {
     await expectSameOnWasmAsCpu(() => {
       const x = fixture([2, 9, 9, 4], 1) as tf.Tensor4D;
-      const f = (t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(tf.pad(t as tf.Tensor4D, [[0, 0], [1, 1], [1, 1], [0, 0]]), 3, 2, 'valid'), 1.5));
+      const f = (t: tf.Tensor) =>
+        tf.sum(
+          tf.mul(
+            tf.maxPool(
+              tf.pad(t as tf.Tensor4D, [
+                [0, 0],
+                [1, 1],
+                [1, 1],
+                [0, 0],
+              ]),
+              3,
+              2,
+              'valid',
+            ),
+            1.5,
+          ),
+        );
       return [tf.grad(f)(x)];
     });
   });
@@ -80,7 +96,10 @@ describe('training ops on wasm', () => {
           const a = fixture([2, 16, 16, 3], 1) as tf.Tensor4D;
           const b = fixture([2, 16, 16, 3], 2) as tf.Tensor4D;
           const loss = () => contrastiveLoss(siamese.distance(a, b, { training: true }), tf.tensor1d([1, 0]), 1);
-          const { value, grads } = tf.variableGrads(loss, tower.trainableWeights.map((w) => w.read() as tf.Variable));
+          const { value, grads } = tf.variableGrads(
+            loss,
+            tower.trainableWeights.map((w) => w.read() as tf.Variable),
+          );
           return [value, ...Object.values(grads)];
         });
       } finally {

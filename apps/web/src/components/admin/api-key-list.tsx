@@ -89,7 +89,11 @@ export function ApiKeyList() {
                     <td>{key.expiresAt ? formatDate(key.expiresAt) : 'never'}</td>
                     <td>{key.lastUsedAt ? formatDateTime(key.lastUsedAt) : 'never'}</td>
                     <td>
-                      <span className={`state state--${state === 'active' ? 'ok' : 'muted'}`} data-testid="key-state" title={key.revokedAt ? `Revoked ${formatDateTime(key.revokedAt)}` : undefined}>
+                      <span
+                        className={`state state--${state === 'active' ? 'ok' : 'muted'}`}
+                        data-testid="key-state"
+                        title={key.revokedAt ? `Revoked ${formatDateTime(key.revokedAt)}` : undefined}
+                      >
                         {state === 'active' ? 'Active' : state === 'revoked' ? `Revoked ${formatDate(key.revokedAt)}` : 'Expired'}
                       </span>
                     </td>
@@ -122,8 +126,7 @@ export function ApiKeyList() {
         }}
       >
         <p>
-          Every request with the key <code>{revoking?.prefix}…</code> is refused from now on. This cannot be undone: a script that uses it
-          needs a new key.
+          Every request with the key <code>{revoking?.prefix}…</code> is refused from now on. This cannot be undone: a script that uses it needs a new key.
         </p>
       </ConfirmDialog>
     </section>

@@ -72,8 +72,8 @@ export function ArchiveUploadForm() {
           data-testid="labels-input"
         />
         <p className="hint field__hint">
-          CSV with a header: EyePACS <code>image,level</code>, APTOS <code>id_code,diagnosis</code> or <code>file,grade[,patient_id,eye]</code>. Without
-          one, a label file inside the archive is used; unlabelled images are stored with grade unknown.
+          CSV with a header: EyePACS <code>image,level</code>, APTOS <code>id_code,diagnosis</code> or <code>file,grade[,patient_id,eye]</code>. Without one, a
+          label file inside the archive is used; unlabelled images are stored with grade unknown.
         </p>
       </div>
       <div className="field">

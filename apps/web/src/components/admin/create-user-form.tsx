@@ -64,12 +64,7 @@ export function CreateUserForm() {
               onChange={(event) => setPassword(event.target.value)}
               data-testid="new-user-password"
             />
-            <button
-              type="button"
-              className="button button--quiet"
-              aria-pressed={showPassword}
-              onClick={() => setShowPassword((shown) => !shown)}
-            >
+            <button type="button" className="button button--quiet" aria-pressed={showPassword} onClick={() => setShowPassword((shown) => !shown)}>
               {showPassword ? 'Hide' : 'Show'}
             </button>
           </div>

@@ -7,8 +7,7 @@ import { RoleChoice } from './create-user-form.tsx';
 import { NewApiKeySecret } from './new-api-key-secret.tsx';
 
 /** yyyy-mm-dd of a date in local time, for <input type="date">'s min. */
-const localDate = (date: Date) =>
-  `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+const localDate = (date: Date) => `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
 
 export function IssueApiKeyForm() {
   const issue = useCreateApiKey();
@@ -48,7 +47,15 @@ export function IssueApiKeyForm() {
       </h2>
       <FormField label="Name" error={nameError} hint="What or who uses it, so it can be told apart later.">
         {(props) => (
-          <input {...props} name="key-name" autoComplete="off" maxLength={100} value={name} onChange={(event) => setName(event.target.value)} data-testid="new-key-name" />
+          <input
+            {...props}
+            name="key-name"
+            autoComplete="off"
+            maxLength={100}
+            value={name}
+            onChange={(event) => setName(event.target.value)}
+            data-testid="new-key-name"
+          />
         )}
       </FormField>
       <RoleChoice name="new-key-role" value={role} onChange={setRole} />

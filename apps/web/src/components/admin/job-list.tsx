@@ -55,7 +55,13 @@ export function JobList() {
       {jobs.isFetchNextPageError && <ErrorMessage error={jobs.error} title="Older jobs could not be loaded" />}
       {jobs.hasNextPage && (
         <div className="table-panel__more">
-          <button type="button" className="button button--secondary" onClick={() => void jobs.fetchNextPage()} disabled={jobs.isFetchingNextPage} data-testid="jobs-older">
+          <button
+            type="button"
+            className="button button--secondary"
+            onClick={() => void jobs.fetchNextPage()}
+            disabled={jobs.isFetchingNextPage}
+            data-testid="jobs-older"
+          >
             {jobs.isFetchingNextPage ? 'Loading…' : 'Show older jobs'}
           </button>
         </div>
@@ -86,7 +92,13 @@ function JobRow({ job: listed }: { job: Job }) {
           {job.createdBy ? ` by ${job.createdBy}` : ''}
         </span>
         {!finished && (
-          <button type="button" className="button button--quiet button--quiet-danger job__cancel" onClick={() => setConfirming(true)} disabled={cancel.isPending} data-testid="job-cancel">
+          <button
+            type="button"
+            className="button button--quiet button--quiet-danger job__cancel"
+            onClick={() => setConfirming(true)}
+            disabled={cancel.isPending}
+            data-testid="job-cancel"
+          >
             Cancel<span className="visually-hidden"> {name}</span>
           </button>
         )}
@@ -150,9 +162,7 @@ function JobRow({ job: listed }: { job: Job }) {
           cancel.mutate(job.id);
         }}
       >
-        <p>
-          The remaining files are not ingested. The {formatCount(job.added)} images stored so far stay in the index.
-        </p>
+        <p>The remaining files are not ingested. The {formatCount(job.added)} images stored so far stay in the index.</p>
       </ConfirmDialog>
     </li>
   );

@@ -138,7 +138,9 @@ export function EmbeddingMap({ points, highlights }: { points: EvaluationMapPoin
           ))}
           {active && <circle cx={px(active.x)} cy={px(active.y)} r={RADIUS + 2.5} className={`map-point map-point--g${active.grade} map-point--active`} />}
         </svg>
-        {active && <MapTooltip point={active} thumbnailUrl={active.imageId ? client.thumbnailUrl(active.imageId) : null} isQuery={queryPoints.includes(active)} />}
+        {active && (
+          <MapTooltip point={active} thumbnailUrl={active.imageId ? client.thumbnailUrl(active.imageId) : null} isQuery={queryPoints.includes(active)} />
+        )}
       </div>
       <div className="embedding-map__side">
         <fieldset className="legend">
@@ -185,7 +187,11 @@ function MapTooltip({ point, thumbnailUrl, isQuery }: { point: EvaluationMapPoin
   };
   return (
     <div className="map-tooltip" style={style} data-testid="map-tooltip" aria-hidden="true">
-      {thumbnailUrl ? <img src={thumbnailUrl} alt="" width={120} height={120} data-testid="map-tooltip-image" /> : <div className="map-tooltip__none">not stored</div>}
+      {thumbnailUrl ? (
+        <img src={thumbnailUrl} alt="" width={120} height={120} data-testid="map-tooltip-image" />
+      ) : (
+        <div className="map-tooltip__none">not stored</div>
+      )}
       <div className="map-tooltip__text">
         <span className="grade-badge" data-grade={point.grade}>
           <span className="grade-badge__number">{point.grade}</span> {drGradeName(point.grade)}

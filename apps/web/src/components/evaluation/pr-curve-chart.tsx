@@ -38,7 +38,12 @@ export function PrCurveChart({ curve }: { curve: EvaluationPrCurve }) {
     });
   const series = [
     { key: 'all', label: 'All queries', className: 'pr-line pr-line--all', precision: curve.precision },
-    ...curve.perGrade.map((g) => ({ key: `g${g.grade}`, label: `Grade ${g.grade} · ${drGradeName(g.grade)}`, className: `pr-line pr-line--g${g.grade}`, precision: g.precision })),
+    ...curve.perGrade.map((g) => ({
+      key: `g${g.grade}`,
+      label: `Grade ${g.grade} · ${drGradeName(g.grade)}`,
+      className: `pr-line pr-line--g${g.grade}`,
+      precision: g.precision,
+    })),
   ];
 
   return (
@@ -69,7 +74,14 @@ export function PrCurveChart({ curve }: { curve: EvaluationPrCurve }) {
           Precision
         </text>
         {curve.chancePrecision !== null && !hidden.has('chance') && (
-          <line x1={sx(0)} x2={sx(1)} y1={sy(curve.chancePrecision)} y2={sy(curve.chancePrecision)} className="pr-line pr-line--chance" data-testid="pr-chance" />
+          <line
+            x1={sx(0)}
+            x2={sx(1)}
+            y1={sy(curve.chancePrecision)}
+            y2={sy(curve.chancePrecision)}
+            className="pr-line pr-line--chance"
+            data-testid="pr-chance"
+          />
         )}
         {/* Per-grade lines under the overall one, which is drawn last so it stays readable. */}
         {[...series.slice(1), series[0]!]
