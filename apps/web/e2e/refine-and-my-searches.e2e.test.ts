@@ -155,12 +155,16 @@ describe('my searches', () => {
     expect(await entries.nth(1).getByTestId('my-search-what').textContent()).toMatch(/^A region: /);
     expect(await entries.nth(0).getByTestId('my-search-settings').textContent()).toBe('k = 10 · no filters');
     expect(await entries.nth(0).getByTestId('my-search-top').textContent()).toMatch(/Nearest then: .*L2 \d/);
-    const drawn = await entries
-      .nth(0)
-      .locator('img')
-      .first()
-      .evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0);
-    expect(drawn).toBe(true);
+    // The query's thumbnail is made at its first request, so it may still be on its way.
+    await expect
+      .poll(() =>
+        entries
+          .nth(0)
+          .locator('img')
+          .first()
+          .evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0),
+      )
+      .toBe(true);
 
     const searched = page.waitForRequest(isSearch);
     await entries.nth(1).getByTestId('my-search-rerun').click();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
@@ -18,8 +19,9 @@ export function fileStoreFactory({ dataDir }: { dataDir: string }) {
   async function put(relativePath: string, bytes: Uint8Array): Promise<void> {
     const path = absolute(relativePath);
     await mkdir(dirname(path), { recursive: true });
-    // Write then rename, so a crash never leaves a half-written file under the final name.
-    const partial = `${path}.${process.pid}.partial`;
+    // Write then rename, so a crash never leaves a half-written file under the final name. The temporary name
+    // is this write's own: two writes of one path at once (the same thumbnail asked for twice) must not share it.
+    const partial = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.partial`;
     await writeFile(partial, bytes);
     await rename(partial, path);
   }
