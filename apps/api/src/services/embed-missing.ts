@@ -2,7 +2,7 @@ import type { FileStore, Logger } from '@cbmir/core';
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Database } from '@cbmir/db';
-import { RejectedImage } from './embed-errors.ts';
+import { embedAllButRejected } from './embed-all-but-rejected.ts';
 import type { LoadedModel, ModelRuntime } from './model-runtime.ts';
 
 /** Read errors that say nothing about the file (out of handles or memory, a busy device): never a mark. */
@@ -63,26 +63,18 @@ export async function embedMissing(
         return image && bytes ? { id, path: image.originalPath, bytes } : null;
       }),
     );
-    let pending = read.filter((entry) => entry !== null);
-    while (pending.length > 0) {
-      try {
-        const vectors = await runtime.embedImages(
-          pending.map((entry) => entry.bytes),
-          model,
-        );
-        await db.embeddings.upsertMany(
-          model.version,
-          pending.map(({ id }, i) => ({ imageId: id, vector: vectors[i]! })),
-        );
-        done += pending.length;
-        break;
-      } catch (error) {
-        const rejected = error instanceof RejectedImage ? pending[error.index] : undefined;
-        if (!rejected || !(error instanceof RejectedImage)) throw error;
-        await markUnreadable(rejected.id, `its original ${rejected.path} does not decode (${error.message})`);
-        pending = pending.filter((entry) => entry !== rejected);
-      }
-    }
+    const embedded = await embedAllButRejected(
+      runtime,
+      model,
+      read.filter((entry) => entry !== null),
+      (entry) => entry.bytes,
+      (entry, error) => markUnreadable(entry.id, `its original ${entry.path} does not decode (${error.message})`),
+    );
+    await db.embeddings.upsertMany(
+      model.version,
+      embedded.map(({ item, vector }) => ({ imageId: item.id, vector })),
+    );
+    done += embedded.length;
     options.onProgress?.(done);
   }
   return done;

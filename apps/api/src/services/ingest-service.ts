@@ -11,7 +11,8 @@ import {
   unwrapDicom,
   type DecodedImage,
 } from '@cbmir/imaging';
-import { EmbedderUnavailable, RejectedImage } from './embed-errors.ts';
+import { embedAllButRejected } from './embed-all-but-rejected.ts';
+import { EmbedderUnavailable } from './embed-errors.ts';
 import type { LoadedModel, ModelRuntime } from './model-runtime.ts';
 
 export interface IngestItem {
@@ -150,23 +151,27 @@ export function ingestServiceFactory(deps: { db: Database; files: FileStore; run
    *   fails alone.
    */
   async function embed(fresh: Fresh[], model: LoadedModel, outcomes: (IngestOutcome | undefined)[]): Promise<Fresh[]> {
-    let pending = fresh;
-    while (pending.length > 0) {
-      try {
-        const vectors = await runtime.embedImages(
-          pending.map((f) => f.item.bytes),
-          model,
-        );
-        pending.forEach((f, i) => (f.vector = vectors[i]!));
-        return pending;
-      } catch (error) {
-        const rejected = error instanceof RejectedImage ? pending[error.index] : undefined;
-        if (!rejected) return embedOneByOne(pending, model, outcomes, error);
-        outcomes[rejected.slot] = failed(rejected.item.fileName, error);
-        pending = pending.filter((f) => f !== rejected);
-      }
+    try {
+      const embedded = await embedAllButRejected(
+        runtime,
+        model,
+        fresh,
+        (f) => f.item.bytes,
+        (f, error) => {
+          outcomes[f.slot] = failed(f.item.fileName, error);
+        },
+      );
+      for (const { item, vector } of embedded) item.vector = vector;
+      return embedded.map(({ item }) => item);
+    } catch (error) {
+      // The images it refused have their outcome already.
+      return embedOneByOne(
+        fresh.filter((f) => outcomes[f.slot] === undefined),
+        model,
+        outcomes,
+        error,
+      );
     }
-    return pending;
   }
 
   async function embedOneByOne(fresh: Fresh[], model: LoadedModel, outcomes: (IngestOutcome | undefined)[], batchError: unknown): Promise<Fresh[]> {
