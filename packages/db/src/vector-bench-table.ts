@@ -22,6 +22,11 @@ export interface BenchFilter {
 /** The names openVectorBenchTable gives its tables. */
 const BENCH_TABLE = /^cbmir_bench_index_[0-9a-f]{8}$/;
 
+/** A table name from the command line is spliced into SQL: only names this bench gives its tables pass. */
+function checkBenchTableName(table: string): void {
+  if (!BENCH_TABLE.test(table)) throw new RangeError(`not a table of pnpm bench index (cbmir_bench_index_ and 8 hex digits): ${table}`);
+}
+
 /** pgvector 0.8's iterative index scan: off, or go on past filtered-out rows (strict or relaxed distance order). */
 export type IterativeScan = 'off' | 'strict_order' | 'relaxed_order';
 
@@ -32,9 +37,7 @@ export type IterativeScan = 'off' | 'strict_order' | 'relaxed_order';
  */
 export async function openVectorBenchTable(databaseUrl: string, dim: number, options: { existing?: string } = {}) {
   if (!Number.isInteger(dim) || dim < 1 || dim > 2000) throw new RangeError(`dim must be an integer from 1 to 2000 (HNSW's limit), got ${dim}`);
-  if (options.existing !== undefined && !BENCH_TABLE.test(options.existing)) {
-    throw new RangeError(`not a table of pnpm bench index (cbmir_bench_index_ and 8 hex digits): ${options.existing}`);
-  }
+  if (options.existing !== undefined) checkBenchTableName(options.existing);
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   const table = options.existing ?? `cbmir_bench_index_${randomBytes(4).toString('hex')}`;
@@ -188,7 +191,7 @@ export type VectorBenchTable = Awaited<ReturnType<typeof openVectorBenchTable>>;
 
 /** Drops a table kept by `pnpm bench index --keep`. */
 export async function dropVectorBenchTable(databaseUrl: string, table: string): Promise<void> {
-  if (!BENCH_TABLE.test(table)) throw new RangeError(`not a table of pnpm bench index (cbmir_bench_index_ and 8 hex digits): ${table}`);
+  checkBenchTableName(table);
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {

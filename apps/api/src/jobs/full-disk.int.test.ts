@@ -27,13 +27,14 @@ const ended = (job: Job) => job.status === 'completed' || job.status === 'failed
 
 describe(`a full disk in the data directory (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   it('fails the ingest job with that reason, stores nothing of it, and keeps answering searches', async () => {
+    const photos = await Promise.all([31, 32, 33].map((seed) => generateSyntheticFundus({ seed, grade: 2 })));
+    const archive = () => new Blob([new Uint8Array(buildZip(photos.map((data, i) => ({ name: `full-${i}.jpg`, data }))))]);
     const files = server.services.files;
     const put = files.put;
     files.put = () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28 }));
     try {
-      const photos = await Promise.all([31, 32, 33].map((seed) => generateSyntheticFundus({ seed, grade: 2 })));
       const before = await server.services.db.images.count();
-      const queued = await admin.uploadArchive(new Blob([new Uint8Array(buildZip(photos.map((data, i) => ({ name: `full-${i}.jpg`, data }))))]));
+      const queued = await admin.uploadArchive(archive());
 
       // Searches are answered while the job fails and is retried (the query photo cannot be kept either).
       const query = new Blob([new Uint8Array(photos[0]!)]);
@@ -53,8 +54,7 @@ describe(`a full disk in the data directory (${process.env.CBMIR_TEST_DB ?? 'pgl
     }
 
     // With room again, the same archive goes in.
-    const photos = await Promise.all([31, 32, 33].map((seed) => generateSyntheticFundus({ seed, grade: 2 })));
-    const again = await admin.uploadArchive(new Blob([new Uint8Array(buildZip(photos.map((data, i) => ({ name: `full-${i}.jpg`, data }))))]));
+    const again = await admin.uploadArchive(archive());
     const job = await waitForJob((id) => admin.job(id), again.id, ended, 120_000, 100);
     expect(job).toMatchObject({ status: 'completed', added: 3 });
     expect((await clinician.searchByImage(new Blob([new Uint8Array(photos[0]!)]), { k: 3 })).historyId).toEqual(expect.any(String));
