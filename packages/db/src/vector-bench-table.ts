@@ -52,8 +52,8 @@ export async function openVectorBenchTable(databaseUrl: string, dim: number, opt
   }
   try {
     if (options.existing !== undefined) {
-      const found = await client.query(`SELECT pg_relation_size($1) AS bytes FROM pg_class WHERE relname = $2`, [index, table]);
-      if (found.rowCount === 0) throw new Error(`no table ${table} with its index ${index} on this server (kept by an earlier run with --keep?)`);
+      const found = await client.query(`SELECT relname FROM pg_class WHERE relname IN ($1, $2)`, [table, index]);
+      if (found.rowCount !== 2) throw new Error(`no table ${table} with its index ${index} on this server (kept by an earlier run with --keep?)`);
     } else {
       await client.query('CREATE EXTENSION IF NOT EXISTS vector');
       await client.query(
@@ -66,6 +66,11 @@ export async function openVectorBenchTable(databaseUrl: string, dim: number, opt
   }
   const pgvectorVersion = (await client.query<{ v: string }>(`SELECT extversion AS v FROM pg_extension WHERE extname = 'vector'`)).rows[0]?.v ?? 'unknown';
   const serverVersion = (await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]?.v ?? 'unknown';
+
+  async function indexBytes(): Promise<number> {
+    const size = await client.query<{ bytes: string }>(`SELECT pg_relation_size('${index}') AS bytes`);
+    return Number(size.rows[0]!.bytes);
+  }
 
   function filterSql(filter: BenchFilter | undefined, params: unknown[]): string {
     const parts: string[] = [];
@@ -106,8 +111,7 @@ export async function openVectorBenchTable(databaseUrl: string, dim: number, opt
         `CREATE INDEX ${index} ON ${table} USING hnsw ((${column}) vector_l2_ops) WITH (m = ${Math.trunc(options.m)}, ef_construction = ${Math.trunc(options.efConstruction)})`,
       );
       await client.query(`ANALYZE ${table}`);
-      const size = await client.query<{ bytes: string }>(`SELECT pg_relation_size('${index}') AS bytes`);
-      return { bytes: Number(size.rows[0]!.bytes) };
+      return { bytes: await indexBytes() };
     },
 
     /**
@@ -150,10 +154,7 @@ export async function openVectorBenchTable(databaseUrl: string, dim: number, opt
     },
 
     /** The HNSW index's size in bytes (of a table kept from an earlier run). */
-    async indexBytes(): Promise<number> {
-      const size = await client.query<{ bytes: string }>(`SELECT pg_relation_size('${index}') AS bytes`);
-      return Number(size.rows[0]!.bytes);
-    },
+    indexBytes,
 
     /** A b-tree on the filter columns (as the server's images table has), for the exact plan. */
     async indexMetadata(): Promise<void> {
