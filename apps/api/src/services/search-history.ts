@@ -4,6 +4,7 @@ import type { SearchHistoryEntry as SearchHistoryDto } from '@cbmir/contract';
 import type { Database, SearchHistoryEntry, SearchOwner, SearchRegionValue } from '@cbmir/db';
 import { contentHash, makeThumbnail, sniffImageFormat } from '@cbmir/imaging';
 import type { Principal } from '../auth/principal.ts';
+import { promiseLru } from './promise-lru.ts';
 import { thumbnailUrl, type SearchHit } from './search-service.ts';
 
 const CONTENT_TYPES: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', tiff: 'image/tiff', webp: 'image/webp' };
@@ -29,6 +30,8 @@ export interface SearchOutcome {
  */
 export function searchHistoryFactory(deps: { db: Database; files: FileStore }) {
   const { db, files } = deps;
+  /** Thumbnails being made (or just made), by query hash. */
+  const madeThumbnails = promiseLru<Buffer>(64);
 
   async function exists(path: string): Promise<boolean> {
     return access(files.absolute(path)).then(
@@ -115,9 +118,12 @@ export function searchHistoryFactory(deps: { db: Database; files: FileStore }) {
       if (entry.kind !== 'image') throw withoutPhotograph();
       const thumbnail = files.queryThumbnailPath(entry.querySha256!);
       if (await exists(thumbnail)) return readKept(thumbnail);
-      const made = await makeThumbnail(await readKept(files.queryPath(entry.querySha256!, entry.queryFormat!)));
-      await files.put(thumbnail, made);
-      return made;
+      // The cards of one query photo ask for its thumbnail at once: one decode serves them all.
+      return madeThumbnails.get(entry.querySha256!, async () => {
+        const made = await makeThumbnail(await readKept(files.queryPath(entry.querySha256!, entry.queryFormat!)));
+        await files.put(thumbnail, made);
+        return made;
+      }).value;
     },
   };
 }
