@@ -11,10 +11,25 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyError } from 'fastify';
 import { accessControl } from './auth/access-control.ts';
-import type { AuditTrail } from './auth/audit-trail.ts';
-import type { AuthService } from './auth/auth-service.ts';
-import type { Access } from './auth/principal.ts';
-import { DomainError, type FileStore, type ModelRegistry } from '@cbmir/core';
+import {
+  type AuditTrail,
+  type AuthService,
+  type Access,
+  DomainError,
+  type FileStore,
+  type ModelRegistry,
+  explanationServiceFactory,
+  type ArchiveLimits,
+  type JobWorker,
+  type CbmirMetrics,
+  type IngestJobService,
+  searchHistoryFactory,
+  type ModelActivation,
+  type ModelRuntime,
+  searchAdmissionFactory,
+  type SearchAdmission,
+  type SearchService,
+} from '@cbmir/core';
 import { AppError } from './errors.ts';
 import { httpErrorResponse } from './http-error.ts';
 import { databaseRateLimitStore } from './auth/shared-rate-limit-store.ts';
@@ -26,25 +41,15 @@ import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { imageRoutes } from './routes/images.ts';
 import { explanationRoutes } from './routes/explanations.ts';
-import { explanationServiceFactory } from './services/explanation-service.ts';
-import type { ArchiveLimits } from './archives/archive-limits.ts';
-import type { JobWorker } from './jobs/job-worker.ts';
-import type { CbmirMetrics } from './metrics/cbmir-metrics.ts';
 import { metricsRoutes } from './metrics/metrics-routes.ts';
 import { archiveRoutes } from './routes/archives.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { evaluationRoutes } from './routes/evaluations.ts';
 import { modelRoutes } from './routes/models.ts';
-import type { IngestJobService } from './services/ingest-jobs.ts';
 import { searchRoutes } from './routes/search.ts';
 import { searchHistoryRoutes } from './routes/search-history.ts';
 import { searchRefineRoutes } from './routes/search-refine.ts';
-import { searchHistoryFactory } from './services/search-history.ts';
 import { userRoutes } from './routes/users.ts';
-import type { ModelActivation } from './services/model-activation.ts';
-import type { ModelRuntime } from './services/model-runtime.ts';
-import { searchAdmissionFactory, type SearchAdmission } from './services/search-admission.ts';
-import type { SearchService } from './services/search-service.ts';
 
 export interface AppDeps {
   db: Database;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SHIPPED_MODEL_DIR } from './config.ts';
+import { SHIPPED_MODEL_DIR } from '@cbmir/core';
 import { issueTestApiKey, openTestServer, signIn, type TestServer } from './test-server.ts';
 
 // A fresh start activates the model that ships in the repository (models/default/, trained with the

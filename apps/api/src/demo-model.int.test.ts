@@ -1,7 +1,7 @@
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueTestApiKey, openTestServer, type TestServer } from './test-server.ts';
-import { DEMO_MODEL_NAME } from './services/demo-model.ts';
+import { DEMO_MODEL_NAME } from '@cbmir/core';
 
 // A fresh start trains, registers and activates a small Siamese model on the synthetic demo images.
 let server: TestServer;

@@ -2,7 +2,7 @@ import { createClient, type CbmirClient, type ImageRecord, type Job } from '@cbm
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { buildTestDicom, TRANSFER_SYNTAX } from '@cbmir/imaging/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildZip } from './archives/archive-builder.ts';
+import { buildZip } from '@cbmir/core';
 import { issueTestApiKey, openTestServer, type TestServer } from './test-server.ts';
 
 // DICOM ophthalmic photographs in, through search and archives, built in memory by the test writer.

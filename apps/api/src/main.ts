@@ -1,4 +1,4 @@
-import { ConfigError } from './config.ts';
+import { ConfigError } from '@cbmir/core';
 import { startServer } from './server.ts';
 
 // `pnpm start`: serve the API and the built web app on one port until SIGINT/SIGTERM.

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '@cbmir/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCbmirServices, type CbmirServices } from './cbmir-services.ts';
-import { loadConfig, SHIPPED_MODEL_DIR } from './config.ts';
+import { openCbmirServices, type CbmirServices, loadConfig, SHIPPED_MODEL_DIR } from '@cbmir/core';
 
 // A model version and the audit row of its registration or activation request are one unit of work.
 const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-model-audit-'));

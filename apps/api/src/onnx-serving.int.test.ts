@@ -1,4 +1,4 @@
-import { versionModelDir } from '@cbmir/core';
+import { versionModelDir, openCbmirServices, type CbmirServices, loadConfig, seedDemoImages } from '@cbmir/core';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,9 +6,6 @@ import { createTestDatabase } from '@cbmir/db/testing';
 import { createEmbedder, ONNX_FILE_NAME, onnxRuntimeInstalled } from '@cbmir/embedder';
 import { generateSyntheticFundus, type FundusGrade } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCbmirServices, type CbmirServices } from './cbmir-services.ts';
-import { loadConfig } from './config.ts';
-import { seedDemoImages } from './services/demo-seed.ts';
 
 // The serving path for real: the seeded ResNet-50 exported to ONNX at first start, ONNX Runtime behind
 // the batching model runtime, real database. onnxruntime-node is an optional dependency: where it is not

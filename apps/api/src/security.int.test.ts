@@ -155,7 +155,7 @@ describe(`error messages say what happened and leak nothing (${process.env.CBMIR
 });
 
 async function uploadTinyArchive(): Promise<string> {
-  const { buildZip } = await import('./archives/archive-builder.ts');
+  const { buildZip } = await import('@cbmir/core');
   const { generateSyntheticFundus } = await import('@cbmir/imaging');
   const form = new FormData();
   form.append('archive', new Blob([new Uint8Array(buildZip([{ name: 'a.jpg', data: await generateSyntheticFundus({ seed: 11, grade: 2 }) }]))]), 'tiny.zip');

@@ -1,15 +1,17 @@
-import type { Logger } from '@cbmir/core';
+import {
+  catchUp,
+  type CbmirServices,
+  type Config,
+  type MetricsServer,
+  openProcess,
+  searchAdmissionFactory,
+  seedDemoImages,
+  startMetricsServer,
+  trainDemoModel,
+} from '@cbmir/core';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp } from './app.ts';
-import { openCbmirServices, type CbmirServices } from './cbmir-services.ts';
-import { loadConfig, type Config } from './config.ts';
-import { createLogger, wantsPrettyLogs } from './logger.ts';
-import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.ts';
-import { seedDemoImages } from './services/demo-seed.ts';
-import { searchAdmissionFactory } from './services/search-admission.ts';
-import { trainDemoModel } from './services/demo-model.ts';
-import { embedMissing } from './services/embed-missing.ts';
 
 /** First-start secrets, in a file readable by the server's user only (mode 0600, created exclusively). */
 export function writeFirstStartCredentials(dataDir: string, generatedPassword: string | null, apiKey: string): string {
@@ -132,74 +134,3 @@ export async function startServer(
     throw error;
   }
 }
-
-/** Configuration, logger and services of a server or worker process, from its environment. */
-async function openProcess(env: Record<string, string | undefined>, options: { logDestination?: NodeJS.WritableStream }) {
-  const config = loadConfig(env);
-  const log = createLogger({
-    level: config.logLevel,
-    pretty: !options.logDestination && wantsPrettyLogs(env, process.stdout.isTTY === true),
-    ...(options.logDestination ? { destination: options.logDestination } : {}),
-  });
-  const logTo = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m) };
-  return { config, log, logTo, services: await openCbmirServices(config, logTo) };
-}
-
-/** Embeds stored images the active version lacks, and takes up activations left unfinished. */
-async function catchUp(services: Awaited<ReturnType<typeof openCbmirServices>>, log: Logger): Promise<void> {
-  const backfilled = await embedMissing({ ...services, log }, services.runtime.active!, {
-    onProgress: (n) => log.info(`indexing stored images: ${n} embedded`),
-  });
-  if (backfilled > 0) log.info(`indexed ${backfilled} stored images under the active model`);
-  await services.activation.resumePending();
-}
-
-export interface RunningWorker {
-  config: Config;
-  /** Its metrics port's address (CBMIR_METRICS_PORT: a worker has no other HTTP), null when not configured. */
-  metricsUrl: string | null;
-  close(): Promise<void>;
-}
-
-/**
- * A worker process (CBMIR_ROLE=worker, `pnpm cbmir worker`): no HTTP; it runs ingest jobs (claimed with a
- * lease, so a worker that dies loses nothing: another takes the job over when the lease runs out), model
- * activations that API processes recorded, and the indexing of images the active version lacks. Any number
- * run against one PostgreSQL server, beside any number of API processes (CBMIR_ROLE=api).
- */
-export async function startWorker(
-  env: Record<string, string | undefined> = process.env,
-  options: { logDestination?: NodeJS.WritableStream } = {},
-): Promise<RunningWorker> {
-  const { config, log, logTo, services } = await openProcess({ ...env, CBMIR_ROLE: 'worker' }, options);
-  let metricsServer: MetricsServer | null = null;
-  try {
-    // Job throughput and embedding happen here: the metrics port is how a worker shows them.
-    if (config.metricsPort !== null) {
-      metricsServer = await startMetricsServer({ metrics: services.metrics, port: config.metricsPort, host: config.metricsHost });
-      log.info(`metrics without authentication: ${metricsServer.url}/metrics`);
-    }
-    await catchUp(services, logTo);
-    await services.jobWorker.start();
-    // Activations requested through an API process since: taken up within ACTIVATION_POLL_MS.
-    const poll = setInterval(() => {
-      services.activation.resumePending().catch((error: Error) => log.warn(`looking for activations failed: ${error.message}`));
-    }, ACTIVATION_POLL_MS);
-    log.info(`cbmir worker is ready (pid ${process.pid}): ingest jobs, activations, indexing`);
-    return {
-      config,
-      metricsUrl: metricsServer?.url ?? null,
-      async close() {
-        clearInterval(poll);
-        await metricsServer?.close();
-        await services.close();
-      },
-    };
-  } catch (error) {
-    await metricsServer?.close().catch(() => undefined);
-    await services.close().catch(() => undefined);
-    throw error;
-  }
-}
-
-const ACTIVATION_POLL_MS = 2000;

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError } from '@cbmir/api';
-import { DOMAIN_ERRORS, type DomainError } from '@cbmir/core';
+import { ConfigError, DOMAIN_ERRORS, type DomainError } from '@cbmir/core';
 import { DatabaseBackupError } from '@cbmir/db';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODE, exitCodeOf, isUserError } from './exit-code.ts';

@@ -1,5 +1,4 @@
-import { ConfigError } from '@cbmir/api';
-import { DomainError, type DomainErrorKind } from '@cbmir/core';
+import { ConfigError, DomainError, type DomainErrorKind } from '@cbmir/core';
 import { DatabaseBackupError } from '@cbmir/db';
 import { TorchTrainerError } from './torch-trainer.ts';
 import { UsageError } from './usage-error.ts';

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import { loadConfig, openCbmirServices, openCbmirStore } from '@cbmir/api';
+import { loadConfig, openCbmirServices, openCbmirStore } from '@cbmir/core';
 import { bench, BENCH_USAGE } from './commands/bench.ts';
 import { backup, BACKUP_USAGE, formatBackup, readApiKeyFile } from './commands/backup.ts';
 import { formatRestore, restore } from './commands/restore.ts';
-import { PROCESS_ROLES_USAGE, runRole } from './commands/process-roles.ts';
+import { PROCESS_ROLES_USAGE, runApiServer, runWorker } from './commands/process-roles.ts';
 import { EVAL_USAGE, evaluate, parseEvalOptions } from './commands/eval.ts';
 import { formatIngestReport, ingestInput } from './commands/ingest.ts';
 import { exportOnnxCommand } from './commands/export-onnx.ts';
@@ -117,7 +117,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'bench') return bench(rest, (message) => console.error(message));
   if (command === 'serve' || command === 'worker') {
     if (rest.length > 0) throw new UsageError(`${command} takes no arguments: it is configured by the environment (see README, Configuration)`);
-    return runRole(command === 'serve' ? 'api' : 'worker');
+    return command === 'serve' ? runApiServer() : runWorker();
   }
   if (command === 'backup' || command === 'restore') {
     const { values, positionals } = parseArgs({

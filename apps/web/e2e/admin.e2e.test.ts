@@ -2,7 +2,7 @@
 // manages users and API keys, reads the audit trail, uploads an archive and activates a model version.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildZip } from '@cbmir/api';
+import { buildZip } from '@cbmir/core';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { request, type APIRequestContext, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 // Stores a retrieval evaluation of the active model over the images already in a data directory, the way
 // `cbmir eval` does, so the evaluation page has real metrics, curves and a map to show. The embedded
 // database is single-process: call it while no server has the data directory open.
-import { loadConfig, openCbmirServices, type EvaluationImage } from '@cbmir/api';
+import { type EvaluationImage, loadConfig, openCbmirServices } from '@cbmir/core';
 
 export async function seedEvaluation(env: Record<string, string>, options: { name: string; mapPoints?: number }): Promise<void> {
   const quiet = { info: () => undefined, warn: () => undefined };

@@ -7,7 +7,7 @@ import { openDatabase } from '@cbmir/db';
 import { createTestDatabase } from '@cbmir/db/testing';
 import { generateSyntheticFundus, type FundusGrade } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildZip } from './archive-builder.ts';
+import { buildZip } from '@cbmir/core';
 import { waitForJob } from '../test-jobs.ts';
 import { sessionHeaders, signIn, TEST_ADMIN_PASSWORD } from '../test-session.ts';
 import { exited, startCbmirProcess } from '../test-processes.ts';

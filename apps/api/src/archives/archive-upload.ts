@@ -1,10 +1,9 @@
-import { DomainError, InsufficientStorageError, InvalidInputError, TooLargeError, UnsupportedMediaError } from '@cbmir/core';
+import { DomainError, InsufficientStorageError, InvalidInputError, TooLargeError, UnsupportedMediaError, MAX_LABEL_FILE_BYTES } from '@cbmir/core';
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { ContentHashStream } from '@cbmir/imaging';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
-import { MAX_LABEL_FILE_BYTES } from './archive-limits.ts';
 
 export interface ReceivedUpload {
   archive: { fileName: string; bytes: number; sha256: string } | null;

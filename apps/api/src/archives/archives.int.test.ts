@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../server.ts';
 import { issueTestApiKey, startTestServer } from '../test-server.ts';
-import { buildTar, buildZip, type ArchiveFileSpec } from './archive-builder.ts';
+import { buildTar, buildZip, type ArchiveFileSpec } from '@cbmir/core';
 import { waitForJob } from '../test-jobs.ts';
 
 // Archive upload against the real server and database: every label layout, every hostile archive we know

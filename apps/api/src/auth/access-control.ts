@@ -1,9 +1,7 @@
-import { ForbiddenError, UnauthenticatedError } from '@cbmir/core';
+import { ForbiddenError, UnauthenticatedError, type AuthService, allows, type Access, type Principal } from '@cbmir/core';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import type { AuthService } from './auth-service.ts';
-import { allows, type Access } from './principal.ts';
 
 export const SESSION_COOKIE = 'cbmir_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -53,3 +51,12 @@ export const accessControl = fp(async (app: FastifyInstance, deps: { auth: AuthS
     }
   });
 });
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}

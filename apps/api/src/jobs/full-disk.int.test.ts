@@ -1,10 +1,9 @@
 import { createClient, type CbmirClient, type Job } from '@cbmir/contract';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildZip } from '../archives/archive-builder.ts';
+import { buildZip, MAX_ATTEMPTS } from '@cbmir/core';
 import { waitForJob } from '../test-jobs.ts';
 import { issueTestApiKey, openTestServer, type TestServer } from '../test-server.ts';
-import { MAX_ATTEMPTS } from './job-worker.ts';
 
 // A full disk under the data directory, injected at the file store's seam (every write fails with ENOSPC, as
 // writeFile does on a full file system): the ingest job fails with that reason once its attempts are spent,

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { CbmirMetrics } from './cbmir-metrics.ts';
+import type { CbmirMetrics } from '@cbmir/core';
 
 /** Requests that matched no route: one series for all of them, whatever URL was asked for. */
 const UNMATCHED = '(unmatched)';

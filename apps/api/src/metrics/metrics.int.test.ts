@@ -1,6 +1,6 @@
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildZip } from '../archives/archive-builder.ts';
+import { buildZip } from '@cbmir/core';
 import { issueTestApiKey, openTestServer, signIn, type TestServer } from '../test-server.ts';
 
 // The real server (real database, real embedder, real HTTP), with the unauthenticated metrics port on too.

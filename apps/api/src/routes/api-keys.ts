@@ -1,8 +1,7 @@
 import { ApiKeyList, CreateApiKeyBody, CreatedApiKey, ApiKey, IdParams } from '@cbmir/contract';
 import type { Database, StoredApiKey } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AuditTrail } from '../auth/audit-trail.ts';
-import type { AuthService } from '../auth/auth-service.ts';
+import type { AuditTrail, AuthService } from '@cbmir/core';
 import { errorResponses } from './error-responses.ts';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);

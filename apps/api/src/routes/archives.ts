@@ -1,14 +1,10 @@
-import { InvalidInputError } from '@cbmir/core';
+import { InvalidInputError, type ArchiveLimits, type AuditTrail, type JobWorker, type IngestJobService } from '@cbmir/core';
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { Job } from '@cbmir/contract';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { receiveArchiveUpload } from '../archives/archive-upload.ts';
-import type { ArchiveLimits } from '../archives/archive-limits.ts';
-import type { AuditTrail } from '../auth/audit-trail.ts';
-import type { JobWorker } from '../jobs/job-worker.ts';
-import type { IngestJobService } from '../services/ingest-jobs.ts';
 import { errorResponses } from './error-responses.ts';
 
 const MB = 1024 * 1024;

@@ -1,9 +1,7 @@
-import { InvalidInputError, UnauthenticatedError } from '@cbmir/core';
+import { InvalidInputError, UnauthenticatedError, type AuditTrail, type AuthService } from '@cbmir/core';
 import { LoginBody, Ok, SessionResponse } from '@cbmir/contract';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { SESSION_COOKIE } from '../auth/access-control.ts';
-import type { AuditTrail } from '../auth/audit-trail.ts';
-import type { AuthService } from '../auth/auth-service.ts';
 import { errorResponses } from './error-responses.ts';
 
 export const authRoutes =

@@ -1,8 +1,7 @@
-import { ConflictError } from '@cbmir/core';
+import { ConflictError, type AuditTrail } from '@cbmir/core';
 import { dumpEmbedded, type Database } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AuditTrail } from '../auth/audit-trail.ts';
 import { errorResponses } from './error-responses.ts';
 
 /**

@@ -1,13 +1,9 @@
-import { UnsupportedMediaError } from '@cbmir/core';
+import { UnsupportedMediaError, type AuditTrail, type ExplanationService, type SearchAdmission, type SearchService } from '@cbmir/core';
 import { Explanation, ExplanationQuery, ImageIdParams, StoredExplanationQuery } from '@cbmir/contract';
 import { contentHash, readImageHeader } from '@cbmir/imaging';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { AuditTrail } from '../auth/audit-trail.ts';
-import type { ExplanationService } from '../services/explanation-service.ts';
-import type { SearchAdmission } from '../services/search-admission.ts';
-import type { SearchService } from '../services/search-service.ts';
 import { errorResponses } from './error-responses.ts';
 import { readImageField } from './image-field.ts';
 

@@ -1,7 +1,7 @@
 import { Health, Readiness } from '@cbmir/contract';
 import type { Database } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { ModelRuntime } from '../services/model-runtime.ts';
+import type { ModelRuntime } from '@cbmir/core';
 import { toModelVersionDto } from './dto.ts';
 
 export const healthRoutes =

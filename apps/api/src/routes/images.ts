@@ -1,4 +1,4 @@
-import { notFound, type FileStore } from '@cbmir/core';
+import { notFound, type FileStore, type AuditTrail, type SearchHistory, originalUrl, thumbnailUrl, type SearchService } from '@cbmir/core';
 import {
   EmbeddingResponse,
   ImageIdParams,
@@ -13,10 +13,7 @@ import {
 import type { StoredImage } from '@cbmir/db';
 import type { Database } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AuditTrail } from '../auth/audit-trail.ts';
 import { Type } from 'typebox';
-import type { SearchHistory } from '../services/search-history.ts';
-import { originalUrl, thumbnailUrl, type SearchService } from '../services/search-service.ts';
 import { toModelVersionDto } from './dto.ts';
 import { errorResponses } from './error-responses.ts';
 

@@ -3,8 +3,7 @@ import { IdParams, Job, JobItemPage, JobItemsQuery, JobList, JobListQuery } from
 import { FINISHED_JOB_STATUSES } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AuditTrail } from '../auth/audit-trail.ts';
-import type { IngestJobService } from '../services/ingest-jobs.ts';
+import type { AuditTrail, IngestJobService } from '@cbmir/core';
 import { errorResponses } from './error-responses.ts';
 
 /** An event stream re-reads its job at least this often, to see progress made by other processes. */

@@ -1,9 +1,7 @@
-import { DomainError, InvalidInputError, notFound, type ModelRegistry } from '@cbmir/core';
+import { DomainError, InvalidInputError, notFound, type ModelRegistry, type AuditTrail, type ModelActivation } from '@cbmir/core';
 import { IdParams, ModelVersionDetail, ModelVersionList, RegisterModelBody } from '@cbmir/contract';
 import type { Database, StoredModelVersion } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AuditTrail } from '../auth/audit-trail.ts';
-import type { ModelActivation } from '../services/model-activation.ts';
 import { toModelVersionDto } from './dto.ts';
 import { errorResponses } from './error-responses.ts';
 

@@ -1,7 +1,7 @@
 import { SearchHistoryPage, SearchHistoryParams, SearchHistoryQuery } from '@cbmir/contract';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { SearchHistory } from '../services/search-history.ts';
+import type { SearchHistory } from '@cbmir/core';
 import { errorResponses } from './error-responses.ts';
 
 /** Raw image bytes in OpenAPI; Fastify sends Buffers as they are. */

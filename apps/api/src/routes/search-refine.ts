@@ -1,7 +1,6 @@
 import { RefineSearchBody, ROCCHIO_WEIGHTS, SearchResponse } from '@cbmir/contract';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AuditTrail } from '../auth/audit-trail.ts';
-import type { SearchService } from '../services/search-service.ts';
+import type { AuditTrail, SearchService } from '@cbmir/core';
 import { toModelVersionDto } from './dto.ts';
 import { errorResponses } from './error-responses.ts';
 

@@ -1,11 +1,17 @@
-import { InvalidInputError, UnsupportedMediaError } from '@cbmir/core';
+import {
+  InvalidInputError,
+  UnsupportedMediaError,
+  type AuditTrail,
+  type SearchAdmission,
+  type SearchHistory,
+  checkRegion,
+  cropQuery,
+  toImageFilter,
+  type SearchService,
+} from '@cbmir/core';
 import { pickSearchFilters, regionOfQuery, SearchQuery, SearchResponse, VectorSearchBody } from '@cbmir/contract';
 import { contentHash, MIN_REGION_SIDE, readImageHeader } from '@cbmir/imaging';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AuditTrail } from '../auth/audit-trail.ts';
-import type { SearchAdmission } from '../services/search-admission.ts';
-import type { SearchHistory } from '../services/search-history.ts';
-import { checkRegion, cropQuery, toImageFilter, type SearchService } from '../services/search-service.ts';
 import { toModelVersionDto } from './dto.ts';
 import { errorResponses } from './error-responses.ts';
 import { readImageField } from './image-field.ts';

@@ -1,8 +1,7 @@
 import { CreateUserBody, IdParams, UpdateUserBody, User, UserList } from '@cbmir/contract';
 import type { StoredUser } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AuditTrail } from '../auth/audit-trail.ts';
-import type { AuthService } from '../auth/auth-service.ts';
+import type { AuditTrail, AuthService } from '@cbmir/core';
 import type { Database } from '@cbmir/db';
 import { errorResponses } from './error-responses.ts';
 

@@ -1,4 +1,4 @@
-import { fileStoreFactory } from '@cbmir/core';
+import { fileStoreFactory, sweepOrphanFiles } from '@cbmir/core';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -6,7 +6,6 @@ import type { Database } from '@cbmir/db';
 import { createTestDatabase, openTestDatabase } from '@cbmir/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueTestApiKey, startTestServer } from '../test-server.ts';
-import { sweepOrphanFiles } from './orphan-sweep.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-sweep-'));
 let db: Database;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Config } from '@cbmir/api';
+import type { Config } from '@cbmir/core';
 import { DataDirInUseError, dumpEmbedded, dumpPostgres, openPglite, readEmbeddedDump, type DumpContents } from '@cbmir/db';
 import { BackupError, FILES_DIR, hashFile, writeManifest, type BackupFileEntry, type BackupManifest } from '../backup/backup-manifest.ts';
 import { copyHashed, listBackupFiles } from '../backup/data-dir-files.ts';

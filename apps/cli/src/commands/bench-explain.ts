@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { explanationServiceFactory, loadConfig, openCbmirServices } from '@cbmir/api';
+import { explanationServiceFactory, loadConfig, openCbmirServices } from '@cbmir/core';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 
 export interface ExplainBenchRow {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildZip, loadConfig, openCbmirServices } from '@cbmir/api';
+import { buildZip, loadConfig, openCbmirServices } from '@cbmir/core';
 import { generateSyntheticFundus, preprocessFundus, type FundusGrade } from '@cbmir/imaging';
 
 export interface IngestBenchResult {

@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { createPreprocessedMemo, type CbmirServices, type EvaluationData, type EvaluationImage, type ModelRef } from '@cbmir/api';
+import { createPreprocessedMemo, type CbmirServices, type EvaluationData, type EvaluationImage, type ModelRef } from '@cbmir/core';
 import { contentHash } from '@cbmir/imaging';
 import { formatEvaluation, formatLayerTable, renderReportHtml, type EvaluationReport } from '@cbmir/retrieval';
 import { readLabelledFolder } from '../labelled-folder.ts';

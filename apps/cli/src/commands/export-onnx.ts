@@ -1,4 +1,4 @@
-import type { CbmirServices } from '@cbmir/api';
+import type { CbmirServices } from '@cbmir/core';
 import { embeddingDifference, loadOnnxEmbedder, onnxRuntimeInstalled } from '@cbmir/embedder';
 import { findVersion } from './models.ts';
 import { createRandom } from '@cbmir/seeded-random';

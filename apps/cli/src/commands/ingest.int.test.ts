@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildZip, loadConfig, openCbmirServices, type CbmirServices } from '@cbmir/api';
+import { buildZip, loadConfig, openCbmirServices, type CbmirServices } from '@cbmir/core';
 import { createTestDatabase } from '@cbmir/db/testing';
 import { generateSyntheticFundus, type FundusGrade } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

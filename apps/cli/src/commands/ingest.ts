@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import type { CbmirServices } from '@cbmir/api';
+import type { CbmirServices } from '@cbmir/core';
 import type { StoredJob } from '@cbmir/db';
 import { createProgress } from '../progress.ts';
 import { UsageError } from '../usage-error.ts';

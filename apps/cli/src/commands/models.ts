@@ -1,5 +1,4 @@
-import type { CbmirServices, CbmirStore } from '@cbmir/api';
-import { activationProgress } from '@cbmir/core';
+import { type CbmirServices, type CbmirStore, activationProgress } from '@cbmir/core';
 import type { StoredModelVersion } from '@cbmir/db';
 import { createProgress } from '../progress.ts';
 import { UsageError } from '../usage-error.ts';

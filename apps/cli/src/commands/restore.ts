@@ -1,6 +1,6 @@
 import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Config } from '@cbmir/api';
+import type { Config } from '@cbmir/core';
 import { countTables, lockDataDir, readEmbeddedDatabase, restoreEmbedded, restorePostgres, type DumpContents } from '@cbmir/db';
 import { BackupError, FILES_DIR, readManifest, verifyBackup, type BackupManifest } from '../backup/backup-manifest.ts';
 import { MANAGED_ENTRIES } from '../backup/data-dir-files.ts';

@@ -1,0 +1,48 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// The layers of ../../../README.md "How it works": packages below, @cbmir/core above them, and the API and CLI
+// as two adapters over core that never import each other (the CLI runs the API's server as a child process).
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && /\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name) && !/^test-/.test(entry.name))
+    .map((entry) => join(entry.parentPath, entry.name));
+}
+
+/** Production source files of `dir` that import one of `forbidden` (a package name or its subpaths). */
+function importersOf(dir: string, forbidden: string[]): string[] {
+  return sourceFiles(join(REPO, dir))
+    .filter((file) => {
+      const text = readFileSync(file, 'utf8');
+      return forbidden.some((name) => new RegExp(`from '${name}(/[^']*)?'|import\\('${name}(/[^']*)?'\\)`).test(text));
+    })
+    .map((file) => relative(REPO, file));
+}
+
+function dependencies(dir: string): string[] {
+  const manifest = JSON.parse(readFileSync(join(REPO, dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  return Object.keys(manifest.dependencies ?? {});
+}
+
+describe('layers', () => {
+  it('the API and the CLI never import each other, in code or in their dependencies', () => {
+    expect(importersOf('apps/cli/src', ['@cbmir/api'])).toEqual([]);
+    expect(importersOf('apps/api/src', ['@cbmir/cli'])).toEqual([]);
+    expect(dependencies('apps/cli')).not.toContain('@cbmir/api');
+    expect(dependencies('apps/api')).not.toContain('@cbmir/cli');
+  });
+
+  it('core knows nothing of HTTP or the apps', () => {
+    expect(importersOf('packages/core/src', ['fastify', '@fastify/[a-z-]+', '@cbmir/api', '@cbmir/cli', '@cbmir/web'])).toEqual([]);
+  });
+
+  it('the packages below core never import core or an app', () => {
+    for (const dir of ['packages/contract', 'packages/db', 'packages/embedder', 'packages/imaging', 'packages/retrieval']) {
+      expect(importersOf(`${dir}/src`, ['@cbmir/core', '@cbmir/api', '@cbmir/cli'])).toEqual([]);
+    }
+  });
+});
