@@ -1,36 +1,21 @@
+import type { Static, TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import type { EvaluationListQuery } from './evaluation-schemas.ts';
+import type { OccludedSide } from './explanation-schemas.ts';
+import { type RouteEntry, type RouteInput, routePath, routes } from './routes.ts';
 import type {
-  ApiKey,
-  ApiKeyList,
-  AuditPage,
   AuditQuery,
   CreateApiKeyBody,
-  CreatedApiKey,
   CreateUserBody,
-  EmbeddingResponse,
-  ImageList,
   ImageListQuery,
-  ModelVersionDetail,
-  ModelVersionList,
-  RegisterModelBody,
-  ErrorBody,
-  ImageRecord,
-  Job,
-  JobItemPage,
   JobItemsQuery,
-  JobList,
   JobListQuery,
-  Readiness,
-  SamePatientImages,
-  SearchResponse,
+  RegisterModelBody,
   SessionResponse,
   UpdateUserBody,
-  User,
-  UserList,
 } from './schemas.ts';
-import type { EvaluationListQuery, EvaluationPage } from './evaluation-schemas.ts';
-import type { Explanation, OccludedSide } from './explanation-schemas.ts';
 import type { SearchFilters } from './search-filters.ts';
-import type { RefineSearchBody, SearchHistoryPage, SearchHistoryQuery, SearchRegion } from './search-refine-schemas.ts';
+import type { RefineSearchBody, SearchHistoryQuery, SearchRegion } from './search-refine-schemas.ts';
 
 /** An API error with the server's code and message. */
 export class ApiError extends Error {
@@ -54,7 +39,18 @@ export interface ClientOptions {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The typed REST client used by the web app and by REST users. */
+/** What any call may carry; RouteInput narrows it per route. */
+interface RequestParts {
+  params?: Readonly<Record<string, string>>;
+  query?: object;
+  body?: unknown;
+  form?: FormData;
+}
+
+/** A route whose success answer is a JSON body the client checks against its schema. */
+type JsonRoute = RouteEntry & { response: TSchema };
+
+/** The typed REST client used by the web app and by REST users: every call is a route of the table in routes.ts. */
 export function createClient(options: ClientOptions = {}) {
   const baseUrl = (options.baseUrl ?? '').replace(/\/$/, '');
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
@@ -62,143 +58,146 @@ export function createClient(options: ClientOptions = {}) {
   // The session's CSRF token, learnt from login() or session(); sent on every state-changing request.
   let csrfToken: string | null = null;
 
-  function send(path: string, init: RequestInit): Promise<Response> {
-    const headers = new Headers(init.headers);
+  /** The URL of a route (for links, <img src> and EventSource). */
+  const url = <R extends RouteEntry>(route: R, input: RouteInput<R> & RequestParts): string =>
+    `${baseUrl}${routePath(route, input.params)}${queryString(input.query ?? {})}`;
+
+  async function send<R extends RouteEntry>(route: R, input: RouteInput<R> & RequestParts): Promise<Response> {
+    const headers = new Headers();
     if (options.apiKey) headers.set('authorization', `Bearer ${options.apiKey}`);
-    if (csrfToken && !SAFE_METHODS.has((init.method ?? 'GET').toUpperCase())) headers.set('x-csrf-token', csrfToken);
-    return doFetch(`${baseUrl}${path}`, { ...init, headers, credentials: 'same-origin' });
+    if (csrfToken && !SAFE_METHODS.has(route.method)) headers.set('x-csrf-token', csrfToken);
+    let body: BodyInit | undefined = input.form;
+    if (input.body !== undefined) {
+      headers.set('content-type', 'application/json');
+      body = JSON.stringify(input.body);
+    }
+    const response = await doFetch(url(route, input), { method: route.method, headers, body, credentials: 'same-origin' });
+    if (!response.ok) throw await apiErrorOf(response);
+    return response;
   }
 
-  async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
-    const response = await send(path, init);
+  /** Calls a route and checks its JSON answer against the route's response schema: the one place a body gets its type. */
+  async function call<R extends JsonRoute>(route: R, input: RouteInput<R> & RequestParts): Promise<Static<R['response']>> {
+    const response = await send(route, input);
     const text = await response.text();
     const body: unknown = text ? JSON.parse(text) : undefined;
-    if (!response.ok) {
-      const err = body as Partial<ErrorBody> | undefined;
-      throw new ApiError(response.status, err?.error ?? 'http_error', err?.message ?? `HTTP ${response.status}`);
+    if (!Value.Check<R['response']>(route.response, body)) {
+      const [first] = Value.Errors(route.response, body);
+      const where = first ? `${first.instancePath || '/'} ${first.message}` : 'unexpected body';
+      throw new ApiError(response.status, 'invalid_response', `${route.method} ${route.path} answered outside its contract: ${where}`);
     }
-    return body as T;
+    return body;
   }
 
-  /** A binary response (an image); errors are JSON like everywhere else. */
-  async function requestBlob(path: string, init: RequestInit = {}): Promise<Blob> {
-    const response = await send(path, init);
-    if (!response.ok) {
-      const text = await response.text();
-      let err: Partial<ErrorBody> | undefined;
-      try {
-        err = JSON.parse(text) as Partial<ErrorBody>;
-      } catch {
-        err = undefined;
-      }
-      throw new ApiError(response.status, err?.error ?? 'http_error', err?.message ?? `HTTP ${response.status}`);
-    }
-    return response.blob();
-  }
+  /** Calls a route whose answer is binary (an image). */
+  const callBlob = async <R extends RouteEntry>(route: R, input: RouteInput<R> & RequestParts): Promise<Blob> => (await send(route, input)).blob();
 
-  const json = (method: string, body: unknown): RequestInit => ({
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
   const remember = (session: SessionResponse) => {
     csrfToken = session.csrfToken;
     return session;
   };
+  const form = (field: string, file: Blob, fileName: string) => {
+    const data = new FormData();
+    data.append(field, file, fileName);
+    return data;
+  };
 
   return {
-    readiness: () => request<Readiness>('/readyz'),
+    readiness: () => call(routes.readiness, {}),
     /**
      * `filters` narrow the cases searched (grade, eye, source, ingest dates, a patient to leave out); `region`
      * searches a rectangle of the photograph (fractions of its size) instead of all of it.
      */
     searchByImage(image: Blob, options: { k?: number; fileName?: string; filters?: SearchFilters; region?: SearchRegion | null } = {}) {
-      const form = new FormData();
-      form.append('image', image, options.fileName ?? 'query');
       const region = options.region
         ? { regionX: options.region.x, regionY: options.region.y, regionWidth: options.region.width, regionHeight: options.region.height }
         : {};
-      return request<SearchResponse>(`/api/v1/search${queryString({ k: options.k, ...options.filters, ...region })}`, { method: 'POST', body: form });
+      return call(routes.searchByImage, { query: { k: options.k, ...options.filters, ...region }, form: form('image', image, options.fileName ?? 'query') });
     },
     /** Refine by example: the query's embedding moved toward the liked cases and away from the disliked ones (Rocchio). */
-    refineSearch: (body: RefineSearchBody) => request<SearchResponse>('/api/v1/search/refine', json('POST', body)),
+    refineSearch: (body: RefineSearchBody) => call(routes.refineSearch, { body }),
     /** The caller's own recent searches, newest first. */
-    mySearches: (query: SearchHistoryQuery = {}) => request<SearchHistoryPage>(`/api/v1/searches${queryString(query)}`),
+    mySearches: (query: SearchHistoryQuery = {}) => call(routes.mySearches, { query }),
     /** One of the caller's searches: its query photograph, to search with again. */
-    mySearchQueryUrl: (id: string) => `${baseUrl}/api/v1/searches/${encodeURIComponent(id)}/query`,
-    searchByVector(vector: number[], k?: number, filters?: SearchFilters) {
-      return request<SearchResponse>('/api/v1/search/vector', json('POST', { vector, k, filters }));
-    },
-    image: (id: string) => request<ImageRecord>(`/api/v1/images/${encodeURIComponent(id)}`),
-    images: (query: ImageListQuery = {}) => request<ImageList>(`/api/v1/images${queryString(query)}`),
+    mySearchQueryUrl: (id: string) => url(routes.mySearchQuery, { params: { id } }),
+    searchByVector: (vector: number[], k?: number, filters?: SearchFilters) => call(routes.searchByVector, { body: { vector, k, filters } }),
+    image: (id: string) => call(routes.image, { params: { id } }),
+    images: (query: ImageListQuery = {}) => call(routes.images, { query }),
     similar: (id: string, k?: number, filters: SearchFilters & { excludeSamePatient?: boolean } = {}) =>
-      request<SearchResponse>(`/api/v1/images/${encodeURIComponent(id)}/similar${queryString({ k, ...filters })}`),
+      call(routes.similar, { params: { id }, query: { k, ...filters } }),
     /** The other images of the case's patient (its other eye first). */
-    samePatient: (id: string) => request<SamePatientImages>(`/api/v1/images/${encodeURIComponent(id)}/same-patient`),
-    embedding: (id: string) => request<EmbeddingResponse>(`/api/v1/images/${encodeURIComponent(id)}/embedding`),
-    thumbnailUrl: (id: string) => `${baseUrl}/api/v1/images/${encodeURIComponent(id)}/thumbnail`,
+    samePatient: (id: string) => call(routes.samePatient, { params: { id } }),
+    embedding: (id: string) => call(routes.embedding, { params: { id } }),
+    thumbnailUrl: (id: string) => url(routes.thumbnail, { params: { id } }),
     /** The network's view of a stored image (its preprocessed input under the active model), as PNG. */
-    preprocessedUrl: (id: string) => `${baseUrl}/api/v1/images/${encodeURIComponent(id)}/preprocessed`,
+    preprocessedUrl: (id: string) => url(routes.preprocessed, { params: { id } }),
     /** The network's view of a photograph, as PNG bytes. */
-    async preprocess(image: Blob, fileName = 'query'): Promise<Blob> {
-      const form = new FormData();
-      form.append('image', image, fileName);
-      return requestBlob('/api/v1/preprocess', { method: 'POST', body: form });
-    },
+    preprocess: (image: Blob, fileName = 'query') => callBlob(routes.preprocess, { form: form('image', image, fileName) }),
     /**
      * Occlusion map of the uploaded query against a result (`occlude: 'case'`: of the result against the
      * query): which regions the similarity depends on.
      */
-    explainUpload(image: Blob, caseId: string, options: { occlude?: OccludedSide; fileName?: string } = {}) {
-      const form = new FormData();
-      form.append('image', image, options.fileName ?? 'query');
-      return request<Explanation>(`/api/v1/explanations${queryString({ case: caseId, occlude: options.occlude })}`, { method: 'POST', body: form });
-    },
+    explainUpload: (image: Blob, caseId: string, options: { occlude?: OccludedSide; fileName?: string } = {}) =>
+      call(routes.explainUpload, { query: { case: caseId, occlude: options.occlude }, form: form('image', image, options.fileName ?? 'query') }),
     /** Occlusion map of the stored image `id`, distances to the stored case `against`. */
-    explainStored: (id: string, against: string) => request<Explanation>(`/api/v1/images/${encodeURIComponent(id)}/explanation${queryString({ against })}`),
+    explainStored: (id: string, against: string) => call(routes.explainStored, { params: { id }, query: { against } }),
 
-    login: async (username: string, password: string) => remember(await request<SessionResponse>('/api/v1/auth/login', json('POST', { username, password }))),
+    login: async (username: string, password: string) => remember(await call(routes.login, { body: { username, password } })),
     /** The signed-in user; throws ApiError 401 when there is no session. */
-    session: async () => remember(await request<SessionResponse>('/api/v1/auth/session')),
+    session: async () => remember(await call(routes.session, {})),
     async logout() {
-      await request<{ ok: true }>('/api/v1/auth/logout', { method: 'POST' });
+      await call(routes.logout, {});
       csrfToken = null;
     },
 
-    models: () => request<ModelVersionList>('/api/v1/models'),
-    model: (id: string) => request<ModelVersionDetail>(`/api/v1/models/${encodeURIComponent(id)}`),
-    registerModel: (body: RegisterModelBody) => request<ModelVersionDetail>('/api/v1/models', json('POST', body)),
+    models: () => call(routes.models, {}),
+    model: (id: string) => call(routes.model, { params: { id } }),
+    registerModel: (body: RegisterModelBody) => call(routes.registerModel, { body }),
     /** A model version's retrieval evaluations (`cbmir eval`), newest first: metrics, PR curves, 2-D map. */
-    modelEvaluations: (id: string, query: EvaluationListQuery = {}) =>
-      request<EvaluationPage>(`/api/v1/models/${encodeURIComponent(id)}/evaluations${queryString(query)}`),
-    activateModel: (id: string) => request<ModelVersionDetail>(`/api/v1/models/${encodeURIComponent(id)}/activate`, { method: 'POST' }),
+    modelEvaluations: (id: string, query: EvaluationListQuery = {}) => call(routes.modelEvaluations, { params: { id }, query }),
+    activateModel: (id: string) => call(routes.activateModel, { params: { id } }),
 
-    users: () => request<UserList>('/api/v1/users'),
-    createUser: (body: CreateUserBody) => request<User>('/api/v1/users', json('POST', body)),
-    updateUser: (id: string, body: UpdateUserBody) => request<User>(`/api/v1/users/${encodeURIComponent(id)}`, json('PATCH', body)),
-    apiKeys: () => request<ApiKeyList>('/api/v1/api-keys'),
-    createApiKey: (body: CreateApiKeyBody) => request<CreatedApiKey>('/api/v1/api-keys', json('POST', body)),
-    revokeApiKey: (id: string) => request<ApiKey>(`/api/v1/api-keys/${encodeURIComponent(id)}`, { method: 'DELETE' }),
-    audit: (query: AuditQuery = {}) => request<AuditPage>(`/api/v1/audit${queryString(query)}`),
+    users: () => call(routes.users, {}),
+    createUser: (body: CreateUserBody) => call(routes.createUser, { body }),
+    updateUser: (id: string, body: UpdateUserBody) => call(routes.updateUser, { params: { id }, body }),
+    apiKeys: () => call(routes.apiKeys, {}),
+    createApiKey: (body: CreateApiKeyBody) => call(routes.createApiKey, { body }),
+    revokeApiKey: (id: string) => call(routes.revokeApiKey, { params: { id } }),
+    audit: (query: AuditQuery = {}) => call(routes.audit, { query }),
 
     /**
      * Uploads a .zip, .tar or .tar.gz of fundus images (admin); returns the queued job at once (202).
      * Labels come from a label file inside the archive, or from `labels` here (EyePACS, APTOS or cbmir CSV).
      */
     uploadArchive(archive: Blob, options: { fileName?: string; labels?: Blob; labelsFileName?: string; source?: string } = {}) {
-      const form = new FormData();
-      if (options.source !== undefined) form.append('source', options.source);
-      if (options.labels) form.append('labels', options.labels, options.labelsFileName ?? 'labels.csv');
-      form.append('archive', archive, options.fileName ?? 'archive.zip');
-      return request<Job>('/api/v1/archives', { method: 'POST', body: form });
+      const data = new FormData();
+      if (options.source !== undefined) data.append('source', options.source);
+      if (options.labels) data.append('labels', options.labels, options.labelsFileName ?? 'labels.csv');
+      data.append('archive', archive, options.fileName ?? 'archive.zip');
+      return call(routes.uploadArchive, { form: data });
     },
-    jobs: (query: JobListQuery = {}) => request<JobList>(`/api/v1/jobs${queryString(query)}`),
-    job: (id: string) => request<Job>(`/api/v1/jobs/${encodeURIComponent(id)}`),
-    jobItems: (id: string, query: JobItemsQuery = {}) => request<JobItemPage>(`/api/v1/jobs/${encodeURIComponent(id)}/items${queryString(query)}`),
-    cancelJob: (id: string) => request<Job>(`/api/v1/jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
+    jobs: (query: JobListQuery = {}) => call(routes.jobs, { query }),
+    job: (id: string) => call(routes.job, { params: { id } }),
+    jobItems: (id: string, query: JobItemsQuery = {}) => call(routes.jobItems, { params: { id }, query }),
+    cancelJob: (id: string) => call(routes.cancelJob, { params: { id } }),
     /** Server-sent events for `new EventSource(url)`: `progress` events carry a Job, `end` the final one. */
-    jobEventsUrl: (id: string) => `${baseUrl}/api/v1/jobs/${encodeURIComponent(id)}/events`,
+    jobEventsUrl: (id: string) => url(routes.jobEvents, { params: { id } }),
   };
+}
+
+/** The ApiError of a refused request: the server's {error, message} when the body has them. */
+async function apiErrorOf(response: Response): Promise<ApiError> {
+  let body: unknown;
+  try {
+    body = JSON.parse(await response.text());
+  } catch {
+    body = undefined;
+  }
+  const field = (name: 'error' | 'message') => {
+    const value = typeof body === 'object' && body !== null && name in body ? (body as Record<typeof name, unknown>)[name] : undefined;
+    return typeof value === 'string' ? value : undefined;
+  };
+  return new ApiError(response.status, field('error') ?? 'http_error', field('message') ?? `HTTP ${response.status}`);
 }
 
 /** `?a=1&b=x` from the defined fields of a query object; '' when none is. */
