@@ -1,13 +1,13 @@
 import type { Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '@cbmir/seeded-random';
-import { decodeImage, DEFAULT_IMAGE_LIMITS } from './decode-image.ts';
+import { decodeImage, DEFAULT_IMAGE_LIMITS, workingSize } from './decode-image.ts';
 import { ImageValidationError, type ImageErrorCode } from './image-error.ts';
 import { DEFAULT_IMAGE_LIMITS as LIMITS } from './image-limits.ts';
 import { noiseImage, pngHeaderOnly } from './test-fixtures.ts';
 
 async function expectRejected(bytes: Uint8Array, code: ImageErrorCode, limits = LIMITS): Promise<ImageValidationError> {
-  const error = await decodeImage(bytes, limits).then(
+  const error = await decodeImage(bytes, { limits }).then(
     () => null,
     (e: unknown) => e,
   );
@@ -29,7 +29,7 @@ describe('decodeImage', () => {
     ['webp', (s: Sharp) => s.webp()],
   ] as const)('accepts %s and reports its format and size', async (format, encode) => {
     const bytes = await encode(await noiseImage(120, 80)).toBuffer();
-    await expect(decodeImage(bytes)).resolves.toEqual({ format, width: 120, height: 80 });
+    await expect(decodeImage(bytes)).resolves.toMatchObject({ format, width: 120, height: 80 });
   });
 
   it('accepts a Uint8Array view into a larger buffer', async () => {
@@ -42,7 +42,30 @@ describe('decodeImage', () => {
   it('reports the upright size of an image with an EXIF rotation', async () => {
     // Orientation 6: stored landscape, shown rotated 90 degrees clockwise.
     const bytes = await (await noiseImage(90, 60)).jpeg().withMetadata({ orientation: 6 }).toBuffer();
-    await expect(decodeImage(bytes)).resolves.toEqual({ format: 'jpeg', width: 60, height: 90 });
+    const decoded = await decodeImage(bytes);
+    expect(decoded).toMatchObject({ format: 'jpeg', width: 60, height: 90 });
+    expect(decoded.pixels).toMatchObject({ width: 60, height: 90, channels: 3 });
+  });
+
+  it('decodes a camera frame once at working size: the short side 3 * scaleRadius, never below half by DCT scaling', async () => {
+    expect(workingSize(3000, 2000, 300)).toEqual({ width: 1350, height: 900 });
+    expect(workingSize(512, 512, 300)).toEqual({ width: 512, height: 512 });
+    // A 100 MP frame is decoded at 1/3.9 of its size at least, so JPEG decoding never scales by more than 1/2.
+    expect(workingSize(12_000, 8_000, 300)).toEqual({ width: 3077, height: 2051 });
+    // Never smaller than a thumbnail, never larger than the original.
+    expect(workingSize(1000, 800, 16)).toEqual({ width: 320, height: 256 });
+    const frame = await (await noiseImage(1200, 800)).jpeg({ quality: 90 }).toBuffer();
+    const decoded = await decodeImage(frame, { scaleRadius: 100 });
+    expect(decoded).toMatchObject({ format: 'jpeg', width: 1200, height: 800, scaleRadius: 100, bytes: frame });
+    expect(decoded.pixels).toMatchObject({ width: 450, height: 300, channels: 3 });
+    expect(decoded.pixels.data.length).toBe(450 * 300 * 3);
+  });
+
+  it('refuses a truncated camera frame decoded at working size like a full decode does', async () => {
+    const frame = await (await noiseImage(1200, 800)).jpeg({ quality: 90 }).toBuffer();
+    // 256 px of 800: a resize by 3.1, which sharp starts with a JPEG decode at 1/2 scale.
+    expect((await decodeImage(frame, { scaleRadius: 80 })).pixels).toMatchObject({ width: 384, height: 256 });
+    await expect(decodeImage(frame.subarray(0, Math.floor(frame.length * 0.9)), { scaleRadius: 80 })).rejects.toMatchObject({ code: 'undecodable' });
   });
 
   it('rejects empty input', async () => {
@@ -89,7 +112,7 @@ describe('decodeImage', () => {
     const png = await (await noiseImage(100, 100)).png().toBuffer();
     await expectRejected(png, 'too_large', { maxPixels: 9_999, minSide: 32 });
     await expectRejected(png, 'too_small', { maxPixels: 1_000_000, minSide: 101 });
-    await expect(decodeImage(png, { maxPixels: 10_000, minSide: 100 })).resolves.toMatchObject({ width: 100 });
+    await expect(decodeImage(png, { limits: { maxPixels: 10_000, minSide: 100 } })).resolves.toMatchObject({ width: 100 });
   });
 
   it('rejects images below the minimum side as too_small', async () => {

@@ -1,3 +1,5 @@
+import type { Sharp } from 'sharp';
+import { openDecoded, type DecodedImage } from './decode-image.ts';
 import { openImage, readImageHeader, toImageValidationError } from './image-input.ts';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-limits.ts';
 import { toRawRgb, type RawRgbImage } from './raw-image.ts';
@@ -25,13 +27,27 @@ export async function findFundusDisc(bytes: Uint8Array, limits: ImageLimits = DE
   const header = await readImageHeader(bytes, limits);
   let small: RawRgbImage;
   try {
-    small = await toRawRgb(openImage(bytes, limits).resize(ANALYSIS_SIDE, ANALYSIS_SIDE, { fit: 'inside', withoutEnlargement: true }));
+    small = await analysisCopy(openImage(bytes, limits));
   } catch (error) {
     throw toImageValidationError(error, header.format);
   }
-  const disc = locateFundusDisc(small);
-  const fx = header.width / small.width;
-  const fy = header.height / small.height;
+  return inOriginal(locateFundusDisc(small), small, header);
+}
+
+/** findFundusDisc for an image decodeImage has decoded already: the analysis copy is made from its pixels. */
+export async function findFundusDiscInDecoded(image: DecodedImage): Promise<FundusDisc> {
+  const small = await analysisCopy(openDecoded(image));
+  return inOriginal(locateFundusDisc(small), small, image);
+}
+
+function analysisCopy(pipeline: Sharp): Promise<RawRgbImage> {
+  return toRawRgb(pipeline.resize(ANALYSIS_SIDE, ANALYSIS_SIDE, { fit: 'inside', withoutEnlargement: true }));
+}
+
+/** A disc found in `small` (a scaled copy), in the coordinates of the original of `size`. */
+function inOriginal(disc: FundusDisc, small: RawRgbImage, size: { width: number; height: number }): FundusDisc {
+  const fx = size.width / small.width;
+  const fy = size.height / small.height;
   return { cx: disc.cx * fx, cy: disc.cy * fy, radius: (disc.radius * (fx + fy)) / 2, fallback: disc.fallback };
 }
 

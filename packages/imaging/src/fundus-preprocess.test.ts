@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { decodeImage } from './decode-image.ts';
 import { DEFAULT_PREPROCESSING, preprocessFundus, resolvePreprocessing, UnsupportedPreprocessingError, type PreprocessedImage } from './fundus-preprocess.ts';
 import { ImageValidationError } from './image-error.ts';
 import { generateSyntheticFundus, syntheticFundusGeometry, type SyntheticFundusOptions } from './synthetic-fundus.ts';
@@ -16,6 +17,17 @@ function meanAbsDifference(a: Float32Array, b: Float32Array): number {
 function pixel(image: PreprocessedImage, x: number, y: number): number[] {
   const i = (y * image.size + x) * 3;
   return Array.from(image.data.subarray(i, i + 3));
+}
+
+function sameTensor(a: PreprocessedImage, b: PreprocessedImage): boolean {
+  return Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).equals(Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength));
+}
+
+let frame: Promise<Buffer> | undefined;
+/** A 2400x1600 camera frame (JPEG, quality 90), drawn once for the tests that need one. */
+function cameraFrame(): Promise<Buffer> {
+  frame ??= generateSyntheticFundus({ seed: 5, grade: 2, width: 2400, height: 1600 }).then((bytes) => sharp(bytes).jpeg({ quality: 90 }).toBuffer());
+  return frame;
 }
 
 describe('preprocessFundus', () => {
@@ -101,9 +113,7 @@ describe('preprocessFundus', () => {
   });
 
   it('graham-v2 decodes a large camera frame at reduced size and stays within resampling noise of graham-v1', async () => {
-    const frame = await sharp(await generateSyntheticFundus({ seed: 5, grade: 2, width: 2400, height: 1600 }))
-      .jpeg({ quality: 90 })
-      .toBuffer();
+    const frame = await cameraFrame();
     const v1 = await preprocessFundus(frame, { ...DEFAULT_PREPROCESSING, version: 'graham-v1' });
     const v2 = await preprocessFundus(frame, { ...DEFAULT_PREPROCESSING, version: 'graham-v2' });
     const otherEye = await preprocessFundus(
@@ -118,11 +128,80 @@ describe('preprocessFundus', () => {
     expect(meanAbsDifference(v1.data, v2.data)).toBeLessThan(meanAbsDifference(v2.data, otherEye.data) / 5);
   });
 
-  it('graham-v2 refuses a truncated large JPEG like a full decode does', async () => {
-    const frame = await sharp(await generateSyntheticFundus({ seed: 5, grade: 2, width: 2400, height: 1600 }))
-      .jpeg({ quality: 90 })
-      .toBuffer();
-    await expect(preprocessFundus(frame.subarray(0, Math.floor(frame.length * 0.9)))).rejects.toThrow(ImageValidationError);
+  it('graham-v2 and graham-v3 refuse a truncated large JPEG like a full decode does', async () => {
+    const frame = await cameraFrame();
+    const truncated = frame.subarray(0, Math.floor(frame.length * 0.9));
+    for (const version of ['graham-v2', 'graham-v3']) {
+      await expect(preprocessFundus(truncated, { ...DEFAULT_PREPROCESSING, version })).rejects.toThrow(ImageValidationError);
+    }
+  });
+
+  it('graham-v3 preprocesses a decoded image exactly as its bytes (camera frame, EXIF rotation, grey, CMYK, 16-bit, transparency, WebP)', async () => {
+    const frame = await cameraFrame();
+    const photo = await generateSyntheticFundus({ seed: 8, grade: 2, size: 512 });
+    const inputs = [
+      frame,
+      await sharp(frame).rotate(270).jpeg({ quality: 90 }).withMetadata({ orientation: 6 }).toBuffer(),
+      await sharp(frame).greyscale().jpeg().toBuffer(),
+      await sharp(frame).webp().toBuffer(),
+      await sharp(photo).toColourspace('cmyk').jpeg().toBuffer(),
+      await sharp(photo).toColourspace('rgb16').png().toBuffer(),
+      await sharp(photo).ensureAlpha(0.5).png().toBuffer(),
+    ];
+    for (const bytes of inputs) {
+      const fromBytes = await preprocessFundus(bytes);
+      const decoded = await decodeImage(bytes, { scaleRadius: DEFAULT_PREPROCESSING.scaleRadius });
+      expect(sameTensor(await preprocessFundus(decoded), fromBytes)).toBe(true);
+      expect((await preprocessFundus(decoded)).disc).toEqual(fromBytes.disc);
+      // Pixels decoded for another radius are not used: the result is still what the bytes give.
+      const custom = { ...DEFAULT_PREPROCESSING, scaleRadius: 100 };
+      expect(sameTensor(await preprocessFundus(decoded, custom), await preprocessFundus(bytes, custom))).toBe(true);
+    }
+  });
+
+  it('graham-v1 and graham-v2 given a decoded image decode its bytes their own way', async () => {
+    const frame = await cameraFrame();
+    const decoded = await decodeImage(frame);
+    for (const version of ['graham-v1', 'graham-v2']) {
+      const params = { ...DEFAULT_PREPROCESSING, version };
+      expect(sameTensor(await preprocessFundus(decoded, params), await preprocessFundus(frame, params))).toBe(true);
+    }
+  });
+
+  it('graham-v3 is bit-identical to graham-v1 where the photo is decoded at its own size (8-bit RGB, grey, CMYK, transparency, EXIF rotation)', async () => {
+    const photo = await generateSyntheticFundus({ seed: 8, grade: 2, size: 512 });
+    const inputs = [
+      photo,
+      await generateSyntheticFundus({ seed: 4, grade: 1 }),
+      await sharp(photo).greyscale().jpeg().toBuffer(),
+      await sharp(photo).toColourspace('cmyk').jpeg().toBuffer(),
+      await sharp(photo).ensureAlpha(0.5).png().toBuffer(),
+      await sharp(photo).rotate(270).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer(),
+    ];
+    for (const bytes of inputs) {
+      const v1 = await preprocessFundus(bytes, { ...DEFAULT_PREPROCESSING, version: 'graham-v1' });
+      const v3 = await preprocessFundus(bytes, { ...DEFAULT_PREPROCESSING, version: 'graham-v3' });
+      expect(sameTensor(v3, v1)).toBe(true);
+      expect(v3.disc).toEqual(v1.disc);
+    }
+  });
+
+  it('graham-v3 decodes a large camera frame once, at reduced size, and stays within resampling noise of graham-v1', async () => {
+    const frame = await cameraFrame();
+    const v1 = await preprocessFundus(frame, { ...DEFAULT_PREPROCESSING, version: 'graham-v1' });
+    const v3 = await preprocessFundus(frame, { ...DEFAULT_PREPROCESSING, version: 'graham-v3' });
+    const otherEye = await preprocessFundus(
+      await sharp(await generateSyntheticFundus({ seed: 6, grade: 2, width: 2400, height: 1600 }))
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+    );
+    expect((await decodeImage(frame)).pixels).toMatchObject({ width: 1350, height: 900 });
+    expect(sameTensor(v3, v1)).toBe(false); // the v3 path ran
+    expect(Math.abs(v3.disc.cx - v1.disc.cx)).toBeLessThan(3);
+    expect(Math.abs(v3.disc.cy - v1.disc.cy)).toBeLessThan(3);
+    expect(Math.abs(v3.disc.radius - v1.disc.radius) / v1.disc.radius).toBeLessThan(0.005);
+    expect(meanAbsDifference(v1.data, v3.data) * 127.5).toBeLessThan(4);
+    expect(meanAbsDifference(v1.data, v3.data)).toBeLessThan(meanAbsDifference(v3.data, otherEye.data) / 5);
   });
 
   it('honours custom parameters', async () => {
@@ -178,7 +257,8 @@ describe('preprocessFundus', () => {
 
 describe('resolvePreprocessing', () => {
   it("fills a model's partial record with Graham's defaults and its input size", () => {
-    expect(resolvePreprocessing({ version: 'graham-v2', scaleRadius: 300 }, 128)).toEqual({ ...DEFAULT_PREPROCESSING, inputSize: 128 });
+    expect(resolvePreprocessing({ version: 'graham-v3', scaleRadius: 300 }, 128)).toEqual({ ...DEFAULT_PREPROCESSING, inputSize: 128 });
+    expect(resolvePreprocessing({ version: 'graham-v2' }, 128)).toEqual({ ...DEFAULT_PREPROCESSING, version: 'graham-v2', inputSize: 128 });
     expect(resolvePreprocessing({ ...DEFAULT_PREPROCESSING, version: 'graham-v1' }, 64)).toEqual({
       ...DEFAULT_PREPROCESSING,
       version: 'graham-v1',

@@ -1,5 +1,6 @@
-import sharp from 'sharp';
-import { findFundusDisc, type FundusDisc } from './fundus-disc.ts';
+import sharp, { type Sharp } from 'sharp';
+import { decodeImage, openDecoded, type DecodedImage } from './decode-image.ts';
+import { findFundusDisc, findFundusDiscInDecoded, type FundusDisc } from './fundus-disc.ts';
 import { openImage, readImageHeader, toImageValidationError } from './image-input.ts';
 import { toRawRgb, type RawRgbImage } from './raw-image.ts';
 
@@ -25,6 +26,12 @@ export interface FundusPreprocessing {
    *   decoded at the reduced size first (libjpeg's DCT scaling: an 8x smaller JPEG decode costs a fraction)
    *   and the square is cut out of that. Where the disc is enlarged (photos whose disc radius is at most
    *   scaleRadius, e.g. the 256 px EyePACS set), v2 runs the v1 code and gives bit-identical output.
+   * - `graham-v3`: the photo is decoded once (decodeImage), at a working size chosen from its header (JPEG DCT
+   *   scaling to at most 1/2), and both the disc and the square come from those pixels; ingest makes the
+   *   thumbnail from the same decode. v1 and v2 decode twice (disc, then square), each at its own DCT scale,
+   *   so no single decode reproduces them. Where the working size is the original's (short side up to
+   *   3 * scaleRadius, e.g. 256 or 512 px photos) and the file is 8-bit without an EXIF rotation, v3 gives
+   *   v1's output bit for bit.
    */
   version: string;
 }
@@ -35,11 +42,11 @@ export const DEFAULT_PREPROCESSING: FundusPreprocessing = Object.freeze({
   scaleRadius: 300,
   blurSigmaFraction: 1 / 30,
   keepFraction: 0.9,
-  version: 'graham-v2',
+  version: 'graham-v3',
 });
 
 /** The preprocessing algorithms this code implements (FundusPreprocessing.version). */
-export const PREPROCESSING_VERSIONS: readonly string[] = ['graham-v1', 'graham-v2'];
+export const PREPROCESSING_VERSIONS: readonly string[] = ['graham-v1', 'graham-v2', 'graham-v3'];
 
 /** A model's recorded preprocessing names a version this code does not implement: its embeddings would not compare. */
 export class UnsupportedPreprocessingError extends Error {
@@ -80,45 +87,69 @@ const NEUTRAL = 128;
 export const PREPROCESSED_BACKGROUND = NEUTRAL / 127.5 - 1;
 
 /**
- * Turns an encoded fundus photo into network input: finds the disc, rescales it to scaleRadius,
- * subtracts the local average colour (out = 4 * img - 4 * gaussian(img) + 128), sets everything
- * outside keepFraction of the radius to neutral grey, and resizes the square around the kept disc to
- * inputSize. Camera frames with black borders and pre-cropped squares give the same kind of output;
+ * Turns a fundus photo (encoded, or decoded by decodeImage) into network input: finds the disc, rescales
+ * it to scaleRadius, subtracts the local average colour (out = 4 * img - 4 * gaussian(img) + 128), sets
+ * everything outside keepFraction of the radius to neutral grey, and resizes the square around the kept
+ * disc to inputSize. Camera frames with black borders and pre-cropped squares give the same kind of output;
  * a picture with no dark surround is treated as if its inscribed circle were the disc. Throws only
- * ImageValidationError, and only for input that decodeImage would also refuse.
+ * ImageValidationError, and only for input that decodeImage would also refuse. A decoded image gives
+ * exactly what its bytes give: it only saves graham-v3 the decode.
  */
-export async function preprocessFundus(bytes: Uint8Array, params: FundusPreprocessing = DEFAULT_PREPROCESSING): Promise<PreprocessedImage> {
+export async function preprocessFundus(input: Uint8Array | DecodedImage, params: FundusPreprocessing = DEFAULT_PREPROCESSING): Promise<PreprocessedImage> {
   assertValidPreprocessing(params);
+  const decoded = input instanceof Uint8Array ? null : input;
+  if (params.version === 'graham-v3') {
+    // The working size depends on scaleRadius: pixels decoded for another radius are decoded again.
+    const image =
+      decoded?.scaleRadius === params.scaleRadius ? decoded : await decodeImage(decoded?.bytes ?? (input as Uint8Array), { scaleRadius: params.scaleRadius });
+    return preprocessDecoded(image, params);
+  }
+  const bytes = decoded?.bytes ?? (input as Uint8Array);
   const header = await readImageHeader(bytes);
   const disc = await findFundusDisc(bytes);
   try {
     const shrinkOnLoad = params.version !== 'graham-v1' && disc.radius > params.scaleRadius;
     const square = shrinkOnLoad
       ? await shrunkDiscSquare(bytes, header.width, header.height, disc, params.scaleRadius)
-      : await discSquare(bytes, header.width, header.height, disc, params.scaleRadius);
-    const contrast = await subtractLocalAverage(square, params);
-    const keepSide = Math.round(2 * params.keepFraction * params.scaleRadius);
-    const offset = Math.floor((square.width - keepSide) / 2);
-    const { data } = await sharp(contrast.data, { raw: { width: contrast.width, height: contrast.height, channels: 3 } })
-      .extract({ left: offset, top: offset, width: keepSide, height: keepSide })
-      .resize(params.inputSize, params.inputSize, { fit: 'fill' })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-
-    const out = new Float32Array(data.length);
-    for (let i = 0; i < data.length; i++) out[i] = data[i]! / 127.5 - 1;
-    return { data: out, size: params.inputSize, disc };
+      : await discSquare(openImage(bytes), header.width, header.height, disc, params.scaleRadius);
+    return { data: await networkInput(square, params), size: params.inputSize, disc };
   } catch (error) {
     throw toImageValidationError(error, header.format);
   }
 }
 
+/** graham-v3: disc and square from the one decode; the disc is reported in the original's coordinates. */
+async function preprocessDecoded(image: DecodedImage, params: FundusPreprocessing): Promise<PreprocessedImage> {
+  const disc = await findFundusDiscInDecoded(image);
+  const { pixels } = image;
+  const sx = pixels.width / image.width;
+  const sy = pixels.height / image.height;
+  const working: FundusDisc = { cx: disc.cx * sx, cy: disc.cy * sy, radius: (disc.radius * (sx + sy)) / 2, fallback: disc.fallback };
+  const square = await discSquare(openDecoded(image), pixels.width, pixels.height, working, params.scaleRadius);
+  return { data: await networkInput(square, params), size: params.inputSize, disc };
+}
+
+/** The disc square to network input: local-average subtraction, the kept centre, resized and scaled to [-1, 1]. */
+async function networkInput(square: RawRgbImage, params: FundusPreprocessing): Promise<Float32Array> {
+  const contrast = await subtractLocalAverage(square, params);
+  const keepSide = Math.round(2 * params.keepFraction * params.scaleRadius);
+  const offset = Math.floor((square.width - keepSide) / 2);
+  const { data } = await sharp(contrast.data, { raw: { width: contrast.width, height: contrast.height, channels: 3 } })
+    .extract({ left: offset, top: offset, width: keepSide, height: keepSide })
+    .resize(params.inputSize, params.inputSize, { fit: 'fill' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = data[i]! / 127.5 - 1;
+  return out;
+}
+
 /**
- * The square [cx - r, cx + r] x [cy - r, cy + r] of the original, scaled so the disc radius becomes
- * scaleRadius. Only that region is decoded at full detail, so a large camera frame costs little.
+ * The square [cx - r, cx + r] x [cy - r, cy + r] of the picture `source` opens (width x height), scaled so
+ * the disc radius becomes scaleRadius. Only that region is resampled, so a large frame costs little.
  * Parts of the square beyond the image (a disc cut off by the frame) are black, like the surround.
  */
-async function discSquare(bytes: Uint8Array, width: number, height: number, disc: FundusDisc, scaleRadius: number): Promise<RawRgbImage> {
+async function discSquare(source: Sharp, width: number, height: number, disc: FundusDisc, scaleRadius: number): Promise<RawRgbImage> {
   const side = Math.round(2 * scaleRadius);
   const scale = scaleRadius / disc.radius;
   const squareLeft = disc.cx - disc.radius;
@@ -128,7 +159,7 @@ async function discSquare(bytes: Uint8Array, width: number, height: number, disc
   const right = Math.min(width, Math.ceil(disc.cx + disc.radius));
   const bottom = Math.min(height, Math.ceil(disc.cy + disc.radius));
   const region = await toRawRgb(
-    openImage(bytes)
+    source
       .extract({ left, top, width: right - left, height: bottom - top })
       .resize(Math.max(1, Math.round((right - left) * scale)), Math.max(1, Math.round((bottom - top) * scale)), {
         fit: 'fill',

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { decodeImage } from './decode-image.ts';
 import { ImageValidationError } from './image-error.ts';
 import { noiseImage } from './test-fixtures.ts';
 import { makeThumbnail } from './thumbnail.ts';
@@ -41,6 +42,33 @@ describe('makeThumbnail', () => {
     const thumb = await makeThumbnail(rgba);
     const { data, info } = await sharp(thumb).raw().toBuffer({ resolveWithObject: true });
     expect(info.channels).toBe(3);
+    expect(Math.max(...data)).toBeLessThan(20);
+  });
+
+  it('makes the same thumbnail from an image decoded once at working size, without decoding the file again', async () => {
+    const frame = await (await noiseImage(1200, 800)).jpeg({ quality: 90 }).toBuffer();
+    const decoded = await decodeImage(frame, { scaleRadius: 80 });
+    expect(decoded.pixels).toMatchObject({ width: 384, height: 256 });
+    // The pixels alone make it: the file is not read again.
+    const thumb = await makeThumbnail({ ...decoded, bytes: new Uint8Array(0) });
+    const fromBytes = await makeThumbnail(frame);
+    const a = await sharp(thumb).raw().toBuffer({ resolveWithObject: true });
+    const b = await sharp(fromBytes).raw().toBuffer({ resolveWithObject: true });
+    expect([a.info.width, a.info.height]).toEqual([256, 171]);
+    expect([a.info.width, a.info.height, a.info.channels]).toEqual([b.info.width, b.info.height, b.info.channels]);
+    let difference = 0;
+    for (let i = 0; i < a.data.length; i++) difference += Math.abs(a.data[i]! - b.data[i]!);
+    // Noise resampled along two paths: close on average, not bit-identical.
+    expect(difference / a.data.length).toBeLessThan(8);
+
+    const rotated = await decodeImage(await (await noiseImage(120, 60)).jpeg().withMetadata({ orientation: 6 }).toBuffer());
+    expect(await sharp(await makeThumbnail(rotated, 64)).metadata()).toMatchObject({ width: 32, height: 64 });
+    const rgba = await sharp({ create: { width: 64, height: 64, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0 } } })
+      .png()
+      .toBuffer();
+    const { data } = await sharp(await makeThumbnail(await decodeImage(rgba)))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect(Math.max(...data)).toBeLessThan(20);
   });
 
