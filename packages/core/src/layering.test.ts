@@ -40,6 +40,11 @@ describe('layers', () => {
     expect(importersOf('packages/core/src', ['fastify', '@fastify/[a-z-]+', '@cbmir/api', '@cbmir/cli', '@cbmir/web'])).toEqual([]);
   });
 
+  it('services reach the database through repositories and db.transaction, never the raw SQL client', () => {
+    const rawSql = sourceFiles(join(REPO, 'packages/core/src')).filter((file) => /\.sql\b/.test(readFileSync(file, 'utf8')));
+    expect(rawSql.map((file) => relative(REPO, file))).toEqual([]);
+  });
+
   it('the packages below core never import core or an app', () => {
     for (const dir of ['packages/contract', 'packages/db', 'packages/embedder', 'packages/imaging', 'packages/retrieval']) {
       expect(importersOf(`${dir}/src`, ['@cbmir/core', '@cbmir/api', '@cbmir/cli'])).toEqual([]);

@@ -34,7 +34,6 @@ export interface DatabaseOptions {
 
 /** The repositories over one SQL client: the database's own, or one transaction's. */
 export interface Repositories {
-  sql: SqlClient;
   images: ReturnType<typeof imageRepositoryFactory>;
   modelVersions: ReturnType<typeof modelVersionRepositoryFactory>;
   embeddings: ReturnType<typeof embeddingRepositoryFactory>;
@@ -50,6 +49,8 @@ export interface Repositories {
 }
 
 export interface Database extends Repositories {
+  /** The SQL client itself: for the database's own tools (backup of the embedded database, benches), never for services. */
+  sql: SqlClient;
   /**
    * A unit of work: `fn` gets the repositories bound to one transaction, committed when it returns and
    * rolled back when it throws (e.g. a change and its audit row, together or not at all).
@@ -61,7 +62,7 @@ export interface Database extends Repositories {
    * that must see a just-written row uses the primary repositories, or falls back to them when a replica
    * has not got it yet.
    */
-  reads: Repositories;
+  reads: Repositories & { sql: SqlClient };
   /** The replicas and whether each takes reads now (empty without DATABASE_READ_URL). */
   readReplicas(): ReplicaStatus[];
   /** Migrations applied by this open (empty when the schema was already current). */
@@ -71,7 +72,6 @@ export interface Database extends Repositories {
 
 export function repositories(sql: SqlClient): Repositories {
   return {
-    sql,
     images: imageRepositoryFactory(sql),
     modelVersions: modelVersionRepositoryFactory(sql),
     embeddings: embeddingRepositoryFactory(sql),
@@ -106,7 +106,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const routing = await openReadRouting(sql, options);
   return {
     ...primary,
-    reads: routing ? repositories(routing.client) : primary,
+    sql,
+    reads: routing ? { ...repositories(routing.client), sql: routing.client } : { ...primary, sql },
     readReplicas: () => routing?.status() ?? [],
     transaction: (fn) => sql.transaction((tx) => fn(repositories(tx))),
     appliedMigrations,

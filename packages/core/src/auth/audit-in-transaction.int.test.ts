@@ -28,7 +28,7 @@ describe(`audit rows commit with their change (${process.env.CBMIR_TEST_DB ?? 'p
     expect(await db.users.findByUsername('never.created')).toBeNull();
 
     const user = await auth.createUser({ username: 'ann', password: 'long-enough-password', role: 'clinician' }, async (tx, created) => {
-      await tx.query(`INSERT INTO audit_events (actor_type, action, target_id) VALUES ('system', 'user.create', $1)`, [created.id]);
+      await tx.audit.append({ actorType: 'system', actorId: null, actorName: null, action: 'user.create', targetId: created.id });
     });
     expect((await db.audit.list({ action: 'user.create', targetId: user.id, limit: 5 })).length).toBe(1);
 

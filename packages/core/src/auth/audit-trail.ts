@@ -1,5 +1,4 @@
-import type { Database, NewAuditEvent, SqlClient } from '@cbmir/db';
-import { auditRepositoryFactory } from '@cbmir/db';
+import type { Database, NewAuditEvent, Repositories } from '@cbmir/db';
 import type { Principal } from './principal.ts';
 
 type Target = { type: string; id: string } | null;
@@ -67,8 +66,8 @@ export function auditTrailFactory(deps: { db: Database; bounds?: AuditBounds; no
     },
 
     /** Like `record`, inside the caller's transaction: the row commits or rolls back with the change it records. */
-    async recordIn(tx: SqlClient, request: AuditActor, action: string, target: Target = null, details: Record<string, unknown> = {}): Promise<void> {
-      await auditRepositoryFactory(tx).append(event(request, action, target, details));
+    async recordIn(tx: Repositories, request: AuditActor, action: string, target: Target = null, details: Record<string, unknown> = {}): Promise<void> {
+      await tx.audit.append(event(request, action, target, details));
     },
 
     /** At most `bounds.perKey` rows per action and key, and `bounds.perAction` per action, per window. */
@@ -91,8 +90,8 @@ export function auditTrailFactory(deps: { db: Database; bounds?: AuditBounds; no
     },
 
     /** Like `recordSystem`, inside the caller's transaction (e.g. `cbmir ingest` creating its job). */
-    async recordSystemIn(tx: SqlClient, event: Omit<NewAuditEvent, 'actorType' | 'actorId' | 'actorName'>): Promise<void> {
-      await auditRepositoryFactory(tx).append({ ...event, actorType: 'system', actorId: null, actorName: 'cbmir' });
+    async recordSystemIn(tx: Repositories, event: Omit<NewAuditEvent, 'actorType' | 'actorId' | 'actorName'>): Promise<void> {
+      await tx.audit.append({ ...event, actorType: 'system', actorId: null, actorName: 'cbmir' });
     },
   };
 }

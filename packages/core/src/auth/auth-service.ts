@@ -1,5 +1,5 @@
 import { ConflictError, InvalidInputError, NotFoundError, RateLimitedError } from '../errors/domain-error.ts';
-import type { Database, Role, SqlClient, StoredApiKey, StoredUser } from '@cbmir/db';
+import type { Database, Role, Repositories, StoredApiKey, StoredUser } from '@cbmir/db';
 import type { HashingQueue } from './hashing-queue.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import { hashPassword, verifyPassword } from './password-hash.ts';
@@ -16,7 +16,7 @@ function checkPassword(password: string) {
 }
 
 /** Writes the audit row of a change inside the change's own transaction: both commit or neither does. */
-export type AuditInTransaction<T> = (tx: SqlClient, result: T) => Promise<void>;
+export type AuditInTransaction<T> = (tx: Repositories, result: T) => Promise<void>;
 
 // A constant hash to verify against when the username is unknown, so timing does not reveal which names exist.
 const dummyHash = hashPassword(newSecretToken());
@@ -65,7 +65,7 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
       const expiresAt = new Date(Date.now() + deps.sessionHours * 3600_000);
       await db.transaction(async (tx) => {
         await tx.sessions.create({ id: secretDigest(token), userId: user.id, csrfToken, expiresAt });
-        await audit?.(tx.sql, user);
+        await audit?.(tx, user);
       });
       await db.sessions.deleteExpired();
       return { ok: true, token, csrfToken, expiresAt, user };
@@ -110,7 +110,7 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
       return db.transaction(async (tx) => {
         const user = await tx.users.create({ username: input.username, passwordHash, role: input.role });
         if (!user) throw new ConflictError('username_taken', `a user named "${input.username}" exists already`);
-        await audit?.(tx.sql, user);
+        await audit?.(tx, user);
         return user;
       });
     },
@@ -134,7 +134,7 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
           throw new ConflictError('last_admin', 'this is the only enabled admin: make another user admin before demoting or disabling this one');
         }
         await tx.sessions.deleteForUser(id);
-        await audit?.(tx.sql, result.user);
+        await audit?.(tx, result.user);
         return result.user;
       });
     },
@@ -150,7 +150,7 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
       const secret = `${API_KEY_PREFIX}${newSecretToken()}`;
       const key = await db.transaction(async (tx) => {
         const created = await tx.apiKeys.create({ ...input, prefix: secret.slice(0, 12), keyHash: secretDigest(secret) });
-        await audit?.(tx.sql, created);
+        await audit?.(tx, created);
         return created;
       });
       return { key, secret };
@@ -160,7 +160,7 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
       return db.transaction(async (tx) => {
         const key = await tx.apiKeys.revoke(id);
         if (!key) throw new NotFoundError('not_found', 'API key not found');
-        await audit?.(tx.sql, key);
+        await audit?.(tx, key);
         return key;
       });
     },

@@ -5,16 +5,7 @@ import { EventEmitter } from 'node:events';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
 import type { Job as JobDto, JobItem as JobItemDto } from '@cbmir/contract';
-import {
-  jobRepositoryFactory,
-  type Database,
-  type JobItemStatus,
-  type SqlClient,
-  type JobStatus,
-  type NewJobItem,
-  type StoredJob,
-  type StoredJobItem,
-} from '@cbmir/db';
+import type { Database, JobItemStatus, Repositories, JobStatus, NewJobItem, StoredJob, StoredJobItem } from '@cbmir/db';
 import { ArchiveError, EntryError, readArchiveEntries, type InputFormat } from '../archives/archive-entries.ts';
 import { sniffArchiveFile } from '../archives/archive-format.ts';
 import { inspectArchive } from '../archives/archive-inspection.ts';
@@ -52,7 +43,7 @@ export interface CreateIngestJob {
   /** Create it already claimed by this worker (the CLI runs its job itself). */
   claimedBy?: string;
   /** Writes the job's audit row in the transaction that creates it: both are stored or neither. */
-  audit?: (tx: SqlClient, job: StoredJob) => Promise<void>;
+  audit?: (tx: Repositories, job: StoredJob) => Promise<void>;
 }
 
 /** The job lost its claim: cancelled, or taken over by another worker. Its batch is rolled back. */
@@ -253,7 +244,7 @@ export function ingestJobServiceFactory(deps: {
           createdByName: request.createdBy?.name ?? null,
           ...(request.claimedBy ? { claimedBy: request.claimedBy } : {}),
         });
-        await request.audit?.(tx.sql, created);
+        await request.audit?.(tx, created);
         return created;
       });
       changed(job.id);
@@ -295,7 +286,7 @@ export function ingestJobServiceFactory(deps: {
           {
             commit: async (tx, outcomes) => {
               const rows = [...pendingFailures, ...outcomes.map((outcome, i) => toRow(pendingBatch[i]!.seq, outcome))].sort((a, b) => a.seq - b.seq);
-              const ok = await jobRepositoryFactory(tx).commitProgress(job.id, context.workerId, {
+              const ok = await tx.jobs.commitProgress(job.id, context.workerId, {
                 expectedNextEntry: expected,
                 nextEntry,
                 items: rows,
@@ -379,11 +370,11 @@ export function ingestJobServiceFactory(deps: {
     },
 
     /** Cancels a queued or running job; what it stored so far stays. A finished job: 409. */
-    async cancel(id: string, audit?: (tx: SqlClient, job: StoredJob) => Promise<void>): Promise<StoredJob> {
+    async cancel(id: string, audit?: (tx: Repositories, job: StoredJob) => Promise<void>): Promise<StoredJob> {
       // The audit row (if any) commits with the cancellation or not at all.
       const cancelled = await db.transaction(async (tx) => {
         const job = await tx.jobs.cancel(id);
-        if (job) await audit?.(tx.sql, job);
+        if (job) await audit?.(tx, job);
         return job;
       });
       if (!cancelled) {

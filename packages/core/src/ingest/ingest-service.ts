@@ -1,6 +1,6 @@
 import type { FileStore } from '../storage/file-store.ts';
 import { randomUUID } from 'node:crypto';
-import { embeddingRepositoryFactory, imageRepositoryFactory, type Database, type Eye, type SqlClient } from '@cbmir/db';
+import type { Database, Eye, Repositories } from '@cbmir/db';
 import {
   contentHash,
   decodeImage,
@@ -42,7 +42,7 @@ export interface IngestBatchOptions {
    * records its progress here, so images and progress commit together or not at all. Throwing rolls the
    * batch back.
    */
-  commit?: (tx: SqlClient, outcomes: IngestOutcome[]) => Promise<void>;
+  commit?: (tx: Repositories, outcomes: IngestOutcome[]) => Promise<void>;
   /** Overrides the service's near-duplicate distance for this batch (0: no check). */
   nearDuplicateDistance?: number;
 }
@@ -236,8 +236,8 @@ export function ingestServiceFactory(deps: { db: Database; files: FileStore; run
         if (threshold > 0) await flagNearDuplicates(fresh, model, threshold);
       }
 
-      await db.sql.transaction(async (tx) => {
-        const images = imageRepositoryFactory(tx);
+      await db.transaction(async (tx) => {
+        const images = tx.images;
         const rows: { imageId: string; vector: Float32Array }[] = [];
         for (const f of fresh) {
           if (f.repairs) {
@@ -273,7 +273,7 @@ export function ingestServiceFactory(deps: { db: Database; files: FileStore; run
             outcomes[f.slot] = { fileName: f.item.fileName, status: 'duplicate', imageId: image.id };
           }
         }
-        if (rows.length > 0) await embeddingRepositoryFactory(tx).upsertMany(model!.version, rows);
+        if (rows.length > 0) await tx.embeddings.upsertMany(model!.version, rows);
         // Copies of a file earlier in this batch share its fate.
         for (const [slot, item] of items.entries()) {
           if (outcomes[slot]) continue;

@@ -2,7 +2,7 @@ import { activationProgress, type ActivationProgress } from './activation-progre
 import { ConflictError, notFound } from '../errors/domain-error.ts';
 import type { FileStore } from '../storage/file-store.ts';
 import type { Logger } from '../logger.ts';
-import type { Database, SqlClient, StoredModelVersion } from '@cbmir/db';
+import type { Database, Repositories, StoredModelVersion } from '@cbmir/db';
 import { embedMissing } from './embed-missing.ts';
 import type { ModelRuntime } from './model-runtime.ts';
 
@@ -65,13 +65,13 @@ export function modelActivationFactory(deps: {
   return {
     /** Asks for a version to go live; returns at once, the indexing runs in the background. */
     /** `audit` writes the request's audit row in the transaction that records the request. */
-    async request(id: string, audit?: (tx: SqlClient, version: StoredModelVersion) => Promise<void>): Promise<StoredModelVersion> {
+    async request(id: string, audit?: (tx: Repositories, version: StoredModelVersion) => Promise<void>): Promise<StoredModelVersion> {
       const version = await db.modelVersions.findById(id);
       if (!version) throw notFound('model version');
       if (version.active) return version;
       const pending = await db.transaction(async (tx) => {
         const requested = await tx.modelVersions.requestActivation(id);
-        if (requested) await audit?.(tx.sql, requested);
+        if (requested) await audit?.(tx, requested);
         return requested;
       });
       if (!pending) throw new ConflictError('conflict', 'the model version became active meanwhile');
@@ -83,14 +83,14 @@ export function modelActivationFactory(deps: {
     async activateNow(
       id: string,
       onProgress?: (embedded: number, total: number) => void,
-      audit?: (tx: SqlClient, version: StoredModelVersion) => Promise<void>,
+      audit?: (tx: Repositories, version: StoredModelVersion) => Promise<void>,
     ): Promise<StoredModelVersion> {
       const version = await db.modelVersions.findById(id);
       if (!version) throw notFound('model version');
       if (!version.active) {
         await db.transaction(async (tx) => {
           const requested = await tx.modelVersions.requestActivation(id);
-          if (requested) await audit?.(tx.sql, requested);
+          if (requested) await audit?.(tx, requested);
         });
         await run(version, onProgress);
       }

@@ -1,6 +1,6 @@
 import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Database, SqlClient, StoredModelVersion } from '@cbmir/db';
+import type { Database, Repositories, StoredModelVersion } from '@cbmir/db';
 import {
   createEmbedder,
   type BackendName,
@@ -46,7 +46,7 @@ export function modelRegistryFactory(deps: {
     /** `audit` writes the registration's audit row in the transaction that creates the version. */
     async register(
       dir: string,
-      options: { name?: string | undefined; audit?: ((tx: SqlClient, version: StoredModelVersion) => Promise<void>) | undefined } = {},
+      options: { name?: string | undefined; audit?: ((tx: Repositories, version: StoredModelVersion) => Promise<void>) | undefined } = {},
     ): Promise<StoredModelVersion> {
       const metadata = await readModelMetadata(dir).catch((error: Error) => {
         throw new InvalidInputError('invalid_model', `${dir} is not a saved cbmir model: ${error.message}`);
@@ -88,7 +88,7 @@ export function modelRegistryFactory(deps: {
                 ? { ...(info.metrics as Record<string, unknown> | undefined), ...(info.training ? { training: info.training } : {}) }
                 : null,
           });
-          await options.audit?.(tx.sql, version);
+          await options.audit?.(tx, version);
           return version;
         });
       } catch (error) {
