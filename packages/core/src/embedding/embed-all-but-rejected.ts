@@ -1,3 +1,4 @@
+import type { DecodedImage } from '@cbmir/imaging';
 import { RejectedImage } from './embed-errors.ts';
 import type { LoadedModel, ModelRuntime } from '../models/model-runtime.ts';
 
@@ -10,13 +11,13 @@ export async function embedAllButRejected<T>(
   runtime: Pick<ModelRuntime, 'embedImages'>,
   model: LoadedModel,
   items: T[],
-  bytesOf: (item: T) => Uint8Array,
+  imageOf: (item: T) => Uint8Array | DecodedImage,
   onRejected: (item: T, error: RejectedImage) => void | Promise<void>,
 ): Promise<{ item: T; vector: Float32Array }[]> {
   let pending = items;
   while (pending.length > 0) {
     try {
-      const vectors = await runtime.embedImages(pending.map(bytesOf), model);
+      const vectors = await runtime.embedImages(pending.map(imageOf), model);
       return pending.map((item, i) => ({ item, vector: vectors[i]! }));
     } catch (error) {
       const rejected = error instanceof RejectedImage ? pending[error.index] : undefined;

@@ -130,8 +130,9 @@ describe(`embedder failures during ingest (${process.env.CBMIR_TEST_DB ?? 'pglit
     // preprocessing does, so a real one cannot get this far): injected at the runtime's seam.
     const picky: ModelRuntime = Object.create(runtime, {
       embedImages: {
-        value: (images: Uint8Array[], model?: Parameters<ModelRuntime['embedImages']>[1]) => {
-          const index = images.indexOf(bad);
+        value: (images: Parameters<ModelRuntime['embedImages']>[0], model?: Parameters<ModelRuntime['embedImages']>[1]) => {
+          // Ingest hands over the image it decoded, which keeps its bytes.
+          const index = images.findIndex((image) => (image instanceof Uint8Array ? image : image.bytes) === bad);
           if (index >= 0) return Promise.reject(new RejectedImage(index, new ImageValidationError('undecodable', 'The JPEG is truncated or corrupt.')));
           return runtime.embedImages(images, model);
         },

@@ -100,8 +100,12 @@ const failed = (fileName: string, error: unknown): IngestOutcome => ({
 export function ingestServiceFactory(deps: { db: Database; files: FileStore; runtime: ModelRuntime; nearDuplicateDistance?: number; patientSalt?: string }) {
   const { db, files, runtime } = deps;
 
-  /** Decodes, stores the files (content-addressed, so a repeat after a crash rewrites the same ones). */
-  async function validateAndStore(slot: number, sha256: string, item: IngestItem): Promise<Fresh | IngestOutcome> {
+  /**
+   * Decodes once (at the working size of the model's preprocessing, whose disc radius `scaleRadius` is) and
+   * stores the files (content-addressed, so a repeat after a crash rewrites the same ones). The thumbnail and
+   * the preprocessing use the decoded pixels; the file is not decoded again.
+   */
+  async function validateAndStore(slot: number, sha256: string, item: IngestItem, scaleRadius: number | undefined): Promise<Fresh | IngestOutcome> {
     try {
       // A DICOM file becomes its image (stored instead of the file, so no name or birth date is kept), its eye
       // and a salted hash of its Patient ID, unless labels say otherwise; its hash stays the file's, for dedup.
@@ -116,11 +120,11 @@ export function ingestServiceFactory(deps: { db: Database; files: FileStore; run
           metadata: { ...item.metadata, dicom: { transferSyntax: dicom.transferSyntax } },
         };
       }
-      const decoded = await decodeImage(item.bytes);
+      const decoded = await decodeImage(item.bytes, { scaleRadius });
       const originalPath = files.originalPath(sha256, decoded.format);
       const thumbnailPath = files.thumbnailPath(sha256);
       await files.put(originalPath, item.bytes);
-      await files.put(thumbnailPath, await makeThumbnail(item.bytes));
+      await files.put(thumbnailPath, await makeThumbnail(decoded));
       return { slot, id: randomUUID(), sha256, item, decoded, originalPath, thumbnailPath };
     } catch (error: unknown) {
       if (error instanceof ImageValidationError) return failed(item.fileName, error);
@@ -156,7 +160,7 @@ export function ingestServiceFactory(deps: { db: Database; files: FileStore; run
         runtime,
         model,
         fresh,
-        (f) => f.item.bytes,
+        (f) => f.decoded,
         (f, error) => {
           outcomes[f.slot] = failed(f.item.fileName, error);
         },
@@ -180,7 +184,7 @@ export function ingestServiceFactory(deps: { db: Database; files: FileStore; run
     const embedded: Fresh[] = [];
     for (const f of fresh) {
       try {
-        f.vector = (await runtime.embedImages([f.item.bytes], model))[0]!;
+        f.vector = (await runtime.embedImages([f.decoded], model))[0]!;
         embedded.push(f);
       } catch (error) {
         if (error instanceof EmbedderUnavailable) throw error;
@@ -220,7 +224,10 @@ export function ingestServiceFactory(deps: { db: Database; files: FileStore; run
         else if (existing) outcomes[slot] = { fileName: item.fileName, status: 'duplicate', imageId: existing.id };
         else pending.push({ slot, sha256 });
       }
-      const validated = await mapLimited(pending, DECODE_CONCURRENCY, ({ slot, sha256 }) => validateAndStore(slot, sha256, items[slot]!));
+      // Pin the model: an activation may switch the active one while this batch waits its turn.
+      const model = runtime.active;
+      const scaleRadius = model?.preprocessing.scaleRadius;
+      const validated = await mapLimited(pending, DECODE_CONCURRENCY, ({ slot, sha256 }) => validateAndStore(slot, sha256, items[slot]!, scaleRadius));
       let fresh: Fresh[] = [];
       for (const [i, result] of validated.entries()) {
         const { slot, unreadableId } = pending[i]!;
@@ -228,8 +235,6 @@ export function ingestServiceFactory(deps: { db: Database; files: FileStore; run
         else fresh.push(unreadableId ? { ...result, id: unreadableId, repairs: true } : result);
       }
 
-      // Pin the model: an activation may switch the active one while this batch waits its turn.
-      const model = runtime.active;
       if (fresh.length > 0) {
         if (!model) throw new Error('model runtime not started');
         fresh = await embed(fresh, model, outcomes);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Database, StoredJob } from '@cbmir/db';
 import { openTestDatabase } from '@cbmir/db/testing';
-import { generateSyntheticFundus } from '@cbmir/imaging';
+import { DEFAULT_PREPROCESSING, generateSyntheticFundus, type DecodedImage } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbedderUnavailable } from '../embedding/embed-errors.ts';
 import { ingestServiceFactory } from '../ingest/ingest-service.ts';
@@ -89,8 +89,8 @@ describe(`job retry accounting (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () =
 describe(`transient embedder failures (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   const version = { id: randomUUID(), embeddingDim: 4 };
 
-  function ingestWith(embed: (images: Uint8Array[]) => Promise<Float32Array[]>) {
-    const runtime = { active: { version }, embedImages: embed } as unknown as ModelRuntime;
+  function ingestWith(embed: (images: (Uint8Array | DecodedImage)[]) => Promise<Float32Array[]>) {
+    const runtime = { active: { version, preprocessing: DEFAULT_PREPROCESSING }, embedImages: embed } as unknown as ModelRuntime;
     return ingestServiceFactory({ db, files: fileStoreFactory({ dataDir }), runtime });
   }
 
@@ -103,7 +103,8 @@ describe(`transient embedder failures (${process.env.CBMIR_TEST_DB ?? 'pglite'})
   it('an image the embedder cannot take while others embed fine is that image’s own failure', async () => {
     const bad = await generateSyntheticFundus({ seed: 22, grade: 2 });
     const ingest = ingestWith(async (images) => {
-      if (images.some((bytes) => bytes === bad)) throw new Error('preprocessing found no retina');
+      // Ingest hands over the image it decoded; the probe of the embedder is bytes.
+      if (images.some((image) => (image instanceof Uint8Array ? image : image.bytes) === bad)) throw new Error('preprocessing found no retina');
       return images.map(() => new Float32Array(4));
     });
     const [outcome] = await ingest.ingestBatch([{ fileName: 'bad.jpg', bytes: bad, source: 'test' }]);

@@ -14,7 +14,14 @@ import {
   type InferenceEmbedder,
   type InferenceEngine,
 } from '@cbmir/embedder';
-import { DEFAULT_PREPROCESSING, ImageValidationError, preprocessFundus, resolvePreprocessing, type FundusPreprocessing } from '@cbmir/imaging';
+import {
+  DEFAULT_PREPROCESSING,
+  ImageValidationError,
+  preprocessFundus,
+  resolvePreprocessing,
+  type DecodedImage,
+  type FundusPreprocessing,
+} from '@cbmir/imaging';
 import type { BackendPreference } from '../config.ts';
 import { EmbedderUnavailable, RejectedImage } from '../embedding/embed-errors.ts';
 import { createEmbeddingBatcher, type EmbeddingBatcher, type EmbeddingBatcherStats } from '../embedding/embedding-batcher.ts';
@@ -235,19 +242,20 @@ export function modelRuntimeFactory(deps: {
 
     /**
      * Preprocesses and embeds already-validated images with a model (the active one by default), in order.
-     * Concurrent calls for the same model are embedded together in batches; `timing` receives where the
+     * An image decodeImage has decoded already (ingest) is not decoded again where the model's preprocessing
+     * can use its pixels; the result is the same as from its bytes. Concurrent calls for the same model are embedded together in batches; `timing` receives where the
      * time went. An image that preprocessing refuses rejects the call with a RejectedImage (which one); a
      * failing forward pass with EmbedderUnavailable (the network takes any preprocessed input, so that is
      * never one image's fault).
      */
-    embedImages(images: Uint8Array[], model?: Pick<LoadedModel, 'embedder' | 'preprocessing'>, timing?: EmbedTiming): Promise<Float32Array[]> {
+    embedImages(images: (Uint8Array | DecodedImage)[], model?: Pick<LoadedModel, 'embedder' | 'preprocessing'>, timing?: EmbedTiming): Promise<Float32Array[]> {
       const target = model ?? active;
       if (!target) return Promise.reject(new Error('model runtime not started'));
       return track(
         target.embedder,
         (async () => {
           const started = performance.now();
-          const preprocessing = await Promise.allSettled(images.map((bytes) => preprocessFundus(bytes, target.preprocessing)));
+          const preprocessing = await Promise.allSettled(images.map((image) => preprocessFundus(image, target.preprocessing)));
           const inputs = preprocessing.map((result, index) => {
             if (result.status === 'fulfilled') return result.value.data;
             throw result.reason instanceof ImageValidationError ? new RejectedImage(index, result.reason) : result.reason;

@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, type Database } from '@cbmir/db';
+import { createTestDatabase } from '@cbmir/db/testing';
+import { resolveEmbedderSpec } from '@cbmir/embedder';
+import { decodeImage, generateSyntheticFundus, makeThumbnail } from '@cbmir/imaging';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modelRuntimeFactory, untrainedVersionRecord, type ModelRuntime } from '../models/model-runtime.ts';
+import { fileStoreFactory } from '../storage/file-store.ts';
+import { ingestServiceFactory } from './ingest-service.ts';
+
+// Ingest decodes each image once (decodeImage, at the working size of the model's preprocessing): the
+// thumbnail and the network input come from those pixels. Real model runtime (a tiny network with the
+// default preprocessing), real database (PGlite or PostgreSQL), real file store.
+const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-ingest-decode-'));
+let target: Awaited<ReturnType<typeof createTestDatabase>>;
+let db: Database;
+let runtime: ModelRuntime;
+const quiet = { info: () => {}, warn: () => {} };
+
+beforeAll(async () => {
+  target = await createTestDatabase();
+  db = await openDatabase({ databaseUrl: target.databaseUrl, dataDir: null });
+  const spec = resolveEmbedderSpec({ architecture: 'resnet-tiny', inputSize: 64, embeddingDim: 16, seed: 7 });
+  const version = await db.modelVersions.create(untrainedVersionRecord('tiny-decode-once', spec));
+  runtime = modelRuntimeFactory({ db, dataDir, inference: 'tfjs', defaultVersion: async () => version, log: quiet });
+  await runtime.start();
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+  await db?.close();
+  await target?.drop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe(`ingest decodes each image once (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
+  it('stores a thumbnail made from the decoded pixels and the embedding a query of the same bytes gets', async () => {
+    const model = runtime.active!;
+    expect(model.preprocessing.version).toBe('graham-v3');
+    const files = fileStoreFactory({ dataDir });
+    const ingest = ingestServiceFactory({ db, files, runtime });
+    const frame = await generateSyntheticFundus({ seed: 31, grade: 2, width: 1600, height: 1200 });
+    const [outcome] = await ingest.ingestBatch([{ fileName: 'frame.jpg', bytes: frame, source: 'test' }]);
+    expect(outcome).toMatchObject({ status: 'added' });
+    const image = (await db.images.findById((outcome as { imageId: string }).imageId))!;
+    expect(image).toMatchObject({ format: 'jpeg', width: 1600, height: 1200 });
+
+    // The one decode, at working size (short side 3 * scaleRadius), made the thumbnail: not a decode of the file.
+    const decoded = await decodeImage(frame, { scaleRadius: model.preprocessing.scaleRadius });
+    expect(decoded.pixels).toMatchObject({ width: 1200, height: 900 });
+    const thumbnail = await files.read(image.thumbnailPath);
+    expect(Buffer.compare(thumbnail, await makeThumbnail(decoded))).toBe(0);
+    expect(Buffer.compare(thumbnail, await makeThumbnail(frame))).not.toBe(0);
+
+    // The network input from those pixels is the one a query of the same bytes is embedded from.
+    const [query] = await runtime.embedImages([frame], model);
+    const stored = await db.embeddings.find(model.version, image.id);
+    expect(Float32Array.from(stored!)).toEqual(query);
+  });
+});
