@@ -47,18 +47,18 @@ describe('decodeImage', () => {
     expect(decoded.pixels).toMatchObject({ width: 60, height: 90, channels: 3 });
   });
 
-  it('decodes a camera frame once at working size: the short side 3 * scaleRadius, never below half by DCT scaling', async () => {
-    expect(workingSize(3000, 2000, 300)).toEqual({ width: 1350, height: 900 });
+  it('decodes a camera frame once at working size: the short side 2.2 * scaleRadius', async () => {
+    // 3.03 times smaller: sharp decodes the JPEG at 1/2 scale in the DCT, then resamples that.
+    expect(workingSize(3000, 2000, 300)).toEqual({ width: 990, height: 660 });
     expect(workingSize(512, 512, 300)).toEqual({ width: 512, height: 512 });
-    // A 100 MP frame is decoded at 1/3.9 of its size at least, so JPEG decoding never scales by more than 1/2.
-    expect(workingSize(12_000, 8_000, 300)).toEqual({ width: 3077, height: 2051 });
+    expect(workingSize(12_000, 8_000, 300)).toEqual({ width: 990, height: 660 });
     // Never smaller than a thumbnail, never larger than the original.
     expect(workingSize(1000, 800, 16)).toEqual({ width: 320, height: 256 });
     const frame = await (await noiseImage(1200, 800)).jpeg({ quality: 90 }).toBuffer();
     const decoded = await decodeImage(frame, { scaleRadius: 100 });
     expect(decoded).toMatchObject({ format: 'jpeg', width: 1200, height: 800, scaleRadius: 100, bytes: frame });
-    expect(decoded.pixels).toMatchObject({ width: 450, height: 300, channels: 3 });
-    expect(decoded.pixels.data.length).toBe(450 * 300 * 3);
+    expect(decoded.pixels).toMatchObject({ width: 384, height: 256, channels: 3 });
+    expect(decoded.pixels.data.length).toBe(384 * 256 * 3);
   });
 
   it('refuses a truncated camera frame decoded at working size like a full decode does', async () => {

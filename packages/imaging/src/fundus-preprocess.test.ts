@@ -195,7 +195,7 @@ describe('preprocessFundus', () => {
         .jpeg({ quality: 90 })
         .toBuffer(),
     );
-    expect((await decodeImage(frame)).pixels).toMatchObject({ width: 1350, height: 900 });
+    expect((await decodeImage(frame)).pixels).toMatchObject({ width: 990, height: 660 });
     expect(sameTensor(v3, v1)).toBe(false); // the v3 path ran
     expect(Math.abs(v3.disc.cx - v1.disc.cx)).toBeLessThan(3);
     expect(Math.abs(v3.disc.cy - v1.disc.cy)).toBeLessThan(3);

@@ -26,12 +26,11 @@ export interface FundusPreprocessing {
    *   decoded at the reduced size first (libjpeg's DCT scaling: an 8x smaller JPEG decode costs a fraction)
    *   and the square is cut out of that. Where the disc is enlarged (photos whose disc radius is at most
    *   scaleRadius, e.g. the 256 px EyePACS set), v2 runs the v1 code and gives bit-identical output.
-   * - `graham-v3`: the photo is decoded once (decodeImage), at a working size chosen from its header (JPEG DCT
-   *   scaling to at most 1/2), and both the disc and the square come from those pixels; ingest makes the
-   *   thumbnail from the same decode. v1 and v2 decode twice (disc, then square), each at its own DCT scale,
-   *   so no single decode reproduces them. Where the working size is the original's (short side up to
-   *   3 * scaleRadius, e.g. 256 or 512 px photos) and the file is 8-bit without an EXIF rotation, v3 gives
-   *   v1's output bit for bit.
+   * - `graham-v3`: the photo is decoded once (decodeImage), at a working size chosen from its header (short
+   *   side 2.2 * scaleRadius; a JPEG is scaled in the DCT where the factor allows), and both the disc and
+   *   the square come from those pixels; ingest makes the thumbnail from the same decode. v1 and v2 decode
+   *   twice (disc, then square), each at its own DCT scale, so no single decode reproduces them. Where the working size is the original's (short side up to
+   *   2.2 * scaleRadius, e.g. 256 or 512 px photos) and the file is 8-bit, v3 gives v1's output bit for bit.
    */
   version: string;
 }
