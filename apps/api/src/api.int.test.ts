@@ -1,3 +1,4 @@
+import { type CbmirClient, createClient, type SearchResponse } from '@cbmir/contract';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,8 @@ const DEMO_IMAGES = 10;
 let server: TestServer;
 /** A clinician's API key: every call below is an authorised REST client's (auth.int.test.ts covers refusals). */
 let apiKey: string;
+/** The typed client with that key: what it can express goes through it; malformed requests go through fetch. */
+let client: CbmirClient;
 
 beforeAll(async () => {
   server = await openTestServer({
@@ -17,6 +20,7 @@ beforeAll(async () => {
     CBMIR_MAX_UPLOAD_MB: '2',
   });
   apiKey = await issueTestApiKey(server.url, 'clinician');
+  client = createClient({ baseUrl: server.url, apiKey });
 });
 
 afterAll(async () => {
@@ -41,15 +45,12 @@ async function expectError(response: Response, status: number, code?: string) {
   return body;
 }
 
-type SearchBody = {
-  model: { embeddingDim: number; trained: boolean };
-  results: { imageId: string; distance: number; grade: number | null; eye: string | null; thumbnailUrl: string }[];
-};
+const photo = (bytes: Uint8Array) => new Blob([new Uint8Array(bytes)]);
 
 describe(`REST API (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   it('reports liveness and readiness with the untrained seeded model', async () => {
     expect(await (await fetch(url('/healthz'))).json()).toEqual({ status: 'ok' });
-    const ready = await (await fetch(url('/readyz'))).json();
+    const ready = await client.readiness();
     expect(ready).toMatchObject({ status: 'ready', database: true, images: DEMO_IMAGES });
     expect(ready.model).toMatchObject({ architecture: 'resnet50', embeddingDim: 128, trained: false, active: true });
     expect(typeof ready.backend).toBe('string');
@@ -59,7 +60,7 @@ describe(`REST API (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     const response = await searchWith(await generateSyntheticFundus({ seed: 77, grade: 2 }), 'query.jpg', 5);
     expect(response.status).toBe(200);
     expect(response.headers.get('server-timing')).toMatch(/^decode;dur=[\d.]+, preprocess;dur=[\d.]+, embed;dur=[\d.]+, knn;dur=[\d.]+, batch;desc="\d+"$/);
-    const body = (await response.json()) as SearchBody;
+    const body = (await response.json()) as SearchResponse;
     expect(body.model.embeddingDim).toBe(128);
     expect(body.results).toHaveLength(5);
     const distances = body.results.map((r) => r.distance);
@@ -71,7 +72,7 @@ describe(`REST API (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
 
   it('finds a stored image itself first, at distance ~0: queries are preprocessed exactly like the database', async () => {
     const demo = await generateSyntheticFundus({ seed: 1003, grade: 3 }); // the 4th seeded demo image
-    const body = (await (await searchWith(demo)).json()) as SearchBody;
+    const body = await client.searchByImage(photo(demo));
     expect(body.results).toHaveLength(10);
     expect(body.results[0]!.distance).toBeLessThan(1e-3);
     expect(body.results[0]!.grade).toBe(3);
@@ -82,9 +83,8 @@ describe(`REST API (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     const jpeg = await generateSyntheticFundus({ seed: 5, grade: 1 });
     for (const format of ['png', 'tiff', 'webp'] as const) {
       const bytes = await sharp(jpeg).toFormat(format).toBuffer();
-      const response = await searchWith(bytes, `query.${format}`, 3);
-      expect(response.status, format).toBe(200);
-      expect(((await response.json()) as SearchBody).results).toHaveLength(3);
+      const body = await client.searchByImage(photo(bytes), { fileName: `query.${format}`, k: 3 });
+      expect(body.results, format).toHaveLength(3);
     }
   });
 
@@ -108,38 +108,33 @@ describe(`REST API (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   });
 
   it('serves a case, its original, its similar cases (itself excluded) and its embedding', async () => {
-    const first = ((await (await searchWith(await generateSyntheticFundus({ seed: 8, grade: 4 }), 'q.jpg', 1)).json()) as SearchBody).results[0]!;
-    const image = await (await fetch(url(`/api/v1/images/${first.imageId}`))).json();
+    const first = (await client.searchByImage(photo(await generateSyntheticFundus({ seed: 8, grade: 4 })), { fileName: 'q.jpg', k: 1 })).results[0]!;
+    const image = await client.image(first.imageId);
     expect(image).toMatchObject({ id: first.imageId, width: 256, height: 256, format: 'jpeg', source: 'demo' });
     expect(image.patientRef).toMatch(/^demo-patient-/);
     const original = await fetch(url(image.originalUrl));
     expect(original.headers.get('content-type')).toBe('image/jpeg');
 
-    const similar = (await (await fetch(url(`/api/v1/images/${first.imageId}/similar?k=4`))).json()) as SearchBody;
+    const similar = await client.similar(first.imageId, 4);
     expect(similar.results).toHaveLength(4);
     expect(similar.results.map((r) => r.imageId)).not.toContain(first.imageId);
 
-    const embedding = await (await fetch(url(`/api/v1/images/${first.imageId}/embedding`))).json();
+    const embedding = await client.embedding(first.imageId);
     expect(embedding.vector).toHaveLength(128);
-    const byVector = await fetch(url('/api/v1/search/vector'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ vector: embedding.vector, k: 3 }),
-    });
-    const nearest = (await byVector.json()) as SearchBody;
+    const nearest = await client.searchByVector(embedding.vector, 3);
     expect(nearest.results[0]!.imageId).toBe(first.imageId);
     expect(nearest.results[0]!.distance).toBeLessThan(1e-4);
   });
 
   it('lists stored cases page by page', async () => {
-    const first = await (await fetch(url('/api/v1/images?limit=4'))).json();
+    const first = await client.images({ limit: 4 });
     expect(first).toMatchObject({ total: DEMO_IMAGES, limit: 4, offset: 0 });
     expect(first.images).toHaveLength(4);
-    const rest = await (await fetch(url(`/api/v1/images?limit=100&offset=4`))).json();
+    const rest = await client.images({ limit: 100, offset: 4 });
     expect(rest.images).toHaveLength(DEMO_IMAGES - 4);
-    const ids = [...first.images, ...rest.images].map((image: { id: string }) => image.id);
+    const ids = [...first.images, ...rest.images].map((image) => image.id);
     expect(new Set(ids).size).toBe(DEMO_IMAGES);
-    expect((await (await fetch(url('/api/v1/images?source=elsewhere'))).json()).total).toBe(0);
+    expect((await client.images({ source: 'elsewhere' })).total).toBe(0);
     await expectError(await fetch(url('/api/v1/images?limit=0')), 400, 'invalid_request');
   });
 

@@ -1,5 +1,7 @@
+import { routes } from '@cbmir/contract';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { routeOptions } from '../routes/route-options.ts';
 import type { CbmirMetrics } from '@cbmir/core';
 
 /** Requests that matched no route: one series for all of them, whatever URL was asked for. */
@@ -15,12 +17,11 @@ export const metricsRoutes = fp(async (app: FastifyInstance, deps: { metrics: Cb
     deps.metrics.observeRequest(request.method, request.routeOptions.url ?? UNMATCHED, reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  app.get(
-    '/metrics',
-    {
-      config: { access: 'admin' },
-      schema: { tags: ['health'], summary: 'Prometheus metrics (text exposition format): request latency, embedding, jobs, images per version, engine' },
-    },
-    async (_request, reply) => reply.header('content-type', deps.metrics.contentType).send(await deps.metrics.text()),
-  );
+  app.route({
+    ...routeOptions(routes.metrics, {
+      tags: ['health'],
+      summary: 'Prometheus metrics (text exposition format): request latency, embedding, jobs, images per version, engine',
+    }),
+    handler: async (_request, reply) => reply.header('content-type', deps.metrics.contentType).send(await deps.metrics.text()),
+  });
 });

@@ -1,8 +1,8 @@
-import { ApiKeyList, CreateApiKeyBody, CreatedApiKey, ApiKey, IdParams } from '@cbmir/contract';
+import { routes } from '@cbmir/contract';
 import type { Database, StoredApiKey } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuditTrail, AuthService } from '@cbmir/core';
-import { errorResponses } from './error-responses.ts';
+import { routeOptions } from './route-options.ts';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 const toApiKeyDto = (key: StoredApiKey) => ({
@@ -19,27 +19,14 @@ const toApiKeyDto = (key: StoredApiKey) => ({
 export const apiKeyRoutes =
   (deps: { db: Database; auth: AuthService; audit: AuditTrail }): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.get(
-      '/api/v1/api-keys',
-      {
-        config: { access: 'admin' },
-        schema: { tags: ['api keys'], summary: 'All API keys (never their secrets)', response: { 200: ApiKeyList, ...errorResponses(401, 403) } },
-      },
-      async () => ({ apiKeys: (await deps.db.apiKeys.list()).map(toApiKeyDto) }),
-    );
+    app.route({
+      ...routeOptions(routes.apiKeys, { tags: ['api keys'], summary: 'All API keys (never their secrets)' }),
+      handler: async () => ({ apiKeys: (await deps.db.apiKeys.list()).map(toApiKeyDto) }),
+    });
 
-    app.post(
-      '/api/v1/api-keys',
-      {
-        config: { access: 'admin' },
-        schema: {
-          tags: ['api keys'],
-          summary: 'Issue an API key for a REST client; the secret is in this response only',
-          body: CreateApiKeyBody,
-          response: { 201: CreatedApiKey, ...errorResponses(400, 401, 403) },
-        },
-      },
-      async (request, reply) => {
+    app.route({
+      ...routeOptions(routes.createApiKey, { tags: ['api keys'], summary: 'Issue an API key for a REST client; the secret is in this response only' }),
+      handler: async (request, reply) => {
         const { key, secret } = await deps.auth.createApiKey(
           {
             name: request.body.name,
@@ -51,24 +38,15 @@ export const apiKeyRoutes =
         );
         return reply.code(201).send({ apiKey: toApiKeyDto(key), secret });
       },
-    );
+    });
 
-    app.delete(
-      '/api/v1/api-keys/:id',
-      {
-        config: { access: 'admin' },
-        schema: {
-          tags: ['api keys'],
-          summary: 'Revoke an API key, effective at once',
-          params: IdParams,
-          response: { 200: ApiKey, ...errorResponses(400, 401, 403, 404) },
-        },
-      },
-      async (request) => {
+    app.route({
+      ...routeOptions(routes.revokeApiKey, { tags: ['api keys'], summary: 'Revoke an API key, effective at once' }),
+      handler: async (request) => {
         const key = await deps.auth.revokeApiKey(request.params.id, (tx, revoked) =>
           deps.audit.recordIn(tx, request, 'api_key.revoke', { type: 'api_key', id: revoked.id }, { name: revoked.name }),
         );
         return toApiKeyDto(key);
       },
-    );
+    });
   };

@@ -1,23 +1,14 @@
-import { AuditPage, AuditQuery } from '@cbmir/contract';
+import { routes } from '@cbmir/contract';
 import type { Database } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { errorResponses } from './error-responses.ts';
+import { routeOptions } from './route-options.ts';
 
 export const auditRoutes =
   (deps: { db: Database }): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.get(
-      '/api/v1/audit',
-      {
-        config: { access: 'admin' },
-        schema: {
-          tags: ['audit'],
-          summary: 'The audit trail, newest first, filterable, paginated by `before`',
-          querystring: AuditQuery,
-          response: { 200: AuditPage, ...errorResponses(400, 401, 403) },
-        },
-      },
-      async (request) => {
+    app.route({
+      ...routeOptions(routes.audit, { tags: ['audit'], summary: 'The audit trail, newest first, filterable, paginated by `before`' }),
+      handler: async (request) => {
         const q = request.query;
         const limit = q.limit ?? 50;
         const events = await deps.db.audit.list({
@@ -34,5 +25,5 @@ export const auditRoutes =
           nextBefore: events.length === limit ? events[events.length - 1]!.id : null,
         };
       },
-    );
+    });
   };

@@ -1,24 +1,22 @@
 import { InvalidInputError, UnauthenticatedError, type AuditTrail, type AuthService } from '@cbmir/core';
-import { LoginBody, Ok, SessionResponse } from '@cbmir/contract';
+import { type Role, routes, type SessionResponse } from '@cbmir/contract';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { SESSION_COOKIE } from '../auth/access-control.ts';
-import { errorResponses } from './error-responses.ts';
+import { routeOptions } from './route-options.ts';
+
+/** The REST form of a signed-in session (contract SessionResponse), from sign-in or from the session cookie. */
+const toSessionResponse = (user: { id: string; username: string; role: Role }, csrfToken: string, expiresAt: Date): SessionResponse => ({
+  user: { id: user.id, username: user.username, role: user.role },
+  csrfToken,
+  expiresAt: expiresAt.toISOString(),
+});
 
 export const authRoutes =
   (deps: { auth: AuthService; audit: AuditTrail; secureCookies: boolean }): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.post(
-      '/api/v1/auth/login',
-      {
-        config: { access: 'public' },
-        schema: {
-          tags: ['auth'],
-          summary: 'Sign in: sets an httpOnly session cookie and returns the CSRF token',
-          body: LoginBody,
-          response: { 200: SessionResponse, ...errorResponses(400, 401, 429) },
-        },
-      },
-      async (request, reply) => {
+    app.route({
+      ...routeOptions(routes.login, { tags: ['auth'], summary: 'Sign in: sets an httpOnly session cookie and returns the CSRF token' }),
+      handler: async (request, reply) => {
         const { username, password } = request.body;
         const session = await deps.auth.login(username, password, request.ip, (tx, user) => {
           request.principal = { kind: 'user', id: user.id, name: user.username, role: user.role, sessionId: '', csrfToken: '', expiresAt: new Date() };
@@ -38,42 +36,26 @@ export const authRoutes =
           secure: deps.secureCookies,
           expires: session.expiresAt,
         });
-        return {
-          user: { id: session.user.id, username: session.user.username, role: session.user.role },
-          csrfToken: session.csrfToken,
-          expiresAt: session.expiresAt.toISOString(),
-        };
+        return toSessionResponse(session.user, session.csrfToken, session.expiresAt);
       },
-    );
+    });
 
-    app.get(
-      '/api/v1/auth/session',
-      {
-        config: { access: 'clinician' },
-        schema: { tags: ['auth'], summary: 'The signed-in user and the CSRF token', response: { 200: SessionResponse, ...errorResponses(401) } },
-      },
-      async (request) => {
+    app.route({
+      ...routeOptions(routes.session, { tags: ['auth'], summary: 'The signed-in user and the CSRF token' }),
+      handler: async (request) => {
         const principal = request.principal!;
         if (principal.kind !== 'user') throw new InvalidInputError('not_a_session', 'API keys have no session');
-        return {
-          user: { id: principal.id, username: principal.name, role: principal.role },
-          csrfToken: principal.csrfToken,
-          expiresAt: principal.expiresAt.toISOString(),
-        };
+        return toSessionResponse({ id: principal.id, username: principal.name, role: principal.role }, principal.csrfToken, principal.expiresAt);
       },
-    );
+    });
 
-    app.post(
-      '/api/v1/auth/logout',
-      {
-        config: { access: 'clinician' },
-        schema: { tags: ['auth'], summary: 'Sign out: ends the session', response: { 200: Ok, ...errorResponses(401, 403) } },
-      },
-      async (request, reply) => {
+    app.route({
+      ...routeOptions(routes.logout, { tags: ['auth'], summary: 'Sign out: ends the session' }),
+      handler: async (request, reply) => {
         await deps.auth.logout(request.principal!);
         await deps.audit.record(request, 'auth.logout');
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
         return { ok: true as const };
       },
-    );
+    });
   };

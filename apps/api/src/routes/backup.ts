@@ -1,8 +1,8 @@
 import { ConflictError, type AuditTrail } from '@cbmir/core';
 import { dumpEmbedded, type Database } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import { errorResponses } from './error-responses.ts';
+import { routes } from '@cbmir/contract';
+import { routeOptions } from './route-options.ts';
 
 /**
  * The embedded database is single-process: while the server runs, `cbmir backup` gets its dump from here
@@ -11,17 +11,12 @@ import { errorResponses } from './error-responses.ts';
 export const backupRoutes =
   (deps: { db: Database; audit: AuditTrail }): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.get(
-      '/api/v1/backup/database',
-      {
-        config: { access: 'admin' },
-        schema: {
-          tags: ['health'],
-          summary: 'A consistent dump of the embedded database (gzipped tar of its data directory), for `cbmir backup`',
-          response: { 200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }), ...errorResponses(401, 403, 409) },
-        },
-      },
-      async (request, reply) => {
+    app.route({
+      ...routeOptions(routes.backupDatabase, {
+        tags: ['health'],
+        summary: 'A consistent dump of the embedded database (gzipped tar of its data directory), for `cbmir backup`',
+      }),
+      handler: async (request, reply) => {
         if (deps.db.sql.kind !== 'pglite') {
           throw new ConflictError('not_embedded', 'the server uses PostgreSQL: cbmir backup runs pg_dump against DATABASE_URL itself');
         }
@@ -30,5 +25,5 @@ export const backupRoutes =
         const dump = await dumpEmbedded(deps.db.sql);
         return reply.type('application/gzip').send(Buffer.from(dump.buffer, dump.byteOffset, dump.byteLength));
       },
-    );
+    });
   };

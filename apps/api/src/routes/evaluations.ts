@@ -1,8 +1,8 @@
 import { notFound } from '@cbmir/core';
-import { EvaluationListQuery, EvaluationPage, IdParams, type Evaluation } from '@cbmir/contract';
+import { routes, type Evaluation } from '@cbmir/contract';
 import type { Database, StoredEvaluation } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { errorResponses } from './error-responses.ts';
+import { routeOptions } from './route-options.ts';
 
 /** The REST form of a stored evaluation (contract Evaluation). */
 export function toEvaluationDto(evaluation: StoredEvaluation): Evaluation {
@@ -30,23 +30,16 @@ export function toEvaluationDto(evaluation: StoredEvaluation): Evaluation {
 export const evaluationRoutes =
   (deps: { db: Database }): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.get(
-      '/api/v1/models/:id/evaluations',
-      {
-        config: { access: 'clinician' },
-        schema: {
-          tags: ['models'],
-          summary: 'Retrieval evaluations of a model version (`cbmir eval`), newest first, paginated by `before`',
-          description:
-            'Each evaluation: MAP, macro-MAP, MRR, precision@1/5/10, recall@10 and the 10-NN grade vote (accuracy, quadratic kappa), ' +
-            'each beside its chance level, overall and per grade; precision-recall curves; and the t-SNE map points (imageId, x, y, grade) ' +
-            'for an interactive map. Relevant = same DR grade; a query never matches its own patient.',
-          params: IdParams,
-          querystring: EvaluationListQuery,
-          response: { 200: EvaluationPage, ...errorResponses(400, 401, 403, 404) },
-        },
-      },
-      async (request) => {
+    app.route({
+      ...routeOptions(routes.modelEvaluations, {
+        tags: ['models'],
+        summary: 'Retrieval evaluations of a model version (`cbmir eval`), newest first, paginated by `before`',
+        description:
+          'Each evaluation: MAP, macro-MAP, MRR, precision@1/5/10, recall@10 and the 10-NN grade vote (accuracy, quadratic kappa), ' +
+          'each beside its chance level, overall and per grade; precision-recall curves; and the t-SNE map points (imageId, x, y, grade) ' +
+          'for an interactive map. Relevant = same DR grade; a query never matches its own patient.',
+      }),
+      handler: async (request) => {
         const version = await deps.db.modelVersions.findById(request.params.id);
         if (!version) throw notFound('model version');
         const limit = request.query.limit ?? 10;
@@ -56,5 +49,5 @@ export const evaluationRoutes =
           nextBefore: evaluations.length === limit ? evaluations[evaluations.length - 1]!.id : null,
         };
       },
-    );
+    });
   };

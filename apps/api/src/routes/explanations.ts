@@ -1,13 +1,10 @@
 import { UnsupportedMediaError, type AuditTrail, type ExplanationService, type SearchAdmission, type SearchService } from '@cbmir/core';
-import { Explanation, ExplanationQuery, ImageIdParams, StoredExplanationQuery } from '@cbmir/contract';
+import { routes } from '@cbmir/contract';
 import { contentHash, readImageHeader } from '@cbmir/imaging';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
-import { errorResponses } from './error-responses.ts';
 import { readImageField } from './image-field.ts';
-
-const PngBytes = Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'PNG image' });
+import { routeOptions } from './route-options.ts';
 
 const EXPLANATION_DESCRIPTION =
   'Occlusion sensitivity: the preprocessed image (the network input) is divided into a 7 x 7 grid; each cell in turn is ' +
@@ -37,22 +34,19 @@ export const explanationRoutes =
     }
 
     // Each map costs about 50 forward passes: the search rate limit applies.
-    const limited = { access: 'clinician' as const, rateLimit: { max: deps.searchRateLimit, timeWindow: '1 minute' } };
+    const limited = { rateLimit: { max: deps.searchRateLimit, timeWindow: '1 minute' } };
 
-    app.post(
-      '/api/v1/explanations',
-      {
-        config: limited,
-        schema: {
+    app.route({
+      ...routeOptions(
+        routes.explainUpload,
+        {
           tags: ['search'],
           summary: 'Why a result is similar to an uploaded photograph: an occlusion map of the pair',
           description: `multipart/form-data with the query photograph in the field \`image\` (as for search); \`case\` names the result. ${EXPLANATION_DESCRIPTION} A case that no longer exists: 404 case_not_found.`,
-          consumes: ['multipart/form-data'],
-          querystring: ExplanationQuery,
-          response: { 200: Explanation, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 503) },
         },
-      },
-      async (request, reply) => {
+        limited,
+      ),
+      handler: async (request, reply) => {
         if (!request.isMultipart())
           throw new UnsupportedMediaError('not_multipart', 'send the query photograph as multipart/form-data in a field named "image"');
         const bytes = await admitUpload(request);
@@ -73,22 +67,19 @@ export const explanationRoutes =
         );
         return explanation;
       },
-    );
+    });
 
-    app.get(
-      '/api/v1/images/:id/explanation',
-      {
-        config: limited,
-        schema: {
+    app.route({
+      ...routeOptions(
+        routes.explainStored,
+        {
           tags: ['search'],
           summary: 'Why two stored cases are similar: an occlusion map of the image :id against the case `against`',
           description: `${EXPLANATION_DESCRIPTION} Either case missing: 404 case_not_found.`,
-          params: ImageIdParams,
-          querystring: StoredExplanationQuery,
-          response: { 200: Explanation, ...errorResponses(400, 401, 403, 404, 409, 429, 503) },
         },
-      },
-      async (request, reply) => {
+        limited,
+      ),
+      handler: async (request, reply) => {
         const explanation = await deps.admission.run(() => deps.explanations.explainStored(request.params.id, request.query.against));
         reply.header('x-cbmir-cache', explanation.cached ? 'hit' : 'miss');
         await deps.audit.record(
@@ -103,44 +94,36 @@ export const explanationRoutes =
         );
         return explanation;
       },
-    );
+    });
 
-    app.post(
-      '/api/v1/preprocess',
-      {
-        config: limited,
-        schema: {
+    app.route({
+      ...routeOptions(
+        routes.preprocess,
+        {
           tags: ['search'],
           summary: "The network's view of a photograph: its preprocessed input under the active model, as PNG",
           description: 'multipart/form-data with the photograph in the field `image` (as for search).',
-          consumes: ['multipart/form-data'],
-          response: { 200: PngBytes, ...errorResponses(400, 401, 403, 413, 415, 422, 429, 503) },
         },
-      },
-      async (request, reply) => {
+        limited,
+      ),
+      handler: async (request, reply) => {
         if (!request.isMultipart()) throw new UnsupportedMediaError('not_multipart', 'send the photograph as multipart/form-data in a field named "image"');
         const bytes = await admitUpload(request);
         const png = await deps.admission.run(() => deps.explanations.preprocessedUpload(bytes));
         await deps.audit.record(request, 'search.preprocess', null, { queryImageSha256: contentHash(bytes) });
         return reply.type('image/png').header('cache-control', 'private, no-store').send(png);
       },
-    );
+    });
 
-    app.get(
-      '/api/v1/images/:id/preprocessed',
-      {
-        config: { access: 'clinician' },
-        schema: {
-          tags: ['images'],
-          summary: "The network's view of a stored image: its preprocessed input under the active model, as PNG",
-          params: ImageIdParams,
-          response: { 200: PngBytes, ...errorResponses(400, 401, 403, 404, 503) },
-        },
-      },
-      async (request, reply) => {
+    app.route({
+      ...routeOptions(routes.preprocessed, {
+        tags: ['images'],
+        summary: "The network's view of a stored image: its preprocessed input under the active model, as PNG",
+      }),
+      handler: async (request, reply) => {
         const png = await deps.explanations.preprocessedStored(request.params.id);
         await deps.audit.record(request, 'image.preprocessed', { type: 'image', id: request.params.id });
         return reply.type('image/png').header('cache-control', 'private, max-age=3600').send(png);
       },
-    );
+    });
   };

@@ -1,9 +1,9 @@
 import { DomainError, InvalidInputError, notFound, type ModelRegistry, type AuditTrail, type ModelActivation } from '@cbmir/core';
-import { IdParams, ModelVersionDetail, ModelVersionList, RegisterModelBody } from '@cbmir/contract';
+import { routes } from '@cbmir/contract';
 import type { Database, StoredModelVersion } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { toModelVersionDto } from './dto.ts';
-import { errorResponses } from './error-responses.ts';
+import { routeOptions } from './route-options.ts';
 
 export const modelRoutes =
   (deps: { db: Database; models: ModelRegistry; activation: ModelActivation; audit: AuditTrail }): FastifyPluginAsyncTypebox =>
@@ -13,49 +13,32 @@ export const modelRoutes =
       return { model: toModelVersionDto(version), metrics: version.metrics, activation };
     }
 
-    app.get(
-      '/api/v1/models',
-      {
-        config: { access: 'clinician' },
-        schema: {
-          tags: ['models'],
-          summary: 'Model versions, newest first, with their indexing state',
-          response: { 200: ModelVersionList, ...errorResponses(401, 403) },
-        },
-      },
-      async () => ({ models: await Promise.all((await deps.db.modelVersions.list()).map(detail)) }),
-    );
+    app.route({
+      ...routeOptions(routes.models, {
+        tags: ['models'],
+        summary: 'Model versions, newest first, with their indexing state',
+      }),
+      handler: async () => ({ models: await Promise.all((await deps.db.modelVersions.list()).map(detail)) }),
+    });
 
-    app.get(
-      '/api/v1/models/:id',
-      {
-        config: { access: 'clinician' },
-        schema: {
-          tags: ['models'],
-          summary: 'One model version with its metrics and indexing progress',
-          params: IdParams,
-          response: { 200: ModelVersionDetail, ...errorResponses(400, 401, 403, 404) },
-        },
-      },
-      async (request) => {
+    app.route({
+      ...routeOptions(routes.model, {
+        tags: ['models'],
+        summary: 'One model version with its metrics and indexing progress',
+      }),
+      handler: async (request) => {
         const version = await deps.db.modelVersions.findById(request.params.id);
         if (!version) throw notFound('model version');
         return detail(version);
       },
-    );
+    });
 
-    app.post(
-      '/api/v1/models',
-      {
-        config: { access: 'admin' },
-        schema: {
-          tags: ['models'],
-          summary: 'Register a trained model directory that is on the server (as `cbmir models register` does)',
-          body: RegisterModelBody,
-          response: { 201: ModelVersionDetail, ...errorResponses(400, 401, 403, 409) },
-        },
-      },
-      async (request, reply) => {
+    app.route({
+      ...routeOptions(routes.registerModel, {
+        tags: ['models'],
+        summary: 'Register a trained model directory that is on the server (as `cbmir models register` does)',
+      }),
+      handler: async (request, reply) => {
         const version = await deps.models
           .register(request.body.path, {
             name: request.body.name,
@@ -82,24 +65,18 @@ export const modelRoutes =
           });
         return reply.code(201).send(await detail(version));
       },
-    );
+    });
 
-    app.post(
-      '/api/v1/models/:id/activate',
-      {
-        config: { access: 'admin' },
-        schema: {
-          tags: ['models'],
-          summary: 'Activate a version: re-embeds every image in the background; search switches when complete',
-          params: IdParams,
-          response: { 202: ModelVersionDetail, ...errorResponses(400, 401, 403, 404, 409) },
-        },
-      },
-      async (request, reply) => {
+    app.route({
+      ...routeOptions(routes.activateModel, {
+        tags: ['models'],
+        summary: 'Activate a version: re-embeds every image in the background; search switches when complete',
+      }),
+      handler: async (request, reply) => {
         const version = await deps.activation.request(request.params.id, (tx, requested) =>
           deps.audit.recordIn(tx, request, 'model.activate', { type: 'model_version', id: requested.id }, { name: requested.name }),
         );
         return reply.code(202).send(await detail(version));
       },
-    );
+    });
   };

@@ -1,8 +1,8 @@
-import { RefineSearchBody, ROCCHIO_WEIGHTS, SearchResponse } from '@cbmir/contract';
+import { ROCCHIO_WEIGHTS, routes } from '@cbmir/contract';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuditTrail, SearchService } from '@cbmir/core';
 import { toModelVersionDto } from './dto.ts';
-import { errorResponses } from './error-responses.ts';
+import { routeOptions } from './route-options.ts';
 
 const { query: a, liked: b, disliked: c } = ROCCHIO_WEIGHTS;
 
@@ -10,11 +10,10 @@ const { query: a, liked: b, disliked: c } = ROCCHIO_WEIGHTS;
 export const searchRefineRoutes =
   (deps: { search: SearchService; audit: AuditTrail; searchRateLimit: number }): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.post(
-      '/api/v1/search/refine',
-      {
-        config: { access: 'clinician', rateLimit: { max: deps.searchRateLimit, timeWindow: '1 minute' } },
-        schema: {
+    app.route({
+      ...routeOptions(
+        routes.refineSearch,
+        {
           tags: ['search'],
           summary: 'Refine a search by example: more like the liked cases, less like the disliked ones',
           description:
@@ -23,15 +22,14 @@ export const searchRefineRoutes =
             'active model (a term with no cases is left out, also from the divisor), then searched under the filters like /search/vector. Send every ' +
             'mark made so far with the original q: each step starts from it. The response’s `queryVector` is the refined query. ' +
             'No marks, a case marked both ways, or a vector of the wrong dimension: 400; a case that no longer exists: 404.',
-          body: RefineSearchBody,
-          response: { 200: SearchResponse, ...errorResponses(400, 401, 403, 404, 409, 429, 503) },
         },
-      },
-      async (request) => {
+        { rateLimit: { max: deps.searchRateLimit, timeWindow: '1 minute' } },
+      ),
+      handler: async (request) => {
         const { vector, liked = [], disliked = [], k = 10, filters = {} } = request.body;
         const { model, results, suggestion, matching, shortfall, queryVector } = await deps.search.refine(vector, liked, disliked, k, filters);
         await deps.audit.record(request, 'search.refine', null, { modelVersionId: model.id, k, filters, liked, disliked, results: results.length });
         return { model: toModelVersionDto(model), results, suggestion, matching, shortfall, queryVector };
       },
-    );
+    });
   };

@@ -9,11 +9,11 @@ import {
   toImageFilter,
   type SearchService,
 } from '@cbmir/core';
-import { pickSearchFilters, regionOfQuery, SearchQuery, SearchResponse, VectorSearchBody } from '@cbmir/contract';
+import { pickSearchFilters, regionOfQuery, routes } from '@cbmir/contract';
 import { contentHash, MIN_REGION_SIDE, readImageHeader } from '@cbmir/imaging';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { toModelVersionDto } from './dto.ts';
-import { errorResponses } from './error-responses.ts';
+import { routeOptions } from './route-options.ts';
 import { readImageField } from './image-field.ts';
 
 export const searchRoutes =
@@ -25,11 +25,10 @@ export const searchRoutes =
     history: SearchHistory;
   }): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.post(
-      '/api/v1/search',
-      {
-        config: { access: 'clinician', rateLimit: { max: deps.searchRateLimit, timeWindow: '1 minute' } },
-        schema: {
+    app.route({
+      ...routeOptions(
+        routes.searchByImage,
+        {
           tags: ['search'],
           summary: 'Find the cases most similar to an uploaded fundus photo',
           description:
@@ -41,12 +40,10 @@ export const searchRoutes =
             'rectangle instead: the photograph is cropped to it, then preprocessed and embedded as a whole photograph would be ' +
             `(400 invalid_region for a region outside the photograph, without area, or under ${MIN_REGION_SIDE} px on a side). ` +
             'The search is kept in the caller’s own history (GET /api/v1/searches), query photograph included.',
-          consumes: ['multipart/form-data'],
-          querystring: SearchQuery,
-          response: { 200: SearchResponse, ...errorResponses(400, 401, 403, 413, 415, 422, 429, 503) },
         },
-      },
-      async (request, reply) => {
+        { rateLimit: { max: deps.searchRateLimit, timeWindow: '1 minute' } },
+      ),
+      handler: async (request, reply) => {
         if (!request.isMultipart()) {
           throw new UnsupportedMediaError('not_multipart', 'send the image as multipart/form-data in a field named "image"');
         }
@@ -86,24 +83,22 @@ export const searchRoutes =
           });
         return { model: toModelVersionDto(model), results, suggestion, matching, shortfall, query, queryVector, ...(historyId ? { historyId } : {}) };
       },
-    );
+    });
 
-    app.post(
-      '/api/v1/search/vector',
-      {
-        config: { access: 'clinician', rateLimit: { max: deps.searchRateLimit, timeWindow: '1 minute' } },
-        schema: {
+    app.route({
+      ...routeOptions(
+        routes.searchByVector,
+        {
           tags: ['search'],
           summary: 'Find the cases nearest to an embedding vector of the active model version',
-          body: VectorSearchBody,
-          response: { 200: SearchResponse, ...errorResponses(400, 401, 403, 429, 503) },
         },
-      },
-      async (request) => {
+        { rateLimit: { max: deps.searchRateLimit, timeWindow: '1 minute' } },
+      ),
+      handler: async (request) => {
         const filters = request.body.filters ?? {};
         const { model, results, suggestion, matching, shortfall } = await deps.search.searchByVector(request.body.vector, request.body.k ?? 10, filters);
         await deps.audit.record(request, 'search.vector', null, { modelVersionId: model.id, k: request.body.k ?? 10, filters, results: results.length });
         return { model: toModelVersionDto(model), results, suggestion, matching, shortfall };
       },
-    );
+    });
   };
