@@ -72,21 +72,14 @@ export function createClient(options: ClientOptions = {}) {
       body = JSON.stringify(input.body);
     }
     const response = await doFetch(url(route, input), { method: route.method, headers, body, credentials: 'same-origin' });
-    if (!response.ok) throw await apiErrorOf(response);
+    if (!response.ok) throw apiErrorOf(response.status, await response.text());
     return response;
   }
 
-  /** Calls a route and checks its JSON answer against the route's response schema: the one place a body gets its type. */
+  /** Calls a route and returns its JSON answer, checked against the route's response schema. */
   async function call<R extends JsonRoute>(route: R, input: RouteInput<R> & RequestParts): Promise<Static<R['response']>> {
     const response = await send(route, input);
-    const text = await response.text();
-    const body: unknown = text ? JSON.parse(text) : undefined;
-    if (!Value.Check<R['response']>(route.response, body)) {
-      const [first] = Value.Errors(route.response, body);
-      const where = first ? `${first.instancePath || '/'} ${first.message}` : 'unexpected body';
-      throw new ApiError(response.status, 'invalid_response', `${route.method} ${route.path} answered outside its contract: ${where}`);
-    }
-    return body;
+    return answerOf(route, response.status, await response.text());
   }
 
   /** Calls a route whose answer is binary (an image). */
@@ -185,19 +178,34 @@ export function createClient(options: ClientOptions = {}) {
   };
 }
 
-/** The ApiError of a refused request: the server's {error, message} when the body has them. */
-async function apiErrorOf(response: Response): Promise<ApiError> {
+/**
+ * A route's JSON answer (the response text) checked against the route's response schema: the one place an answer
+ * gets its type. An answer outside the contract is an ApiError `invalid_response`.
+ */
+export function answerOf<R extends JsonRoute>(route: R, status: number, text: string): Static<R['response']> {
+  const body: unknown = text ? JSON.parse(text) : undefined;
+  if (!Value.Check<R['response']>(route.response, body)) {
+    const [first] = Value.Errors(route.response, body);
+    const where = first ? `${first.instancePath || '/'} ${first.message}` : 'unexpected body';
+    throw new ApiError(status, 'invalid_response', `${route.method} ${route.path} answered outside its contract: ${where}`);
+  }
+  return body;
+}
+
+/** The ApiError of a refused request (its status and response text): the server's {error, message} when the body has them. */
+export function apiErrorOf(status: number, text: string): ApiError {
   let body: unknown;
   try {
-    body = JSON.parse(await response.text());
+    body = JSON.parse(text);
   } catch {
     body = undefined;
   }
+  const fields = typeof body === 'object' && body !== null ? new Map(Object.entries(body)) : new Map<string, unknown>();
   const field = (name: 'error' | 'message') => {
-    const value = typeof body === 'object' && body !== null && name in body ? (body as Record<typeof name, unknown>)[name] : undefined;
+    const value = fields.get(name);
     return typeof value === 'string' ? value : undefined;
   };
-  return new ApiError(response.status, field('error') ?? 'http_error', field('message') ?? `HTTP ${response.status}`);
+  return new ApiError(status, field('error') ?? 'http_error', field('message') ?? `HTTP ${status}`);
 }
 
 /** `?a=1&b=x` from the defined fields of a query object; '' when none is. */

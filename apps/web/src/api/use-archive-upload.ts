@@ -1,4 +1,4 @@
-import { ApiError, type ErrorBody, type Job, type SessionResponse } from '@cbmir/contract';
+import { ApiError, answerOf, apiErrorOf, type Job, routePath, routes, type SessionResponse } from '@cbmir/contract';
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { queryKeys } from './query-keys.ts';
@@ -37,7 +37,7 @@ export function useArchiveUpload() {
 
       const xhr = new XMLHttpRequest();
       xhrRef.current = xhr;
-      xhr.open('POST', '/api/v1/archives');
+      xhr.open(routes.uploadArchive.method, routePath(routes.uploadArchive));
       const csrfToken = queryClient.getQueryData<SessionResponse | null>(queryKeys.session)?.csrfToken;
       if (csrfToken) xhr.setRequestHeader('x-csrf-token', csrfToken);
       xhr.responseType = 'text';
@@ -53,14 +53,15 @@ export function useArchiveUpload() {
       };
       xhr.onload = () => {
         xhrRef.current = null;
-        const error = responseError(xhr);
-        if (error) {
-          if (error.status === 401) queryClient.setQueryData(queryKeys.session, null);
-          else if (error.code === 'csrf') void queryClient.invalidateQueries({ queryKey: queryKeys.session });
-          setState({ phase: 'error', error });
+        let job: Job;
+        try {
+          job = uploadAnswer(xhr);
+        } catch (error) {
+          if (error instanceof ApiError && error.status === 401) queryClient.setQueryData(queryKeys.session, null);
+          else if (error instanceof ApiError && error.code === 'csrf') void queryClient.invalidateQueries({ queryKey: queryKeys.session });
+          setState({ phase: 'error', error: error instanceof Error ? error : new Error(String(error)) });
           return;
         }
-        const job = JSON.parse(xhr.responseText) as Job;
         setState({ phase: 'done', job });
         void queryClient.invalidateQueries({ queryKey: queryKeys.jobs });
       };
@@ -83,13 +84,8 @@ export function useArchiveUpload() {
   return { state, upload, abort, reset };
 }
 
-function responseError(xhr: XMLHttpRequest): ApiError | null {
-  if (xhr.status >= 200 && xhr.status < 300) return null;
-  let body: Partial<ErrorBody> | undefined;
-  try {
-    body = JSON.parse(xhr.responseText) as Partial<ErrorBody>;
-  } catch {
-    body = undefined;
-  }
-  return new ApiError(xhr.status, body?.error ?? 'http_error', body?.message ?? `HTTP ${xhr.status}`);
+/** The queued job, as the typed client reads an answer; a refusal or an answer outside the contract throws its ApiError. */
+function uploadAnswer(xhr: XMLHttpRequest): Job {
+  if (xhr.status < 200 || xhr.status >= 300) throw apiErrorOf(xhr.status, xhr.responseText);
+  return answerOf(routes.uploadArchive, xhr.status, xhr.responseText);
 }
