@@ -10,11 +10,13 @@ describe('bench ingest', () => {
     for (const rate of [result.ingest, result.embedding, result.forwardPass]) {
       expect(rate.seconds).toBeGreaterThan(0);
       expect(rate.imagesPerSecond).toBeCloseTo(4 / rate.seconds, 6);
+      expect(rate.cpuMsPerImage).toBeGreaterThan(0);
     }
     // The forward pass is part of preprocess + embed, which is part of ingest.
     expect(result.forwardPass.imagesPerSecond).toBeGreaterThan(result.ingest.imagesPerSecond);
     const table = formatIngestBench(result);
     expect(table).toContain('4 synthetic 1200x800 JPEG photographs');
+    expect(table).toContain(`CPU ${result.ingest.cpuMsPerImage.toFixed(0)} ms/image`);
     expect(table).toContain(`${((result.ingest.imagesPerSecond / result.forwardPass.imagesPerSecond) * 100).toFixed(0)}% of the bare forward pass`);
   }, 300_000);
 
