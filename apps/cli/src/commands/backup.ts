@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { apiErrorOf, routePath, routes } from '@cbmir/contract';
 import type { Config } from '@cbmir/core';
 import { DataDirInUseError, dumpEmbedded, dumpPostgres, openPglite, readEmbeddedDump, type DumpContents } from '@cbmir/db';
 import { BackupError, FILES_DIR, hashFile, writeManifest, type BackupFileEntry, type BackupManifest } from '../backup/backup-manifest.ts';
@@ -126,13 +127,12 @@ async function fetchFromServer(options: BackupOptions): Promise<Uint8Array> {
   options.log(`the embedded database is in use by the server: asking ${url} for a dump`);
   let response: Response;
   try {
-    response = await fetch(`${url}/api/v1/backup/database`, { headers: { authorization: `Bearer ${key}` } });
+    response = await fetch(`${url}${routePath(routes.backupDatabase)}`, { headers: { authorization: `Bearer ${key}` } });
   } catch (error) {
     throw new BackupError(`the embedded database is in use, but no server answers at ${url} (--server): ${(error as Error).message}`);
   }
   if (response.status !== 200) {
-    const body = (await response.json().catch(() => ({}))) as { message?: string };
-    throw new BackupError(`the server at ${url} refused the dump: ${response.status} ${body.message ?? ''}`.trim());
+    throw new BackupError(`the server at ${url} refused the dump: ${response.status} ${apiErrorOf(response.status, await response.text()).message}`);
   }
   return new Uint8Array(await response.arrayBuffer());
 }

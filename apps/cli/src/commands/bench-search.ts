@@ -1,4 +1,4 @@
-import { createClient } from '@cbmir/contract';
+import { createClient, routePath, routes } from '@cbmir/contract';
 import { generateSyntheticFundus, type FundusGrade } from '@cbmir/imaging';
 import { UsageError } from '../usage-error.ts';
 import { summarize, type Summary } from '../latency-summary.ts';
@@ -185,7 +185,11 @@ async function runLevel(url: string, key: string, queries: Buffer[], concurrency
 function postSearch(url: string, key: string, query: Buffer): Promise<Response> {
   const form = new FormData();
   form.append('image', new Blob([new Uint8Array(query)], { type: 'image/jpeg' }), 'query.jpg');
-  return fetch(`${url}/api/v1/search?k=10`, { method: 'POST', body: form, headers: { authorization: `Bearer ${key}` } });
+  return fetch(`${url}${routePath(routes.searchByImage)}?k=10`, {
+    method: routes.searchByImage.method,
+    body: form,
+    headers: { authorization: `Bearer ${key}` },
+  });
 }
 
 async function runBurst(url: string, auth: BenchAuth, queries: Buffer[], requests: number): Promise<SearchBurst> {
