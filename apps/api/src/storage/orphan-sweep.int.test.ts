@@ -1,23 +1,12 @@
 import { fileStoreFactory, sweepOrphanFiles } from '@cbmir/core';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Database } from '@cbmir/db';
-import { createTestDatabase, openTestDatabase } from '@cbmir/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, useTestDatabase } from '@cbmir/db/testing';
+import { describe, expect, it } from 'vitest';
 import { issueTestApiKey, startTestServer } from '../test-server.ts';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-sweep-'));
-let db: Database;
-
-beforeAll(async () => {
-  db = await openTestDatabase();
-});
-
-afterAll(async () => {
-  await db?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const fixture = useTestDatabase('cbmir-sweep-');
+const { dataDir } = fixture;
 
 function put(root: string, relative: string, content = 'bytes') {
   mkdirSync(dirname(join(root, relative)), { recursive: true });
@@ -31,7 +20,7 @@ describe(`leftover files (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     const files = fileStoreFactory({ dataDir: root });
     const kept = 'a'.repeat(64);
     const orphan = 'b'.repeat(64);
-    await db.images.insertOrGet({
+    await fixture.db.images.insertOrGet({
       sha256: kept,
       originalPath: files.originalPath(kept, 'jpeg'),
       thumbnailPath: files.thumbnailPath(kept),
@@ -48,10 +37,10 @@ describe(`leftover files (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     const partial = put(root, `${files.originalPath('c'.repeat(64), 'jpeg')}.4242.partial`);
 
     // Fresh files may belong to a batch in flight: left alone.
-    expect(await sweepOrphanFiles({ db, files, olderThanMs: 3600_000 })).toEqual({ partials: 0, orphans: 0 });
+    expect(await sweepOrphanFiles({ db: fixture.db, files, olderThanMs: 3600_000 })).toEqual({ partials: 0, orphans: 0 });
     expect([...keptFiles, ...orphanFiles, partial].every((path) => existsSync(path))).toBe(true);
 
-    expect(await sweepOrphanFiles({ db, files, olderThanMs: 0 })).toEqual({ partials: 1, orphans: 2 });
+    expect(await sweepOrphanFiles({ db: fixture.db, files, olderThanMs: 0 })).toEqual({ partials: 1, orphans: 2 });
     expect(keptFiles.every((path) => existsSync(path))).toBe(true);
     expect([...orphanFiles, partial].some((path) => existsSync(path))).toBe(false);
   });

@@ -1,12 +1,9 @@
 import { fileStoreFactory } from '../storage/file-store.ts';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Database, StoredJob } from '@cbmir/db';
-import { openTestDatabase } from '@cbmir/db/testing';
+import type { StoredJob } from '@cbmir/db';
+import { useTestDatabase } from '@cbmir/db/testing';
 import { DEFAULT_PREPROCESSING, generateSyntheticFundus, type DecodedImage } from '@cbmir/imaging';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EmbedderUnavailable } from '../embedding/embed-errors.ts';
 import { ingestServiceFactory } from '../ingest/ingest-service.ts';
 import type { ModelRuntime } from '../models/model-runtime.ts';
@@ -15,26 +12,17 @@ import { scriptedJobWorker } from './test-scripted-worker.ts';
 
 // Retry accounting of ingest jobs against the real job queue (PGlite or PostgreSQL). The job's work itself
 // is scripted here: what is under test is what the worker and the queue make of its outcomes.
-const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-retry-'));
-let db: Database;
-
-beforeAll(async () => {
-  db = await openTestDatabase();
-});
-
-afterAll(async () => {
-  await db?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const fixture = useTestDatabase('cbmir-retry-');
+const { dataDir } = fixture;
 
 /** A worker whose job "run" follows a script: one outcome per call, in order. */
 function scriptedWorker(script: (() => Promise<'completed'>)[]) {
-  return scriptedJobWorker({ db, dataDir, script });
+  return scriptedJobWorker({ db: fixture.db, dataDir, script });
 }
 
 async function waitForEnd(id: string, worker: { wake(): void }): Promise<StoredJob> {
   for (const started = Date.now(); Date.now() - started < 60_000; ) {
-    const job = (await db.jobs.findById(id))!;
+    const job = (await fixture.db.jobs.findById(id))!;
     if (job.status === 'completed' || job.status === 'failed') return job;
     worker.wake(); // cut the retry back-off short
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -42,15 +30,15 @@ async function waitForEnd(id: string, worker: { wake(): void }): Promise<StoredJ
   throw new Error(`job ${id} did not end`);
 }
 
-const newJob = () => db.jobs.create({ id: randomUUID(), kind: 'archive', params: { input: 'x' }, total: 10 });
+const newJob = () => fixture.db.jobs.create({ id: randomUUID(), kind: 'archive', params: { input: 'x' }, total: 10 });
 const enoent = () => Promise.reject(Object.assign(new Error('ENOENT: no such file or directory'), { code: 'ENOENT' }));
 
 describe(`job retry accounting (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   it('restarts do not use up attempts: after several graceful restarts one transient error is retried, not fatal', async () => {
     const job = await newJob();
     for (let i = 0; i < MAX_ATTEMPTS + 1; i++) {
-      await db.jobs.claim(job.id, 'restarting-server', 60);
-      await db.jobs.release(job.id, 'restarting-server');
+      await fixture.db.jobs.claim(job.id, 'restarting-server', 60);
+      await fixture.db.jobs.release(job.id, 'restarting-server');
     }
     const { worker, calls } = scriptedWorker([() => Promise.reject(new Error('connection reset')), async () => 'completed']);
     await worker.start();
@@ -73,8 +61,8 @@ describe(`job retry accounting (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () =
   it('a batch that keeps killing the server is failed at the next start instead of being run again', async () => {
     const job = await newJob();
     for (let i = 0; i < MAX_ATTEMPTS; i++) {
-      await db.jobs.claim(job.id, `server-run-${i}`, 60); // ...which then dies (OOM, native crash, kill -9)
-      await db.jobs.requeueRunning(); // the next start of the embedded server
+      await fixture.db.jobs.claim(job.id, `server-run-${i}`, 60); // ...which then dies (OOM, native crash, kill -9)
+      await fixture.db.jobs.requeueRunning(); // the next start of the embedded server
     }
     const { worker, calls } = scriptedWorker([]);
     await worker.start();
@@ -91,7 +79,7 @@ describe(`transient embedder failures (${process.env.CBMIR_TEST_DB ?? 'pglite'})
 
   function ingestWith(embed: (images: (Uint8Array | DecodedImage)[]) => Promise<Float32Array[]>) {
     const runtime = { active: { version, preprocessing: DEFAULT_PREPROCESSING }, embedImages: embed } as unknown as ModelRuntime;
-    return ingestServiceFactory({ db, files: fileStoreFactory({ dataDir }), runtime });
+    return ingestServiceFactory({ db: fixture.db, files: fileStoreFactory({ dataDir }), runtime });
   }
 
   it('an embedder that fails on a known-good image too throws (the job is retried), instead of failing every image for good', async () => {

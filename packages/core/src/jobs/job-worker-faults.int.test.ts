@@ -1,35 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { InvalidInputError } from '../errors/domain-error.ts';
 import type { Database, StoredJob } from '@cbmir/db';
-import { openTestDatabase } from '@cbmir/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTestDatabase } from '@cbmir/db/testing';
+import { describe, expect, it } from 'vitest';
 import { scriptedJobWorker } from './test-scripted-worker.ts';
 
 // The job worker against the real job queue (PGlite or PostgreSQL) with database errors injected at the
 // repository seam: the worker must log each failure once with its cause, record it on the job where it
 // can, and keep polling. An error escaping the worker's loop would be an unhandled rejection, which fails
 // the test run (vitest's default).
-const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-worker-faults-'));
-let db: Database;
-
-beforeAll(async () => {
-  db = await openTestDatabase();
-});
-
-afterAll(async () => {
-  await db?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const fixture = useTestDatabase('cbmir-worker-faults-');
+const { dataDir } = fixture;
 
 type JobRepository = Database['jobs'];
 
 /** The real database, but the named job-repository calls throw (a dropped connection) the first `times` they are made. */
 function flaky(failing: Partial<Record<keyof JobRepository, number>>): Database {
   const left = { ...failing };
-  const jobs = new Proxy(db.jobs, {
+  const jobs = new Proxy(fixture.db.jobs, {
     get(repo, name: keyof JobRepository) {
       const real = repo[name];
       if (typeof real !== 'function') return real;
@@ -42,7 +30,7 @@ function flaky(failing: Partial<Record<keyof JobRepository, number>>): Database 
       };
     },
   });
-  return { ...db, jobs } as Database;
+  return { ...fixture.db, jobs } as Database;
 }
 
 /** A worker over `database` whose job runs follow a script, one step per run. */
@@ -52,14 +40,14 @@ function scriptedWorker(database: Database, script: (() => Promise<'completed'>)
 
 async function waitForEnd(id: string): Promise<StoredJob> {
   for (const started = Date.now(); Date.now() - started < 60_000; ) {
-    const job = (await db.jobs.findById(id))!;
+    const job = (await fixture.db.jobs.findById(id))!;
     if (job.status === 'completed' || job.status === 'failed') return job;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`job ${id} did not end`);
 }
 
-const newJob = () => db.jobs.create({ id: randomUUID(), kind: 'archive', params: { input: 'x' }, total: 10 });
+const newJob = () => fixture.db.jobs.create({ id: randomUUID(), kind: 'archive', params: { input: 'x' }, total: 10 });
 
 describe(`job worker under database errors (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   it('a database error while looking for jobs is logged once with its cause; the worker keeps polling and completes the job', async () => {
@@ -91,10 +79,10 @@ describe(`job worker under database errors (${process.env.CBMIR_TEST_DB ?? 'pgli
   it('a job run in the foreground returns (the job as it was) when reading it back fails, instead of throwing', async () => {
     const { worker } = scriptedWorker(flaky({ findById: 1 }), [async () => 'completed']);
     const job = await newJob();
-    const claimed = (await db.jobs.claim(job.id, worker.workerId, 60))!;
+    const claimed = (await fixture.db.jobs.claim(job.id, worker.workerId, 60))!;
     const returned = await worker.runJob(claimed);
     expect(returned.id).toBe(job.id);
-    expect((await db.jobs.findById(job.id))!.status).toBe('completed');
+    expect((await fixture.db.jobs.findById(job.id))!.status).toBe('completed');
   });
 
   it('when a failure cannot be recorded the log says so (not "failed"), and the job is failed once its lease runs out and it runs again', async () => {
