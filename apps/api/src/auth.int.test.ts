@@ -1,3 +1,4 @@
+import type { AuditPage, CreatedApiKey, SearchResponse, SessionResponse, User, UserList } from '@cbmir/contract';
 import { PassThrough } from 'node:stream';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,13 +30,13 @@ async function login(username: string, password: string): Promise<TestSession> {
   const setCookie = response.headers.getSetCookie()[0]!;
   expect(setCookie).toMatch(/HttpOnly/i);
   expect(setCookie).toMatch(/SameSite=Strict/i);
-  return { cookie: setCookie.split(';')[0]!, csrfToken: ((await response.json()) as { csrfToken: string }).csrfToken };
+  return { cookie: setCookie.split(';')[0]!, csrfToken: ((await response.json()) as SessionResponse).csrfToken };
 }
 
 async function createKey(role: 'admin' | 'clinician', extra: Record<string, unknown> = {}) {
   const response = await call('POST', '/api/v1/api-keys', { session: admin, json: { name: `${role} key`, role, ...extra } });
   expect(response.status).toBe(201);
-  return (await response.json()) as { apiKey: { id: string; prefix: string }; secret: string };
+  return (await response.json()) as CreatedApiKey;
 }
 
 async function imageForm(seed: number) {
@@ -113,7 +114,7 @@ describe(`users, roles and keys (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () 
 
   it("an admin's password reset ends the user's sessions", async () => {
     const ana = await login('dr.ana', 'clinician-password');
-    const users = (await (await call('GET', '/api/v1/users', { session: admin })).json()).users as { id: string; username: string }[];
+    const { users } = (await (await call('GET', '/api/v1/users', { session: admin })).json()) as UserList;
     const id = users.find((u) => u.username === 'dr.ana')!.id;
     expect((await call('PATCH', `/api/v1/users/${id}`, { session: admin, json: { password: 'a-new-password-1' } })).status).toBe(200);
     expect((await call('GET', '/api/v1/auth/session', { session: ana })).status).toBe(401);
@@ -121,8 +122,7 @@ describe(`users, roles and keys (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () 
   });
 
   it('the only enabled admin cannot be demoted or disabled (409); with a second admin they can', async () => {
-    const usersNow = async () =>
-      (await (await call('GET', '/api/v1/users', { session: admin })).json()).users as { id: string; username: string; role: string; disabled: boolean }[];
+    const usersNow = async () => ((await (await call('GET', '/api/v1/users', { session: admin })).json()) as UserList).users;
     const adminId = (await usersNow()).find((u) => u.username === 'admin')!.id;
     for (const change of [{ role: 'clinician' }, { disabled: true }]) {
       const refused = await call('PATCH', `/api/v1/users/${adminId}`, { session: admin, json: change });
@@ -137,7 +137,7 @@ describe(`users, roles and keys (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () 
       json: { username: 'second.admin', password: 'second-admin-password', role: 'admin' },
     });
     expect(second.status).toBe(201);
-    const secondId = ((await second.json()) as { id: string }).id;
+    const secondId = ((await second.json()) as User).id;
     const disabled = await call('PATCH', `/api/v1/users/${secondId}`, { session: admin, json: { disabled: true } });
     expect(disabled.status).toBe(200);
     // the second admin is disabled again, so the first is once more the last one
@@ -168,14 +168,10 @@ describe(`users, roles and keys (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () 
   it('records searches, case views and every change in the audit trail, paginated', async () => {
     const key = await createKey('clinician');
     const search = await call('POST', '/api/v1/search?k=2', { key: key.secret, body: await imageForm(9) });
-    const hit = (await search.json()).results[0] as { imageId: string };
+    const hit = ((await search.json()) as SearchResponse).results[0]!;
     expect((await call('GET', `/api/v1/images/${hit.imageId}`, { key: key.secret })).status).toBe(200);
 
-    const audit = async (query: string) =>
-      (await (await call('GET', `/api/v1/audit?${query}`, { session: admin })).json()) as {
-        events: { action: string; actorId: string; actorName: string; actorType: string; targetId: string | null; details: Record<string, unknown> }[];
-        nextBefore: string | null;
-      };
+    const audit = async (query: string) => (await (await call('GET', `/api/v1/audit?${query}`, { session: admin })).json()) as AuditPage;
     const searches = await audit(`action=search.image&actorId=${key.apiKey.id}`);
     expect(searches.events).toHaveLength(1);
     expect(searches.events[0]).toMatchObject({ actorType: 'api_key', actorName: 'clinician key' });
@@ -190,7 +186,7 @@ describe(`users, roles and keys (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () 
     expect(page1.events).toHaveLength(3);
     const page2 = await audit(`limit=3&before=${page1.nextBefore}`);
     expect(page2.events.map((e) => e.action)).not.toEqual(page1.events.map((e) => e.action).slice(0, 0));
-    const ids = [...page1.events, ...page2.events].map((e) => Number((e as unknown as { id: string }).id));
+    const ids = [...page1.events, ...page2.events].map((e) => Number(e.id));
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
     expect(new Set(ids).size).toBe(6);
   });

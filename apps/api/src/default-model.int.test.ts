@@ -1,3 +1,4 @@
+import type { ErrorBody, ModelVersionList, SearchResponse } from '@cbmir/contract';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,9 +40,7 @@ describe(`the shipped default model (${process.env.CBMIR_TEST_DB ?? 'pglite'})`,
     const ready = (await (await fetch(`${server.url}/readyz`)).json()) as Record<string, unknown>;
     expect(JSON.stringify(ready)).toContain(shipped.info.name);
     expect(JSON.stringify(ready)).toMatch(/onnxruntime/);
-    const models = (await (await fetch(`${server.url}/api/v1/models`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
-      models: { model: { name: string; active: boolean; trained: boolean; architecture: string; embeddingDim: number } }[];
-    };
+    const models = (await (await fetch(`${server.url}/api/v1/models`, { headers: { authorization: `Bearer ${key}` } })).json()) as ModelVersionList;
     expect(models.models.map((m) => m.model.name)).toEqual([shipped.info.name]);
     expect(models.models[0]!.model).toMatchObject({
       active: true,
@@ -56,7 +55,7 @@ describe(`the shipped default model (${process.env.CBMIR_TEST_DB ?? 'pglite'})`,
     form.append('image', new Blob([new Uint8Array(await generateSyntheticFundus({ seed: 77, grade: 2 }))], { type: 'image/jpeg' }), 'query.jpg');
     const response = await fetch(`${server.url}/api/v1/search?k=5`, { method: 'POST', body: form, headers: { authorization: `Bearer ${key}` } });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { results: { distance: number }[]; model: { name: string } };
+    const body = (await response.json()) as SearchResponse;
     expect(body.model.name).toBe(shipped.info.name);
     expect(body.results).toHaveLength(5);
     const distances = body.results.map((r) => r.distance);
@@ -75,10 +74,8 @@ describe(`the shipped default model (${process.env.CBMIR_TEST_DB ?? 'pglite'})`,
         body: JSON.stringify({ path: broken, name: 'broken-onnx-model' }),
       });
       expect(response.status).toBe(400);
-      expect(((await response.json()) as { error: string }).error).toBe('invalid_model');
-      const models = (await (await fetch(`${server.url}/api/v1/models`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
-        models: { model: { name: string } }[];
-      };
+      expect(((await response.json()) as ErrorBody).error).toBe('invalid_model');
+      const models = (await (await fetch(`${server.url}/api/v1/models`, { headers: { authorization: `Bearer ${key}` } })).json()) as ModelVersionList;
       expect(models.models.map((m) => m.model.name)).not.toContain('broken-onnx-model');
     } finally {
       rmSync(broken, { recursive: true, force: true });

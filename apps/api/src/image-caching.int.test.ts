@@ -1,3 +1,4 @@
+import type { ImageList, ImageRecord } from '@cbmir/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueTestApiKey, openTestServer, type TestServer } from './test-server.ts';
 
@@ -14,9 +15,9 @@ const get = (path: string, headers: Record<string, string> = {}) =>
 beforeAll(async () => {
   server = await openTestServer({ CBMIR_DEMO_IMAGES: '2', CBMIR_DEMO_TRAIN_SECONDS: '0' });
   apiKey = await issueTestApiKey(server.url, 'clinician');
-  const list = (await (await get('/api/v1/images?limit=1')).json()) as { images: { id: string }[] };
+  const list = (await (await get('/api/v1/images?limit=1')).json()) as ImageList;
   imageId = list.images[0]!.id;
-  sha256 = ((await (await get(`/api/v1/images/${imageId}`)).json()) as { sha256: string }).sha256;
+  sha256 = ((await (await get(`/api/v1/images/${imageId}`)).json()) as ImageRecord).sha256;
 });
 
 afterAll(async () => {

@@ -1,3 +1,4 @@
+import type { ImageList } from '@cbmir/contract';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueTestApiKey, openTestServer, type TestServer } from './test-server.ts';
@@ -56,9 +57,7 @@ describe(`fair use of search (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => 
 
   it('similar-case queries are rate-limited per caller like searches', async () => {
     const key = await issueTestApiKey(server.url, 'clinician', 'similar');
-    const list = (await (await fetch(`${server.url}/api/v1/images?limit=1`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
-      images: { id: string }[];
-    };
+    const list = (await (await fetch(`${server.url}/api/v1/images?limit=1`, { headers: { authorization: `Bearer ${key}` } })).json()) as ImageList;
     const similar = () =>
       fetch(`${server.url}/api/v1/images/${list.images[0]!.id}/similar?k=1`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
     const statuses: number[] = [];

@@ -1,4 +1,4 @@
-import { createClient, type CbmirClient, type SearchResponse } from '@cbmir/contract';
+import { createClient, type CbmirClient, type ErrorBody, type SearchResponse } from '@cbmir/contract';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { knnVote } from '@cbmir/retrieval';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +33,7 @@ async function refused(path: string, init: RequestInit = {}) {
     ...init,
     headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${apiKey}` },
   });
-  const body = (await response.json()) as { error: string; message: string };
+  const body = (await response.json()) as ErrorBody;
   return { status: response.status, ...body };
 }
 

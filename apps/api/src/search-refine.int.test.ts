@@ -1,4 +1,4 @@
-import { createClient, ROCCHIO_WEIGHTS, type CbmirClient, type SearchResponse } from '@cbmir/contract';
+import { createClient, ROCCHIO_WEIGHTS, type CbmirClient, type ErrorBody, type SearchResponse } from '@cbmir/contract';
 import { generateSyntheticFundus, MIN_REGION_SIDE, regionPixels } from '@cbmir/imaging';
 import { rocchio } from '@cbmir/retrieval';
 import sharp from 'sharp';
@@ -35,7 +35,7 @@ const rankOf = (body: SearchResponse, id: string) => body.results.findIndex((hit
 
 async function post(path: string, body: BodyInit, headers: Record<string, string> = {}) {
   const response = await fetch(`${server.url}${path}`, { method: 'POST', body, headers: { ...headers, authorization: `Bearer ${apiKey}` } });
-  return { status: response.status, ...((await response.json()) as { error: string; message: string }) };
+  return { status: response.status, ...((await response.json()) as ErrorBody) };
 }
 const upload = (path: string) => {
   const form = new FormData();

@@ -1,3 +1,4 @@
+import type { AuditPage, CreatedApiKey, ErrorBody, ImageList, Job, Readiness, User, UserList } from '@cbmir/contract';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestServer, requestAs, signIn, type TestRequestOptions, type TestServer, type TestSession } from './test-server.ts';
@@ -27,11 +28,11 @@ describe(`API keys are bounded by their creator (${process.env.CBMIR_TEST_DB ?? 
   it('a key acts with the lesser of its role and its creator’s current role, and dies when its creator is disabled', async () => {
     const created = await call('POST', '/api/v1/users', { session: admin, json: { username: 'key.minter', password: 'key-minter-password', role: 'admin' } });
     expect(created.status).toBe(201);
-    const minterId = ((await created.json()) as { id: string }).id;
+    const minterId = ((await created.json()) as User).id;
     const minter = await signIn(server.url, 'key.minter', 'key-minter-password');
     const minted = await call('POST', '/api/v1/api-keys', { session: minter, json: { name: 'minted admin key', role: 'admin' } });
     expect(minted.status).toBe(201);
-    const key = ((await minted.json()) as { secret: string }).secret;
+    const key = ((await minted.json()) as CreatedApiKey).secret;
     expect((await call('GET', '/api/v1/users', { key })).status).toBe(200);
 
     // Demoted creator: the admin key acts as a clinician.
@@ -48,7 +49,7 @@ describe(`API keys are bounded by their creator (${process.env.CBMIR_TEST_DB ?? 
     expect(refused.status).toBe(401);
     expect((await refused.json()).error).toBe('invalid_api_key');
     expect((await call('GET', '/api/v1/images?limit=1', { key })).status).toBe(401);
-    const users = (await (await call('GET', '/api/v1/users', { session: admin })).json()).users as { username: string }[];
+    const { users } = (await (await call('GET', '/api/v1/users', { session: admin })).json()) as UserList;
     expect(users.map((u) => u.username)).not.toContain('sneaky');
 
     // Re-enabled: the key works again (revoke it to end it for good).
@@ -59,8 +60,8 @@ describe(`API keys are bounded by their creator (${process.env.CBMIR_TEST_DB ?? 
 
 describe(`huge numbers are refused with 400, not a database error (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   it('vector entries beyond float4, and offsets, cursors and sequence numbers beyond the columns', async () => {
-    const ready = (await (await fetch(url('/readyz'))).json()) as { model: { embeddingDim: number } };
-    const vector = Array<number>(ready.model.embeddingDim).fill(0);
+    const ready = (await (await fetch(url('/readyz'))).json()) as Readiness;
+    const vector = Array<number>(ready.model!.embeddingDim).fill(0);
     vector[0] = 1e300;
     const huge = await call('POST', '/api/v1/search/vector', { session: admin, json: { vector, k: 1 } });
     expect(huge.status).toBe(400);
@@ -144,7 +145,7 @@ describe(`error messages say what happened and leak nothing (${process.env.CBMIR
     for (const path of ['/no/such/dir', '/etc', secretFile]) {
       const response = await call('POST', '/api/v1/models', { session: admin, json: { path } });
       expect(response.status, path).toBe(400);
-      const body = (await response.json()) as { error: string; message: string };
+      const body = (await response.json()) as ErrorBody;
       expect(body.error).toBe('invalid_model');
       expect(body.message).not.toContain('secret content');
       expect(body.message).not.toMatch(/ENOENT|EISDIR|EACCES|no such file/i);
@@ -161,18 +162,16 @@ async function uploadTinyArchive(): Promise<string> {
   form.append('archive', new Blob([new Uint8Array(buildZip([{ name: 'a.jpg', data: await generateSyntheticFundus({ seed: 11, grade: 2 }) }]))]), 'tiny.zip');
   const response = await call('POST', '/api/v1/archives', { session: admin, body: form });
   expect(response.status).toBe(202);
-  return ((await response.json()) as { id: string }).id;
+  return ((await response.json()) as Job).id;
 }
 
 describe(`the audit trail records reads of patient images and refusals, in bounds (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
-  type AuditEvent = { action: string; actorId: string | null; actorType: string; targetId: string | null; details: Record<string, unknown> };
-  const audit = async (query: string) =>
-    ((await (await call('GET', `/api/v1/audit?limit=500&${query}`, { session: admin })).json()) as { events: AuditEvent[] }).events;
+  const audit = async (query: string) => ((await (await call('GET', `/api/v1/audit?limit=500&${query}`, { session: admin })).json()) as AuditPage).events;
 
   it('the image list, thumbnails, originals, similar cases and embeddings are audited per caller', async () => {
     const issued = await call('POST', '/api/v1/api-keys', { session: admin, json: { name: 'reader', role: 'clinician' } });
-    const { apiKey, secret: key } = (await issued.json()) as { apiKey: { id: string }; secret: string };
-    const list = (await (await call('GET', '/api/v1/images?limit=2', { key })).json()) as { images: { id: string }[] };
+    const { apiKey, secret: key } = (await issued.json()) as CreatedApiKey;
+    const list = (await (await call('GET', '/api/v1/images?limit=2', { key })).json()) as ImageList;
     const id = list.images[0]!.id;
     for (const path of [
       `/api/v1/images/${id}/thumbnail`,
@@ -189,7 +188,7 @@ describe(`the audit trail records reads of patient images and refusals, in bound
 
   it('refused uploads and 401/403 are recorded, a flood of them only in bounds', async () => {
     const issued = await call('POST', '/api/v1/api-keys', { session: admin, json: { name: 'refused', role: 'clinician' } });
-    const { apiKey, secret: key } = (await issued.json()) as { apiKey: { id: string }; secret: string };
+    const { apiKey, secret: key } = (await issued.json()) as CreatedApiKey;
     const form = new FormData();
     form.append('image', new Blob([new TextEncoder().encode('not an image at all')]), 'notes.txt');
     expect((await call('POST', '/api/v1/search', { key, body: form })).status).toBe(415);

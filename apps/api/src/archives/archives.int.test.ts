@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Job, JobItem, JobItemPage, JobList } from '@cbmir/contract';
+import type { ErrorBody, Job, JobItem, JobItemPage, JobList, Readiness } from '@cbmir/contract';
 import { createTestDatabase } from '@cbmir/db/testing';
 import { generateSyntheticFundus, type FundusGrade } from '@cbmir/imaging';
 import sharp from 'sharp';
@@ -74,7 +74,7 @@ async function upload(
 }
 
 async function expectError(response: Response, status: number, code: string) {
-  const body = (await response.json()) as { error: string; message: string };
+  const body = (await response.json()) as ErrorBody;
   expect({ status: response.status, error: body.error }, body.message).toEqual({ status, error: code });
   expect(body.message.length).toBeGreaterThan(0);
 }
@@ -100,7 +100,7 @@ let seed = 3000;
 const fundus = (grade: FundusGrade = 1) => generateSyntheticFundus({ seed: seed++, grade });
 
 async function imagesStored(): Promise<number> {
-  return ((await (await fetch(url('/readyz'))).json()) as { images: number }).images;
+  return ((await (await fetch(url('/readyz'))).json()) as Readiness).images;
 }
 
 /** Every file under the data directory; nothing may ever be written anywhere else. */

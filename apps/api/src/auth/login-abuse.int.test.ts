@@ -1,3 +1,4 @@
+import type { AuditPage, ImageList } from '@cbmir/contract';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,7 +48,7 @@ async function auditCount(server: RunningServer, admin: TestSession, action: str
     const response = await fetch(`${server.url}/api/v1/audit?action=${action}&limit=200${before ? `&before=${before}` : ''}`, {
       headers: { cookie: admin.cookie },
     });
-    const page = (await response.json()) as { events: unknown[]; nextBefore: string | null };
+    const page = (await response.json()) as AuditPage;
     count += page.events.length;
     before = page.nextBefore;
   } while (before);
@@ -80,9 +81,7 @@ describe(`login flood (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   beforeAll(async () => {
     server = await freshServer();
     admin = await signIn(server.url);
-    const list = (await (await fetch(`${server.url}/api/v1/images?limit=1`, { headers: { cookie: admin.cookie } })).json()) as {
-      images: { thumbnailUrl: string }[];
-    };
+    const list = (await (await fetch(`${server.url}/api/v1/images?limit=1`, { headers: { cookie: admin.cookie } })).json()) as ImageList;
     thumbnail = `${server.url}${list.images[0]!.thumbnailUrl}`;
   });
 

@@ -1,3 +1,4 @@
+import type { ErrorBody, Job, Readiness, SearchResponse } from '@cbmir/contract';
 import { generateSyntheticFundus } from '@cbmir/imaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildZip } from '@cbmir/core';
@@ -47,10 +48,10 @@ describe(`GET /metrics (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   it('is for the admin role only: 401 without credentials, 403 for a clinician, 200 for an admin key or session', async () => {
     const anonymous = await fetch(`${server.url}/metrics`);
     expect(anonymous.status).toBe(401);
-    expect(((await anonymous.json()) as { error: string }).error).toBe('unauthenticated');
+    expect(((await anonymous.json()) as ErrorBody).error).toBe('unauthenticated');
     const clinician = await fetch(`${server.url}/metrics`, as(clinicianKey));
     expect(clinician.status).toBe(403);
-    expect(((await clinician.json()) as { error: string }).error).toBe('forbidden');
+    expect(((await clinician.json()) as ErrorBody).error).toBe('forbidden');
     const { cookie } = await signIn(server.url);
     const session = await fetch(`${server.url}/metrics`, { headers: { cookie } });
     expect(session.status).toBe(200);
@@ -62,7 +63,7 @@ describe(`GET /metrics (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     form.append('image', new Blob([new Uint8Array(await generateSyntheticFundus({ seed: 5, grade: 1 }))]), 'query.jpg');
     const search = await fetch(`${server.url}/api/v1/search?k=3`, { method: 'POST', body: form, ...as(clinicianKey) });
     expect(search.status).toBe(200);
-    const { results } = (await search.json()) as { results: { imageId: string }[] };
+    const { results } = (await search.json()) as SearchResponse;
     // Two image routes with different ids: one series, labelled with the pattern.
     for (const r of results.slice(0, 2)) expect((await fetch(`${server.url}/api/v1/images/${r.imageId}`, as(clinicianKey))).status).toBe(200);
     expect((await fetch(`${server.url}/api/v1/no-such-thing`, as(clinicianKey))).status).toBe(404);
@@ -84,8 +85,8 @@ describe(`GET /metrics (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     expect(sample(text, 'cbmir_embed_batch_duration_seconds_sum')).toBeGreaterThan(0);
 
     expect(sample(text, 'cbmir_images_embedded', { version: 'resnet50-untrained-seed42', active: 'true' })).toBe(DEMO_IMAGES);
-    const ready = (await (await fetch(`${server.url}/readyz`)).json()) as { backend: string };
-    expect(sample(text, 'cbmir_inference_engine_info', { engine: ready.backend, version: 'resnet50-untrained-seed42' })).toBe(1);
+    const ready = (await (await fetch(`${server.url}/readyz`)).json()) as Readiness;
+    expect(sample(text, 'cbmir_inference_engine_info', { engine: ready.backend!, version: 'resnet50-untrained-seed42' })).toBe(1);
     expect(sample(text, 'cbmir_jobs', { status: 'queued' })).toBe(0);
     expect(sample(text, 'cbmir_process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(sample(text, 'cbmir_process_peak_resident_memory_bytes')).toBeGreaterThanOrEqual(sample(text, 'cbmir_process_resident_memory_bytes')!);
@@ -103,9 +104,9 @@ describe(`GET /metrics (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     form.append('archive', new Blob([new Uint8Array(zip)]), 'metrics.zip');
     const upload = await fetch(`${server.url}/api/v1/archives`, { method: 'POST', body: form, ...as(adminKey) });
     expect(upload.status, await upload.clone().text()).toBe(202);
-    const { id } = (await upload.json()) as { id: string };
+    const { id } = (await upload.json()) as Job;
     for (const started = Date.now(); ; ) {
-      const job = (await (await fetch(`${server.url}/api/v1/jobs/${id}`, as(adminKey))).json()) as { status: string };
+      const job = (await (await fetch(`${server.url}/api/v1/jobs/${id}`, as(adminKey))).json()) as Job;
       if (job.status === 'completed') break;
       expect(['queued', 'running']).toContain(job.status);
       expect(Date.now() - started).toBeLessThan(120_000);
