@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type CbmirClient, createClient } from '@cbmir/contract';
 import { createTestDatabase } from '@cbmir/db/testing';
 import { createEmbedder } from '@cbmir/embedder';
 import { generateSyntheticFundus } from '@cbmir/imaging';
@@ -15,6 +16,8 @@ const modelDir = mkdtempSync(join(tmpdir(), 'cbmir-model-'));
 let target: Awaited<ReturnType<typeof createTestDatabase>>;
 let server: RunningServer;
 let key: string;
+/** The typed client for reads; `call` where a test asserts the status of a request. */
+let client: CbmirClient;
 
 const env = () => ({
   CBMIR_DATA_DIR: dataDir,
@@ -33,9 +36,9 @@ async function call(method: string, path: string, json?: unknown) {
 
 async function waitForState(id: string, state: string) {
   for (let i = 0; i < 600; i++) {
-    const detail = await (await call('GET', `/api/v1/models/${id}`)).json();
+    const detail = await client.model(id);
     if (detail.activation.state === state) return detail;
-    if (detail.activation.state === 'failed') throw new Error(detail.activation.error);
+    if (detail.activation.state === 'failed') throw new Error(detail.activation.error ?? 'activation failed');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`model ${id} never reached ${state}`);
@@ -48,6 +51,7 @@ beforeAll(async () => {
   tiny.dispose();
   server = await startTestServer(env());
   key = await issueTestApiKey(server.url, 'admin');
+  client = createClient({ baseUrl: server.url, apiKey: key });
 });
 
 afterAll(async () => {
@@ -70,8 +74,8 @@ describe(`model versions (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     tinyId = detail.model.id;
     expect((await call('POST', '/api/v1/models', { path: modelDir })).status).toBe(409);
     expect((await call('POST', '/api/v1/models', { path: join(modelDir, 'missing') })).status).toBe(400);
-    const list = await (await call('GET', '/api/v1/models')).json();
-    expect(list.models.map((m: { model: { name: string } }) => m.model.name)).toEqual(['tiny-test', 'resnet50-untrained-seed42']);
+    const list = await client.models();
+    expect(list.models.map((m) => m.model.name)).toEqual(['tiny-test', 'resnet50-untrained-seed42']);
   });
 
   it('activates in the background and switches search atomically when every image is embedded', async () => {
@@ -84,7 +88,7 @@ describe(`model versions (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
 
     const detail = await waitForState(tinyId, 'active');
     expect(detail.activation).toMatchObject({ embedded: 6, total: 6 });
-    const ready = await (await call('GET', '/readyz')).json();
+    const ready = await client.readiness();
     expect(ready.model).toMatchObject({ name: 'tiny-test', embeddingDim: 16 });
 
     const form = new FormData();
@@ -96,20 +100,19 @@ describe(`model versions (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     expect((await call('POST', '/api/v1/search/vector', { vector: Array(128).fill(0) })).status).toBe(400);
     expect((await call('POST', '/api/v1/search/vector', { vector: Array(16).fill(0) })).status).toBe(200);
 
-    const audit = await (await call('GET', '/api/v1/audit?action=model.activate')).json();
+    const audit = await client.audit({ action: 'model.activate' });
     expect(audit.events[0]).toMatchObject({ targetId: tinyId });
   });
 
   it('resumes an unfinished activation after a restart', async () => {
-    const untrained = (await (await call('GET', '/api/v1/models')).json()).models.find(
-      (m: { model: { name: string } }) => m.model.name === 'resnet50-untrained-seed42',
-    );
+    const untrained = (await client.models()).models.find((m) => m.model.name === 'resnet50-untrained-seed42')!;
     expect((await call('POST', `/api/v1/models/${untrained.model.id}/activate`)).status).toBe(202);
     await server.close(); // stops the indexing after its current batch; the request stays recorded
     server = await startTestServer(env());
+    client = createClient({ baseUrl: server.url, apiKey: key });
     const detail = await waitForState(untrained.model.id, 'active');
     expect(detail.activation).toMatchObject({ embedded: 6, total: 6 });
-    expect((await (await call('GET', '/readyz')).json()).model.name).toBe('resnet50-untrained-seed42');
+    expect((await client.readiness()).model?.name).toBe('resnet50-untrained-seed42');
   });
 
   it('refuses unknown versions', async () => {
