@@ -138,9 +138,8 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
       const filter = toImageFilter(filters); // bad filters are refused before any image work
       const started = performance.now();
       // The header refuses what is not an image, a pixel bomb or a too-small picture (ImageValidationError
-      // -> 4xx) before any model work. Truncated data is refused by preprocessing, which reads every byte
-      // anyway; unlike ingest (decodeImage), a query skips the full-size validating decode: it is not
-      // stored, so corruption that a scaled decode does not notice can only affect this query's own pixels.
+      // -> 4xx) before any model work. Truncated or corrupt data is then refused by preprocessing's decode,
+      // which reads every byte (at reduced size, as ingest's one decode does).
       await readImageHeader(bytes);
       const decoded = performance.now();
       await runtime.syncActive();
