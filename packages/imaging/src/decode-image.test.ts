@@ -61,11 +61,14 @@ describe('decodeImage', () => {
     expect(decoded.pixels.data.length).toBe(384 * 256 * 3);
   });
 
-  it('refuses a truncated camera frame decoded at working size like a full decode does', async () => {
-    const frame = await (await noiseImage(1200, 800)).jpeg({ quality: 90 }).toBuffer();
-    // 256 px of 800: a resize by 3.1, which sharp starts with a JPEG decode at 1/2 scale.
-    expect((await decodeImage(frame, { scaleRadius: 80 })).pixels).toMatchObject({ width: 384, height: 256 });
-    await expect(decodeImage(frame.subarray(0, Math.floor(frame.length * 0.9)), { scaleRadius: 80 })).rejects.toMatchObject({ code: 'undecodable' });
+  it('refuses a truncated camera frame decoded at working size like a full decode does, baseline or progressive', async () => {
+    const noise = await noiseImage(1200, 800);
+    for (const progressive of [false, true]) {
+      const frame = await noise.clone().jpeg({ quality: 90, progressive }).toBuffer();
+      // 256 px of 800: a resize by 3.1, which sharp starts with a JPEG decode at 1/2 scale.
+      expect((await decodeImage(frame, { scaleRadius: 80 })).pixels).toMatchObject({ width: 384, height: 256 });
+      await expect(decodeImage(frame.subarray(0, Math.floor(frame.length * 0.9)), { scaleRadius: 80 })).rejects.toMatchObject({ code: 'undecodable' });
+    }
   });
 
   it('rejects empty input', async () => {
