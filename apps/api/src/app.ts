@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { RouteAccess } from '@cbmir/contract';
 import type { Database } from '@cbmir/db';
 import { ImageValidationError, type ImageErrorCode } from '@cbmir/imaging';
 import helmet from '@fastify/helmet';
@@ -14,7 +15,8 @@ import { accessControl } from './auth/access-control.ts';
 import {
   type AuditTrail,
   type AuthService,
-  type Access,
+  type EvaluationService,
+  type ImageCatalog,
   DomainError,
   type FileStore,
   type ModelRegistry,
@@ -56,6 +58,8 @@ export interface AppDeps {
   files: FileStore;
   runtime: ModelRuntime;
   search: SearchService;
+  images: ImageCatalog;
+  evaluations: EvaluationService;
   auth: AuthService;
   audit: AuditTrail;
   models: ModelRegistry;
@@ -98,7 +102,7 @@ export async function buildApp(deps: AppDeps) {
     bodyLimit: JSON_BODY_LIMIT,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(requestValidatorCompiler());
-  const accessByRoute = new Map<string, Access>();
+  const accessByRoute = new Map<string, RouteAccess>();
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof DomainError || error instanceof AppError) {

@@ -11,6 +11,7 @@ import { jobWorkerFactory, type JobWorker } from './jobs/job-worker.ts';
 import { createCbmirMetrics, type CbmirMetrics } from './metrics/cbmir-metrics.ts';
 import { ingestJobServiceFactory, type IngestJobService } from './ingest/ingest-jobs.ts';
 import { evaluationServiceFactory, type EvaluationService } from './evaluation/evaluation-service.ts';
+import { imageCatalogFactory, type ImageCatalog } from './images/image-catalog.ts';
 import { ingestServiceFactory, type IngestService } from './ingest/ingest-service.ts';
 import { patientRefSalt } from './search/patient-ref-salt.ts';
 import { modelActivationFactory, type ModelActivation } from './models/model-activation.ts';
@@ -31,6 +32,8 @@ export interface CbmirStore {
 
 export interface CbmirServices extends CbmirStore {
   runtime: ModelRuntime;
+  /** The stored cases: one, a page, a patient's others, where one came from. */
+  images: ImageCatalog;
   ingest: IngestService;
   search: SearchService;
   auth: AuthService;
@@ -129,6 +132,7 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
     runtime,
     models,
     activation,
+    images: imageCatalogFactory({ db }),
     ingest,
     jobs,
     jobWorker,

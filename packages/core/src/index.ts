@@ -25,7 +25,7 @@ export { type ArchiveFileSpec, buildTar, buildZip } from './archives/archive-bui
 export { type ArchiveLimits, MAX_LABEL_FILE_BYTES } from './archives/archive-limits.ts';
 export type { AuditTrail } from './auth/audit-trail.ts';
 export type { AuthService } from './auth/auth-service.ts';
-export { type Access, allows, type Principal } from './auth/principal.ts';
+export { allows, type Principal } from './auth/principal.ts';
 export { type CbmirServices, type CbmirStore, openCbmirServices, openCbmirStore } from './cbmir-services.ts';
 export { type Config, ConfigError, loadConfig, SHIPPED_MODEL_DIR } from './config.ts';
 export {
@@ -38,6 +38,7 @@ export {
   type ModelRef,
 } from './evaluation/evaluation-service.ts';
 export { type ExplanationService, explanationServiceFactory } from './explanations/explanation-service.ts';
+export { type ImageCatalog, imageCatalogFactory, type ImageOrigin } from './images/image-catalog.ts';
 export { seedDemoImages } from './ingest/demo-seed.ts';
 export { type IngestJobService, ingestJobServiceFactory } from './ingest/ingest-jobs.ts';
 export { type IngestItem, type IngestOutcome, type IngestService, ingestServiceFactory } from './ingest/ingest-service.ts';

@@ -45,6 +45,18 @@ describe('layers', () => {
     expect(rawSql.map((file) => relative(REPO, file))).toEqual([]);
   });
 
+  it('API routes call core services, never the repositories (deps.db), but where an exception says why', () => {
+    // Each exception with its reason.
+    const exceptions: Record<string, string> = {
+      'apps/api/src/routes/backup.ts':
+        "the embedded database's dump (dumpEmbedded) copies PGlite's data directory through its SQL client, which no core service may hold",
+    };
+    const direct = sourceFiles(join(REPO, 'apps/api/src/routes'))
+      .filter((file) => /\bdeps\.db\b|\bdb\s*:\s*Database\b/.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(REPO, file));
+    expect(direct.sort()).toEqual(Object.keys(exceptions).sort());
+  });
+
   it('the packages below core never import core or an app', () => {
     for (const dir of ['packages/contract', 'packages/db', 'packages/embedder', 'packages/imaging', 'packages/retrieval']) {
       expect(importersOf(`${dir}/src`, ['@cbmir/core', '@cbmir/api', '@cbmir/cli'])).toEqual([]);

@@ -1,7 +1,20 @@
 import { randomUUID } from 'node:crypto';
+import type { Evaluation, EvaluationMapPoint, EvaluationMetrics, EvaluationPrCurve } from '@cbmir/contract';
 import type { SqlClient } from './sql-client.ts';
 
-export type EvaluationProtocol = 'leave-patient-out' | 'gallery';
+export type EvaluationProtocol = Evaluation['protocol'];
+
+/**
+ * The rest of what an evaluation records (the `details` JSON column): the source evaluated, where its vectors
+ * came from, how long each stage took, how many pictures failed. Rows written before `embeddings` and
+ * `timings` were recorded lack them.
+ */
+export interface EvaluationDetails {
+  source?: unknown;
+  embeddings?: Evaluation['embeddings'];
+  timings?: Evaluation['timings'];
+  failed?: number;
+}
 
 export interface NewEvaluation {
   modelVersionId: string;
@@ -15,10 +28,11 @@ export interface NewEvaluation {
   queryCount: number;
   galleryCount: number;
   dimensions: number;
-  metrics: Record<string, unknown>;
-  prCurve: Record<string, unknown>;
-  mapPoints: unknown[] | null;
-  details: Record<string, unknown>;
+  // The JSON columns, in the shapes the REST API reports them (contract Evaluation): typed here, where they are read.
+  metrics: EvaluationMetrics;
+  prCurve: EvaluationPrCurve;
+  mapPoints: EvaluationMapPoint[] | null;
+  details: EvaluationDetails;
 }
 
 export interface StoredEvaluation extends NewEvaluation {
@@ -38,10 +52,10 @@ interface EvaluationRow {
   query_count: number;
   gallery_count: number;
   dimensions: number;
-  metrics: Record<string, unknown> | string;
-  pr_curve: Record<string, unknown> | string;
-  map_points: unknown[] | string | null;
-  details: Record<string, unknown> | string;
+  metrics: EvaluationMetrics | string;
+  pr_curve: EvaluationPrCurve | string;
+  map_points: EvaluationMapPoint[] | string | null;
+  details: EvaluationDetails | string;
   created_at: Date | string;
 }
 

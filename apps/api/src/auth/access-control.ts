@@ -1,4 +1,5 @@
-import { ForbiddenError, UnauthenticatedError, type AuthService, allows, type Access, type Principal } from '@cbmir/core';
+import { ForbiddenError, UnauthenticatedError, type AuthService, allows, type Principal } from '@cbmir/core';
+import type { RouteAccess } from '@cbmir/contract';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
@@ -15,7 +16,7 @@ const isUndeclaredPublic = (url: string) => !url.startsWith('/api/') || url.star
  * declared access (`config.access`) and, for cookie sessions, the CSRF header on state-changing requests.
  * An /api route without a declared access fails at start-up: nothing is public by accident.
  */
-export const accessControl = fp(async (app: FastifyInstance, deps: { auth: AuthService; accessByRoute: Map<string, Access> }) => {
+export const accessControl = fp(async (app: FastifyInstance, deps: { auth: AuthService; accessByRoute: Map<string, RouteAccess> }) => {
   await app.register(cookie);
   app.decorateRequest('principal', null);
 
@@ -41,7 +42,7 @@ export const accessControl = fp(async (app: FastifyInstance, deps: { auth: AuthS
       if (token) request.principal = await deps.auth.authenticateSession(token);
     }
 
-    const access: Access = request.routeOptions.config?.access ?? 'public';
+    const access: RouteAccess = request.routeOptions.config?.access ?? 'public';
     if (access === 'public') return;
     const principal = request.principal;
     if (!principal) throw new UnauthenticatedError('unauthenticated', 'sign in or send an API key');
@@ -54,7 +55,7 @@ export const accessControl = fp(async (app: FastifyInstance, deps: { auth: AuthS
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    access?: Access;
+    access?: RouteAccess;
   }
   interface FastifyRequest {
     principal: Principal | null;

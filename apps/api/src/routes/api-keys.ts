@@ -1,5 +1,5 @@
 import { routes } from '@cbmir/contract';
-import type { Database, StoredApiKey } from '@cbmir/db';
+import type { StoredApiKey } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuditTrail, AuthService } from '@cbmir/core';
 import { routeOptions } from './route-options.ts';
@@ -17,11 +17,11 @@ const toApiKeyDto = (key: StoredApiKey) => ({
 });
 
 export const apiKeyRoutes =
-  (deps: { db: Database; auth: AuthService; audit: AuditTrail }): FastifyPluginAsyncTypebox =>
+  (deps: { auth: AuthService; audit: AuditTrail }): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.route({
       ...routeOptions(routes.apiKeys, { tags: ['api keys'], summary: 'All API keys (never their secrets)' }),
-      handler: async () => ({ apiKeys: (await deps.db.apiKeys.list()).map(toApiKeyDto) }),
+      handler: async () => ({ apiKeys: (await deps.auth.listApiKeys()).map(toApiKeyDto) }),
     });
 
     app.route({

@@ -1,12 +1,12 @@
-import { notFound } from '@cbmir/core';
+import type { EvaluationService } from '@cbmir/core';
 import { routes, type Evaluation } from '@cbmir/contract';
-import type { Database, StoredEvaluation } from '@cbmir/db';
+import type { StoredEvaluation } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { routeOptions } from './route-options.ts';
 
-/** The REST form of a stored evaluation (contract Evaluation). */
+/** The REST form of a stored evaluation (contract Evaluation); rows from before embeddings and timings were recorded report zeros. */
 export function toEvaluationDto(evaluation: StoredEvaluation): Evaluation {
-  const details = evaluation.details as Partial<Pick<Evaluation, 'embeddings' | 'timings'>>;
+  const { details } = evaluation;
   return {
     id: evaluation.id,
     modelVersionId: evaluation.modelVersionId,
@@ -18,9 +18,9 @@ export function toEvaluationDto(evaluation: StoredEvaluation): Evaluation {
       evaluation.galleryName !== null && evaluation.galleryFingerprint !== null
         ? { name: evaluation.galleryName, fingerprint: evaluation.galleryFingerprint, images: evaluation.galleryCount }
         : null,
-    metrics: evaluation.metrics as Evaluation['metrics'],
-    prCurve: evaluation.prCurve as Evaluation['prCurve'],
-    map: evaluation.mapPoints as Evaluation['map'],
+    metrics: evaluation.metrics,
+    prCurve: evaluation.prCurve,
+    map: evaluation.mapPoints,
     embeddings: details.embeddings ?? { fromDatabase: 0, fromCache: 0, computed: 0 },
     timings: details.timings ?? { readSeconds: 0, embedSeconds: 0, rankSeconds: 0, mapSeconds: 0, totalSeconds: 0 },
     createdAt: evaluation.createdAt.toISOString(),
@@ -28,7 +28,7 @@ export function toEvaluationDto(evaluation: StoredEvaluation): Evaluation {
 }
 
 export const evaluationRoutes =
-  (deps: { db: Database }): FastifyPluginAsyncTypebox =>
+  (deps: { evaluations: EvaluationService }): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.route({
       ...routeOptions(routes.modelEvaluations, {
@@ -40,14 +40,11 @@ export const evaluationRoutes =
           'for an interactive map. Relevant = same DR grade; a query never matches its own patient.',
       }),
       handler: async (request) => {
-        const version = await deps.db.modelVersions.findById(request.params.id);
-        if (!version) throw notFound('model version');
-        const limit = request.query.limit ?? 10;
-        const evaluations = await deps.db.evaluations.listForModel(version.id, { limit, before: request.query.before });
-        return {
-          evaluations: evaluations.map(toEvaluationDto),
-          nextBefore: evaluations.length === limit ? evaluations[evaluations.length - 1]!.id : null,
-        };
+        const { evaluations, nextBefore } = await deps.evaluations.pageForVersion(request.params.id, {
+          limit: request.query.limit ?? 10,
+          before: request.query.before,
+        });
+        return { evaluations: evaluations.map(toEvaluationDto), nextBefore };
       },
     });
   };

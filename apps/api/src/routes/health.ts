@@ -1,12 +1,11 @@
 import { routes } from '@cbmir/contract';
-import type { Database } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { ModelRuntime } from '@cbmir/core';
+import type { ImageCatalog, ModelRuntime } from '@cbmir/core';
 import { toModelVersionDto } from './dto.ts';
 import { routeOptions } from './route-options.ts';
 
 export const healthRoutes =
-  (deps: { db: Database; runtime: ModelRuntime }): FastifyPluginAsyncTypebox =>
+  (deps: { images: ImageCatalog; runtime: ModelRuntime }): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.route({
       ...routeOptions(routes.health, { tags: ['health'], summary: 'Liveness: the process answers' }),
@@ -18,7 +17,7 @@ export const healthRoutes =
     app.route({
       ...routeOptions(routes.readiness, { tags: ['health'], summary: 'Readiness: database reachable and model loaded (503 otherwise)' }),
       handler: async (_request, reply) => {
-        const images = await deps.db.images.count().catch(() => null);
+        const images = await deps.images.count().catch(() => null);
         const version = deps.runtime.version;
         const ready = images !== null && version !== null;
         return reply.code(ready ? 200 : 503).send({

@@ -1,7 +1,15 @@
-import { notFound, type FileStore, type AuditTrail, type SearchHistory, originalUrl, thumbnailUrl, type SearchService } from '@cbmir/core';
+import {
+  type FileStore,
+  type AuditTrail,
+  type ImageCatalog,
+  type ImageOrigin,
+  type SearchHistory,
+  originalUrl,
+  thumbnailUrl,
+  type SearchService,
+} from '@cbmir/core';
 import { type ImageRecord, type ImageSummary, pickSearchFilters, routes } from '@cbmir/contract';
 import type { StoredImage } from '@cbmir/db';
-import type { Database } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { toModelVersionDto } from './dto.ts';
 import { routeOptions } from './route-options.ts';
@@ -19,7 +27,7 @@ const toImageSummary = (image: StoredImage): ImageSummary => ({
 });
 
 /** The REST form of a stored case (contract ImageRecord): `addedBy` is the ingest job and file it came from, if any. */
-function toImageRecord(image: StoredImage, addedBy: { jobId: string; fileName: string } | null): ImageRecord {
+function toImageRecord(image: StoredImage, addedBy: ImageOrigin | null): ImageRecord {
   return {
     id: image.id,
     sha256: image.sha256,
@@ -44,7 +52,7 @@ function toImageRecord(image: StoredImage, addedBy: { jobId: string; fileName: s
 
 export const imageRoutes =
   (deps: {
-    db: Database;
+    images: ImageCatalog;
     files: FileStore;
     search: SearchService;
     audit: AuditTrail;
@@ -52,18 +60,11 @@ export const imageRoutes =
     history: SearchHistory;
   }): FastifyPluginAsyncTypebox =>
   async (app) => {
-    async function findImage(id: string) {
-      // A replica first; the primary when the replica has not replayed the case yet (opened right after upload).
-      const image = (await deps.db.reads.images.findById(id)) ?? (await deps.db.images.findById(id));
-      if (!image) throw notFound('image');
-      return image;
-    }
-
     app.route({
       ...routeOptions(routes.images, { tags: ['images'], summary: 'Stored cases, oldest first, paginated (limit/offset), optionally of one source' }),
       handler: async (request) => {
         const { limit = 50, offset = 0, source } = request.query;
-        const [images, total] = await Promise.all([deps.db.reads.images.list({ source, limit, offset }), deps.db.reads.images.count({ source })]);
+        const { images, total } = await deps.images.page({ source, limit, offset });
         await deps.audit.record(request, 'image.list', null, { limit, offset, source: source ?? null, returned: images.length });
         return {
           images: images.map(toImageSummary),
@@ -77,8 +78,8 @@ export const imageRoutes =
     app.route({
       ...routeOptions(routes.image, { tags: ['images'], summary: 'One stored image and its labels' }),
       handler: async (request) => {
-        const image = await findImage(request.params.id);
-        const addedBy = await deps.db.images.addedBy(image.id);
+        const image = await deps.images.get(request.params.id);
+        const addedBy = await deps.images.origin(image.id);
         await deps.audit.record(request, 'case.view', { type: 'image', id: image.id });
         return toImageRecord(image, addedBy);
       },
@@ -87,8 +88,8 @@ export const imageRoutes =
     app.route({
       ...routeOptions(routes.samePatient, { tags: ['images'], summary: "The other images of the case's patient: the other eye first" }),
       handler: async (request) => {
-        const image = await findImage(request.params.id);
-        const others = await deps.db.images.samePatient(image.id, 20);
+        const image = await deps.images.get(request.params.id);
+        const others = await deps.images.samePatient(image.id, 20);
         await deps.audit.record(request, 'case.same_patient', { type: 'image', id: image.id }, { returned: others.length });
         return { images: others.map(toImageSummary) };
       },
@@ -100,7 +101,7 @@ export const imageRoutes =
         summary: 'JPEG thumbnail (at most 256 px); ETag, 304 Not Modified on a matching If-None-Match',
       }),
       handler: async (request, reply) => {
-        const image = await findImage(request.params.id);
+        const image = await deps.images.get(request.params.id);
         await deps.audit.record(request, 'image.thumbnail', { type: 'image', id: image.id });
         // Content-addressed (the thumbnail of these exact bytes never changes): a browser that has it revalidates
         // with If-None-Match and gets 304 without the file being read.
@@ -117,7 +118,7 @@ export const imageRoutes =
         summary: 'The original file as uploaded; ETag (its SHA-256), 304 Not Modified on a matching If-None-Match',
       }),
       handler: async (request, reply) => {
-        const image = await findImage(request.params.id);
+        const image = await deps.images.get(request.params.id);
         await deps.audit.record(request, 'image.original', { type: 'image', id: image.id });
         const etag = `"${image.sha256}"`; // the SHA-256 of these very bytes
         reply.header('cache-control', 'private, max-age=86400').header('etag', etag);

@@ -1,12 +1,12 @@
-import { DomainError, InvalidInputError, notFound, type ModelRegistry, type AuditTrail, type ModelActivation } from '@cbmir/core';
+import { DomainError, InvalidInputError, type ModelRegistry, type AuditTrail, type ModelActivation } from '@cbmir/core';
 import { routes } from '@cbmir/contract';
-import type { Database, StoredModelVersion } from '@cbmir/db';
+import type { StoredModelVersion } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { toModelVersionDto } from './dto.ts';
 import { routeOptions } from './route-options.ts';
 
 export const modelRoutes =
-  (deps: { db: Database; models: ModelRegistry; activation: ModelActivation; audit: AuditTrail }): FastifyPluginAsyncTypebox =>
+  (deps: { models: ModelRegistry; activation: ModelActivation; audit: AuditTrail }): FastifyPluginAsyncTypebox =>
   async (app) => {
     async function detail(version: StoredModelVersion) {
       const { versionId: _id, ...activation } = await deps.activation.progress(version);
@@ -18,7 +18,7 @@ export const modelRoutes =
         tags: ['models'],
         summary: 'Model versions, newest first, with their indexing state',
       }),
-      handler: async () => ({ models: await Promise.all((await deps.db.modelVersions.list()).map(detail)) }),
+      handler: async () => ({ models: await Promise.all((await deps.models.list()).map(detail)) }),
     });
 
     app.route({
@@ -27,9 +27,7 @@ export const modelRoutes =
         summary: 'One model version with its metrics and indexing progress',
       }),
       handler: async (request) => {
-        const version = await deps.db.modelVersions.findById(request.params.id);
-        if (!version) throw notFound('model version');
-        return detail(version);
+        return detail(await deps.models.get(request.params.id));
       },
     });
 

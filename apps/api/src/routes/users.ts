@@ -2,7 +2,6 @@ import { routes } from '@cbmir/contract';
 import type { StoredUser } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuditTrail, AuthService } from '@cbmir/core';
-import type { Database } from '@cbmir/db';
 import { routeOptions } from './route-options.ts';
 
 const toUserDto = (user: StoredUser) => ({
@@ -14,11 +13,11 @@ const toUserDto = (user: StoredUser) => ({
 });
 
 export const userRoutes =
-  (deps: { db: Database; auth: AuthService; audit: AuditTrail }): FastifyPluginAsyncTypebox =>
+  (deps: { auth: AuthService; audit: AuditTrail }): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.route({
       ...routeOptions(routes.users, { tags: ['users'], summary: 'All users' }),
-      handler: async () => ({ users: (await deps.db.users.list()).map(toUserDto) }),
+      handler: async () => ({ users: (await deps.auth.listUsers()).map(toUserDto) }),
     });
 
     app.route({

@@ -1,4 +1,4 @@
-import type { Database, NewAuditEvent, Repositories } from '@cbmir/db';
+import type { AuditEvent, AuditFilter, Database, NewAuditEvent, Repositories } from '@cbmir/db';
 import type { Principal } from './principal.ts';
 
 type Target = { type: string; id: string } | null;
@@ -61,6 +61,15 @@ export function auditTrailFactory(deps: { db: Database; bounds?: AuditBounds; no
   }
 
   return {
+    /**
+     * A page of the trail, newest first, filtered; `nextBefore` (the last event's id) asks for the next, older
+     * page, null when this page is not full (the end).
+     */
+    async page(filter: AuditFilter): Promise<{ events: AuditEvent[]; nextBefore: string | null }> {
+      const events = await deps.db.audit.list(filter);
+      return { events, nextBefore: events.length === filter.limit ? events[events.length - 1]!.id : null };
+    },
+
     async record(request: AuditActor, action: string, target: Target = null, details: Record<string, unknown> = {}): Promise<void> {
       await deps.db.audit.append(event(request, action, target, details));
     },

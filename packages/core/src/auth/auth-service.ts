@@ -104,6 +104,16 @@ export function authServiceFactory(deps: { db: Database; throttle: LoginThrottle
       return { created: created !== null, generatedPassword: created && !password ? chosen : null };
     },
 
+    /** Every user, by username. */
+    listUsers(): Promise<StoredUser[]> {
+      return db.users.list();
+    },
+
+    /** Every API key, newest first, revoked and expired ones included (their secrets are never stored). */
+    listApiKeys(): Promise<StoredApiKey[]> {
+      return db.apiKeys.list();
+    },
+
     async createUser(input: { username: string; password: string; role: Role }, audit?: AuditInTransaction<StoredUser>): Promise<StoredUser> {
       checkPassword(input.password);
       const passwordHash = await hash(input.password);

@@ -1,9 +1,9 @@
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors/domain-error.ts';
+import { ConflictError, InvalidInputError, NotFoundError, notFound } from '../errors/domain-error.ts';
 import type { Logger } from '../logger.ts';
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { Database, StoredModelVersion } from '@cbmir/db';
+import type { Database, StoredEvaluation, StoredModelVersion } from '@cbmir/db';
 import {
   layerEmbedder,
   layerWidth,
@@ -291,6 +291,20 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
   }
 
   return {
+    /**
+     * A page of a model version's stored evaluations, newest first (not-found for an unknown version);
+     * `nextBefore` (the last one's id) asks for the next, older page, null when this page is not full (the end).
+     */
+    async pageForVersion(
+      versionId: string,
+      options: { limit: number; before?: string | undefined },
+    ): Promise<{ evaluations: StoredEvaluation[]; nextBefore: string | null }> {
+      const version = await db.modelVersions.findById(versionId);
+      if (!version) throw notFound('model version');
+      const evaluations = await db.evaluations.listForModel(version.id, options);
+      return { evaluations, nextBefore: evaluations.length === options.limit ? evaluations[evaluations.length - 1]!.id : null };
+    },
+
     /** A version id or name, or a directory written by `cbmir train` (evaluated without registering it). */
     async resolveModel(reference: string): Promise<ModelRef> {
       const version = await findVersion(reference);

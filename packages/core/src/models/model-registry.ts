@@ -15,7 +15,7 @@ import {
 } from '@cbmir/embedder';
 import { resolvePreprocessing } from '@cbmir/imaging';
 import { randomUUID } from 'node:crypto';
-import { ConflictError, InvalidInputError } from '../errors/domain-error.ts';
+import { ConflictError, InvalidInputError, notFound } from '../errors/domain-error.ts';
 import type { Logger } from '../logger.ts';
 
 /**
@@ -43,6 +43,18 @@ export function modelRegistryFactory(deps: {
 }) {
   const tfjsBackend = () => initBackend(deps.backend);
   return {
+    /** Every model version, newest first. */
+    list(): Promise<StoredModelVersion[]> {
+      return deps.db.modelVersions.list();
+    },
+
+    /** A model version by id; not-found otherwise. */
+    async get(id: string): Promise<StoredModelVersion> {
+      const version = await deps.db.modelVersions.findById(id);
+      if (!version) throw notFound('model version');
+      return version;
+    },
+
     /** `audit` writes the registration's audit row in the transaction that creates the version. */
     async register(
       dir: string,
