@@ -1,17 +1,20 @@
 import { ConflictError, DomainError, InvalidInputError, notFound, TooLargeError, UnprocessableError, UnsupportedMediaError } from '../errors/domain-error.ts';
-import { LabelFileError, labelKey, parseLabelFile, type ImageLabel, type LabelLayout } from '../labels/label-file.ts';
+import { LabelFileError, parseLabelFile, type LabelLayout } from '../labels/label-file.ts';
 import type { FileStore } from '../storage/file-store.ts';
 import { EventEmitter } from 'node:events';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
-import type { Job as JobDto, JobItem as JobItemDto } from '@cbmir/contract';
-import type { Database, JobItemStatus, Repositories, JobStatus, NewJobItem, StoredJob, StoredJobItem } from '@cbmir/db';
-import { ArchiveError, EntryError, readArchiveEntries, type InputFormat } from '../archives/archive-entries.ts';
+import type { Database, JobItemStatus, Repositories, JobStatus, StoredJob } from '@cbmir/db';
+import { ArchiveError, type InputFormat } from '../archives/archive-entries.ts';
 import { sniffArchiveFile } from '../archives/archive-format.ts';
 import { inspectArchive } from '../archives/archive-inspection.ts';
 import type { ArchiveLimits } from '../archives/archive-limits.ts';
-import { contentProblem, displayName, headerProblem, isIgnoredEntry } from '../archives/entry-policy.ts';
-import type { IngestItem, IngestOutcome, IngestService } from './ingest-service.ts';
+import { displayName } from '../archives/entry-policy.ts';
+import type { IngestService } from './ingest-service.ts';
+import { JobInterrupted, runIngestJob } from './ingest-job-run.ts';
+import { toJobDto, toJobItemDto } from './job-mapping.ts';
+
+export { JobInterrupted };
 
 /** What a job ingests, stored with it (jobs.params) so that any worker, after any restart, can go on. */
 export interface IngestJobParams {
@@ -46,14 +49,6 @@ export interface CreateIngestJob {
   audit?: (tx: Repositories, job: StoredJob) => Promise<void>;
 }
 
-/** The job lost its claim: cancelled, or taken over by another worker. Its batch is rolled back. */
-export class JobInterrupted extends Error {
-  constructor() {
-    super('the job was cancelled or taken over by another worker');
-    this.name = 'JobInterrupted';
-  }
-}
-
 /**
  * A problem with the job's input that no retry will fix: the job fails at once. A missing input file
  * (ENOENT) is not one of them: with several servers, the one that claimed the job may not see the volume
@@ -61,25 +56,12 @@ export class JobInterrupted extends Error {
  */
 export const isPermanentJobError = (error: unknown) => error instanceof ArchiveError || error instanceof LabelFileError || error instanceof DomainError;
 
-/** Past this many bytes of images a batch is committed early, to bound memory with large images. */
-const BATCH_BYTES = 256 * 1024 * 1024;
-/** Items (mostly failures, which cost nothing) per commit at most. */
-const BATCH_ROWS = 256;
-
 const ARCHIVE_ERRORS: Record<ArchiveError['code'], typeof TooLargeError | typeof UnprocessableError> = {
   corrupt_archive: UnprocessableError,
   too_many_entries: TooLargeError,
   too_large_uncompressed: TooLargeError,
   compression_ratio: UnprocessableError,
 };
-
-function countByStatus(rows: NewJobItem[]): Partial<Record<JobItemStatus, number>> {
-  const counts: Partial<Record<JobItemStatus, number>> = {};
-  for (const row of rows) counts[row.status] = (counts[row.status] ?? 0) + 1;
-  return counts;
-}
-
-const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 /**
  * Ingest jobs: creating one from an archive or folder (inspected first, so a bad archive is refused before
@@ -102,70 +84,40 @@ export function ingestJobServiceFactory(deps: {
   const changed = (id: string) => changes.emit(id);
   const resolveInput = (path: string) => (isAbsolute(path) ? path : files.absolute(path));
 
+  /**
+   * The job's labels: the file given with the request, else the one label file found in the archive (two are
+   * refused as ambiguous). A copy is kept under uploads/ that lives and dies with the job.
+   */
+  async function keepJobLabels(request: CreateIngestJob, labelFiles: { name: string; text: string }[]): Promise<IngestJobParams['labels']> {
+    let labelSource = request.labels ?? null;
+    if (!labelSource && labelFiles.length > 1) {
+      throw new InvalidInputError(
+        'ambiguous_labels',
+        `the archive holds ${labelFiles.length} label files (${labelFiles.map((f) => displayName(f.name)).join(', ')}): send the one to use in the "labels" field`,
+      );
+    }
+    if (!labelSource && labelFiles[0]) {
+      labelSource = { text: labelFiles[0].text, fileName: displayName(labelFiles[0].name) };
+    }
+    if (!labelSource) return null;
+    let parsed;
+    try {
+      parsed = parseLabelFile(labelSource.text, labelSource.fileName);
+    } catch (error) {
+      if (error instanceof LabelFileError) throw new InvalidInputError('invalid_labels', error.message);
+      throw error;
+    }
+    // A copy that lives and dies with the job, so a resumed job reads the very same labels.
+    await mkdir(uploadsDir, { recursive: true });
+    const labelsPath = join('uploads', `${request.id}.labels.csv`);
+    await writeFile(files.absolute(labelsPath), labelSource.text);
+    return { path: labelsPath, fileName: displayName(labelSource.fileName), layout: parsed.layout, count: parsed.labels.size };
+  }
+
   async function deleteOwnedFiles(job: StoredJob): Promise<void> {
     const params = job.params as unknown as IngestJobParams;
     if (params.input?.owned) await rm(resolveInput(params.input.path), { force: true, recursive: false });
     if (params.labels) await rm(resolveInput(params.labels.path), { force: true });
-  }
-
-  function toDto(job: StoredJob): JobDto {
-    const params = job.params as unknown as IngestJobParams;
-    const end = job.finishedAt ?? new Date();
-    const seconds = job.runStartedAt ? (end.getTime() - job.runStartedAt.getTime()) / 1000 : 0;
-    const processed = job.done - job.runStartedDone;
-    const rate = job.runStartedAt && seconds > 0 && job.status !== 'queued' ? processed / seconds : null;
-    const etaSeconds = job.status === 'running' && rate && rate > 0 && job.total !== null ? Math.max(0, (job.total - job.done) / rate) : null;
-    return {
-      id: job.id,
-      kind: job.kind === 'folder' ? 'folder' : 'archive',
-      status: job.status,
-      format: params.input.format,
-      fileName: params.fileName,
-      source: params.source,
-      labels: params.labels ? { fileName: params.labels.fileName, layout: params.labels.layout, count: params.labels.count } : null,
-      total: job.total,
-      done: job.done,
-      added: job.added,
-      duplicate: job.duplicate,
-      failed: job.failed,
-      nearDuplicates: job.nearDuplicate,
-      unlabelled: job.unlabelled,
-      rate: rate === null ? null : Math.round(rate * 100) / 100,
-      etaSeconds: etaSeconds === null ? null : Math.round(etaSeconds),
-      error: job.error,
-      createdBy: job.createdByName,
-      createdAt: job.createdAt.toISOString(),
-      startedAt: iso(job.startedAt),
-      finishedAt: iso(job.finishedAt),
-      updatedAt: job.updatedAt.toISOString(),
-    };
-  }
-
-  function toItemDto(item: StoredJobItem): JobItemDto {
-    return {
-      seq: item.seq,
-      fileName: item.fileName,
-      status: item.status,
-      code: item.code,
-      reason: item.reason,
-      imageId: item.imageId,
-      nearDuplicateOf:
-        item.nearDuplicateOf && item.nearDuplicateDistance !== null ? { imageId: item.nearDuplicateOf, distance: item.nearDuplicateDistance } : null,
-    };
-  }
-
-  function toRow(seq: number, outcome: IngestOutcome): NewJobItem {
-    if (outcome.status === 'failed') {
-      return { seq, fileName: outcome.fileName, status: 'failed', code: outcome.code ?? null, reason: outcome.reason };
-    }
-    return {
-      seq,
-      fileName: outcome.fileName,
-      status: outcome.status,
-      imageId: outcome.imageId,
-      nearDuplicateOf: outcome.status === 'added' ? (outcome.nearDuplicateOf?.imageId ?? null) : null,
-      nearDuplicateDistance: outcome.status === 'added' ? (outcome.nearDuplicateOf?.distance ?? null) : null,
-    };
   }
 
   return {
@@ -198,31 +150,7 @@ export function ingestJobServiceFactory(deps: {
       }
       if (inspection.items === 0) throw new UnprocessableError('empty_archive', 'the archive holds no files (only folders or a label file)');
 
-      let labelSource = request.labels ?? null;
-      if (!labelSource && inspection.labelFiles.length > 1) {
-        throw new InvalidInputError(
-          'ambiguous_labels',
-          `the archive holds ${inspection.labelFiles.length} label files (${inspection.labelFiles.map((f) => displayName(f.name)).join(', ')}): send the one to use in the "labels" field`,
-        );
-      }
-      if (!labelSource && inspection.labelFiles[0]) {
-        labelSource = { text: inspection.labelFiles[0].text, fileName: displayName(inspection.labelFiles[0].name) };
-      }
-      let labels: IngestJobParams['labels'] = null;
-      if (labelSource) {
-        let parsed;
-        try {
-          parsed = parseLabelFile(labelSource.text, labelSource.fileName);
-        } catch (error) {
-          if (error instanceof LabelFileError) throw new InvalidInputError('invalid_labels', error.message);
-          throw error;
-        }
-        // A copy that lives and dies with the job, so a resumed job reads the very same labels.
-        await mkdir(uploadsDir, { recursive: true });
-        const labelsPath = join('uploads', `${request.id}.labels.csv`);
-        await writeFile(files.absolute(labelsPath), labelSource.text);
-        labels = { path: labelsPath, fileName: displayName(labelSource.fileName), layout: parsed.layout, count: parsed.labels.size };
-      }
+      const labels = await keepJobLabels(request, inspection.labelFiles);
 
       const inputPath = request.owned ? files.relative(request.inputPath) : request.inputPath;
       // Client-given names are shown, never used as paths: only made printable here.
@@ -252,106 +180,11 @@ export function ingestJobServiceFactory(deps: {
     },
 
     /**
-     * Works through a claimed job from where it stands (next_entry): reads entries one at a time, turns
-     * them into batches and hands each batch to the ingest pipeline, whose transaction also records the
-     * batch's items and moves next_entry on. A crash loses at most the batch in flight, which the next run
-     * redoes; images already stored are found by content hash, so none is stored twice.
-     * Returns 'interrupted' when the signal fires or the claim is lost (nothing of the open batch is kept).
+     * Works through a claimed job from where it stands (runIngestJob). Returns 'interrupted' when the signal
+     * fires or the claim is lost (nothing of the open batch is kept).
      */
-    async run(job: StoredJob, context: { workerId: string; signal: AbortSignal }): Promise<'completed' | 'interrupted'> {
-      const params = job.params as unknown as IngestJobParams;
-      const labels: Map<string, ImageLabel> = params.labels
-        ? parseLabelFile(await readFile(resolveInput(params.labels.path), 'utf8'), params.labels.fileName).labels
-        : new Map();
-      const skip = new Set(params.skipEntries);
-      let committed = job.nextEntry;
-      let failures: NewJobItem[] = [];
-      let batch: { seq: number; item: IngestItem }[] = [];
-      let batchBytes = 0;
-      let unlabelled = 0;
-
-      async function flush(nextEntry: number): Promise<void> {
-        if (failures.length === 0 && batch.length === 0 && nextEntry === committed) return;
-        const expected = committed;
-        let committedCounts: Partial<Record<JobItemStatus, number>> = {};
-        const pendingFailures = failures;
-        const pendingBatch = batch;
-        const pendingUnlabelled = unlabelled;
-        failures = [];
-        batch = [];
-        batchBytes = 0;
-        unlabelled = 0;
-        await ingest.ingestBatch(
-          pendingBatch.map((b) => b.item),
-          {
-            commit: async (tx, outcomes) => {
-              const rows = [...pendingFailures, ...outcomes.map((outcome, i) => toRow(pendingBatch[i]!.seq, outcome))].sort((a, b) => a.seq - b.seq);
-              const ok = await tx.jobs.commitProgress(job.id, context.workerId, {
-                expectedNextEntry: expected,
-                nextEntry,
-                items: rows,
-                unlabelled: pendingUnlabelled,
-              });
-              if (!ok) throw new JobInterrupted();
-              committedCounts = countByStatus(rows);
-            },
-          },
-        );
-        committed = nextEntry;
-        deps.onItemsCommitted?.(committedCounts);
-        changed(job.id);
-      }
-
-      let seen = committed;
-      try {
-        for await (const entry of readArchiveEntries(resolveInput(params.input.path), params.input.format, limits)) {
-          if (context.signal.aborted) return 'interrupted';
-          seen = entry.index + 1;
-          if (entry.index < committed || skip.has(entry.index) || isIgnoredEntry(entry)) continue;
-          const fileName = displayName(entry.name);
-          const problem = headerProblem(entry, limits);
-          if (problem) {
-            failures.push({ seq: entry.index, fileName, status: 'failed', ...problem });
-          } else {
-            try {
-              const bytes = await entry.read(limits.maxEntryBytes);
-              const refused = contentProblem(bytes);
-              if (refused) {
-                failures.push({ seq: entry.index, fileName, status: 'failed', ...refused });
-              } else {
-                const label = labels.get(labelKey(entry.name));
-                if (!label) unlabelled++;
-                batch.push({
-                  seq: entry.index,
-                  item: {
-                    fileName,
-                    bytes,
-                    grade: label?.grade ?? null,
-                    eye: label?.eye ?? null,
-                    patientRef: label?.patientRef ?? null,
-                    source: params.source,
-                    metadata: { jobId: job.id },
-                  },
-                });
-                batchBytes += bytes.length;
-              }
-            } catch (error) {
-              if (!(error instanceof EntryError)) throw error;
-              failures.push({ seq: entry.index, fileName, status: 'failed', code: error.code, reason: error.message });
-            }
-          }
-          if (batch.length >= deps.batchSize || batch.length + failures.length >= BATCH_ROWS || batchBytes >= BATCH_BYTES) {
-            await flush(entry.index + 1);
-          }
-        }
-        if (context.signal.aborted) return 'interrupted';
-        await flush(seen);
-        return 'completed';
-      } catch (error) {
-        if (error instanceof JobInterrupted) return 'interrupted';
-        throw error;
-      }
-    },
+    run: (job: StoredJob, context: { workerId: string; signal: AbortSignal }) =>
+      runIngestJob({ ingest, limits, batchSize: deps.batchSize, resolveInput, changed, onItemsCommitted: deps.onItemsCommitted }, job, context),
 
     /** Deletes the files a finished job owned (its upload and its copy of the labels). */
     deleteOwnedFiles,
@@ -394,8 +227,8 @@ export function ingestJobServiceFactory(deps: {
     },
 
     changed,
-    toDto,
-    toItemDto,
+    toDto: toJobDto,
+    toItemDto: toJobItemDto,
   };
 }
 
