@@ -51,20 +51,23 @@ export const archiveRoutes =
             source: upload.source,
             labels: upload.labels,
             createdBy: principal ? { id: principal.id, name: principal.name } : null,
-            audit: (tx, created) =>
-              deps.audit.recordIn(
+            audit: (tx, created) => {
+              // The job's stored parameters as core reads them (its REST form), not cast from the JSON column here.
+              const job = deps.jobs.toDto(created);
+              return deps.audit.recordIn(
                 tx,
                 request,
                 'archive.upload',
                 { type: 'job', id: created.id },
                 {
-                  format: (created.params as { input: { format: string } }).input.format,
+                  format: job.format,
                   bytes: upload.archive!.bytes,
                   sha256: upload.archive!.sha256,
                   files: created.total,
-                  labelLayout: (created.params as { labels: { layout: string } | null }).labels?.layout ?? null,
+                  labelLayout: job.labels?.layout ?? null,
                 },
-              ),
+              );
+            },
           });
           deps.jobWorker.wake();
           return reply.code(202).send(deps.jobs.toDto(job));
