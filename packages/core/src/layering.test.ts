@@ -57,6 +57,13 @@ describe('layers', () => {
     expect(direct.sort()).toEqual(Object.keys(exceptions).sort());
   });
 
+  it('the database package takes only types from the contract (the shapes of its JSON columns, the roles), never its schemas', () => {
+    const valueImports = sourceFiles(join(REPO, 'packages/db/src'))
+      .filter((file) => /^\s*(import|export)\s+(?!type\b)[^;]*from '@cbmir\/contract'/m.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(REPO, file));
+    expect(valueImports).toEqual([]);
+  });
+
   it('the packages below core never import core or an app', () => {
     for (const dir of ['packages/contract', 'packages/db', 'packages/embedder', 'packages/imaging', 'packages/retrieval']) {
       expect(importersOf(`${dir}/src`, ['@cbmir/core', '@cbmir/api', '@cbmir/cli'])).toEqual([]);

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { Role } from '@cbmir/contract';
 import type { SqlClient } from './sql-client.ts';
 
-export type Role = 'admin' | 'clinician';
+// The users.role column holds the contract's roles (declared once, there).
+export type { Role };
 
 export interface StoredUser {
   id: string;
