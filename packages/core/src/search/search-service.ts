@@ -23,6 +23,13 @@ export function toImageFilter(filters: SearchFilters): ImageFilter {
   }
 }
 
+/** A query vector of the wrong length for the active model is the caller's 400. */
+function assertDimension(vector: number[], version: StoredModelVersion): void {
+  if (vector.length !== version.embeddingDim) {
+    throw new InvalidInputError('wrong_dimension', `vector has ${vector.length} dimensions, the active model (${version.name}) uses ${version.embeddingDim}`);
+  }
+}
+
 /** Why fewer than k cases came back, in words the page can show; null when k did. */
 export function shortfallOf(found: FilteredNeighbours, k: number): SearchShortfall | null {
   const n = found.neighbours.length;
@@ -157,12 +164,7 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
       const filter = toImageFilter(filters);
       await runtime.syncActive();
       const version = activeVersion();
-      if (vector.length !== version.embeddingDim) {
-        throw new InvalidInputError(
-          'wrong_dimension',
-          `vector has ${vector.length} dimensions, the active model (${version.name}) uses ${version.embeddingDim}`,
-        );
-      }
+      assertDimension(vector, version);
       const bad = vector.findIndex((value) => !Number.isFinite(value));
       if (bad >= 0) throw new InvalidInputError('invalid_vector', `vector element ${bad} is not a finite number`);
       return { model: version, ...(await knn(version, vector, k, filter)) };
@@ -203,12 +205,7 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
       if (both) throw new InvalidInputError('contradictory_feedback', `case ${both} is marked both more like this and less like this`);
       await runtime.syncActive();
       const version = activeVersion();
-      if (vector.length !== version.embeddingDim) {
-        throw new InvalidInputError(
-          'wrong_dimension',
-          `vector has ${vector.length} dimensions, the active model (${version.name}) uses ${version.embeddingDim}`,
-        );
-      }
+      assertDimension(vector, version);
       const vectors = await db.embeddings.findMany(version, [...liked, ...disliked]);
       const missing = [...liked, ...disliked].find((id) => !vectors.has(id));
       if (missing) {
