@@ -138,7 +138,7 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
     jobWorker,
     metrics,
     search: searchServiceFactory({ db, runtime, patientSalt }),
-    evaluations: evaluationServiceFactory({ db, runtime, audit: auditTrailFactory({ db }), dataDir: config.dataDir, log }),
+    evaluations: evaluationServiceFactory({ db, runtime, models, audit: auditTrailFactory({ db }), dataDir: config.dataDir, log }),
     // On a PostgreSQL server the login throttle's failures are shared by every API process.
     auth: authServiceFactory({
       db,

@@ -4,8 +4,7 @@ import { createProgress } from '../progress.ts';
 import { UsageError } from '../usage-error.ts';
 
 export async function findVersion(services: CbmirServices, idOrName: string): Promise<StoredModelVersion> {
-  const byId = /^[0-9a-f-]{36}$/i.test(idOrName) ? await services.db.modelVersions.findById(idOrName) : null;
-  const version = byId ?? (await services.db.modelVersions.findByName(idOrName));
+  const version = await services.models.find(idOrName);
   if (!version) throw new UsageError(`no model version with id or name "${idOrName}" (see: pnpm cbmir models list)`);
   return version;
 }
@@ -13,7 +12,7 @@ export async function findVersion(services: CbmirServices, idOrName: string): Pr
 /** `cbmir models list`: one line per version, the active one marked; from the database alone. */
 export async function listModels(store: CbmirStore): Promise<string> {
   const rows = await Promise.all(
-    (await store.db.modelVersions.list()).map(async (version) => {
+    (await store.models.list()).map(async (version) => {
       const progress = await activationProgress(store.db, version);
       const indexing = progress.state === 'indexing' ? `indexing ${progress.embedded}/${progress.total}` : progress.state;
       const state = progress.unreadable > 0 ? `${indexing} (${progress.unreadable} unreadable)` : indexing;

@@ -35,6 +35,7 @@ import {
 } from '@cbmir/retrieval';
 import type { AuditTrail } from '../auth/audit-trail.ts';
 import { openEmbeddingCache } from '../embedding/embedding-cache.ts';
+import type { ModelRegistry } from '../models/model-registry.ts';
 import { DEFAULT_MODEL_NAME, untrainedVersionRecord, type ModelRuntime } from '../models/model-runtime.ts';
 
 /** One labelled image to evaluate; bytes are read only when its embedding has to be computed. */
@@ -117,13 +118,15 @@ const seconds = (since: number) => (performance.now() - since) / 1000;
  * sources, gets every image's vector (stored embeddings of the version first, then the on-disk cache, then
  * the network), runs the metrics and the map (packages/retrieval) and keeps the result per version.
  */
-export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRuntime; audit: AuditTrail; dataDir: string; log: Logger }) {
+export function evaluationServiceFactory(deps: {
+  db: Database;
+  runtime: ModelRuntime;
+  models: ModelRegistry;
+  audit: AuditTrail;
+  dataDir: string;
+  log: Logger;
+}) {
   const { db, runtime } = deps;
-
-  async function findVersion(idOrName: string): Promise<StoredModelVersion | null> {
-    const byId = /^[0-9a-f-]{36}$/i.test(idOrName) ? await db.modelVersions.findById(idOrName) : null;
-    return byId ?? (await db.modelVersions.findByName(idOrName));
-  }
 
   async function isModelDir(path: string): Promise<boolean> {
     return (await stat(join(path, 'metadata.json')).catch(() => null))?.isFile() ?? false;
@@ -307,7 +310,7 @@ export function evaluationServiceFactory(deps: { db: Database; runtime: ModelRun
 
     /** A version id or name, or a directory written by `cbmir train` (evaluated without registering it). */
     async resolveModel(reference: string): Promise<ModelRef> {
-      const version = await findVersion(reference);
+      const version = await deps.models.find(reference);
       if (version) return { kind: 'version', version };
       if (await isModelDir(reference)) return { kind: 'dir', dir: reference };
       throw new NotFoundError('not_found', `"${reference}" is neither a model version id or name nor a saved model directory (see: pnpm cbmir models list)`);

@@ -48,6 +48,12 @@ export function modelRegistryFactory(deps: {
       return deps.db.modelVersions.list();
     },
 
+    /** A model version by id or by name (as the CLI's users name them); null when none has it. */
+    async find(idOrName: string): Promise<StoredModelVersion | null> {
+      const byId = /^[0-9a-f-]{36}$/i.test(idOrName) ? await deps.db.modelVersions.findById(idOrName) : null;
+      return byId ?? (await deps.db.modelVersions.findByName(idOrName));
+    },
+
     /** A model version by id; not-found otherwise. */
     async get(id: string): Promise<StoredModelVersion> {
       const version = await deps.db.modelVersions.findById(id);
