@@ -1,50 +1,25 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openDatabase, type Database } from '@cbmir/db';
-import { createTestDatabase } from '@cbmir/db/testing';
-import { resolveEmbedderSpec } from '@cbmir/embedder';
+import { useTinyModelRuntime } from '../models/test-tiny-runtime.ts';
 import { decodeImage, generateSyntheticFundus, makeThumbnail } from '@cbmir/imaging';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelRuntimeFactory, untrainedVersionRecord, type ModelRuntime } from '../models/model-runtime.ts';
+import { describe, expect, it } from 'vitest';
 import { fileStoreFactory } from '../storage/file-store.ts';
 import { ingestServiceFactory } from './ingest-service.ts';
 
 // Ingest decodes each image once (decodeImage, at the working size of the model's preprocessing): the
 // thumbnail and the network input come from those pixels. Real model runtime (a tiny network with the
 // default preprocessing), real database (PGlite or PostgreSQL), real file store.
-const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-ingest-decode-'));
-let target: Awaited<ReturnType<typeof createTestDatabase>>;
-let db: Database;
-let runtime: ModelRuntime;
-const quiet = { info: () => {}, warn: () => {} };
-
-beforeAll(async () => {
-  target = await createTestDatabase();
-  db = await openDatabase({ databaseUrl: target.databaseUrl, dataDir: null });
-  const spec = resolveEmbedderSpec({ architecture: 'resnet-tiny', inputSize: 64, embeddingDim: 16, seed: 7 });
-  const version = await db.modelVersions.create(untrainedVersionRecord('tiny-decode-once', spec));
-  runtime = modelRuntimeFactory({ db, dataDir, inference: 'tfjs', defaultVersion: async () => version, log: quiet });
-  await runtime.start();
-});
-
-afterAll(async () => {
-  await runtime?.stop();
-  await db?.close();
-  await target?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const fixture = useTinyModelRuntime('cbmir-ingest-decode-', 'tiny-decode-once');
+const { dataDir } = fixture;
 
 describe(`ingest decodes each image once (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   it('stores a thumbnail made from the decoded pixels and the embedding a query of the same bytes gets', async () => {
-    const model = runtime.active!;
+    const model = fixture.runtime.active!;
     expect(model.preprocessing.version).toBe('graham-v3');
     const files = fileStoreFactory({ dataDir });
-    const ingest = ingestServiceFactory({ db, files, runtime });
+    const ingest = ingestServiceFactory({ db: fixture.db, files, runtime: fixture.runtime });
     const frame = await generateSyntheticFundus({ seed: 31, grade: 2, width: 1600, height: 1200 });
     const [outcome] = await ingest.ingestBatch([{ fileName: 'frame.jpg', bytes: frame, source: 'test' }]);
     expect(outcome).toMatchObject({ status: 'added' });
-    const image = (await db.images.findById((outcome as { imageId: string }).imageId))!;
+    const image = (await fixture.db.images.findById((outcome as { imageId: string }).imageId))!;
     expect(image).toMatchObject({ format: 'jpeg', width: 1600, height: 1200 });
 
     // The one decode, at working size (short side 2.2 * scaleRadius), made the thumbnail: not a decode of the file.
@@ -55,8 +30,8 @@ describe(`ingest decodes each image once (${process.env.CBMIR_TEST_DB ?? 'pglite
     expect(Buffer.compare(thumbnail, await makeThumbnail(frame))).not.toBe(0);
 
     // The network input from those pixels is the one a query of the same bytes is embedded from.
-    const [query] = await runtime.embedImages([frame], model);
-    const stored = await db.embeddings.find(model.version, image.id);
+    const [query] = await fixture.runtime.embedImages([frame], model);
+    const stored = await fixture.db.embeddings.find(model.version, image.id);
     expect(Float32Array.from(stored!)).toEqual(query);
   });
 });
