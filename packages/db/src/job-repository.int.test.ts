@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from './open-database.ts';
-import { openTestDatabase } from './testing.ts';
+import { openTestDatabase, TEST_JOB_PARAMS } from './testing.ts';
 
 let db: Database;
 
@@ -12,7 +12,7 @@ afterAll(async () => {
   await db?.close();
 });
 
-const newJob = (total = 10) => db.jobs.create({ id: randomUUID(), kind: 'archive', params: { input: 'x' }, total });
+const newJob = (total = 10) => db.jobs.create({ id: randomUUID(), kind: 'archive', params: TEST_JOB_PARAMS, total });
 
 describe(`job queue (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   it('hands a queued job to one worker, fences every write by worker and position, and lets another take it over after the lease', async () => {

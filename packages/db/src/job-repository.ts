@@ -1,3 +1,4 @@
+import type { Job } from '@cbmir/contract';
 import type { SqlClient } from './sql-client.ts';
 
 export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
@@ -5,10 +6,26 @@ export type JobItemStatus = 'added' | 'duplicate' | 'failed';
 
 export const FINISHED_JOB_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
 
+/** What an ingest job ingests (the jobs.params JSON column), so that any worker, after any restart, can go on. */
+export interface IngestJobParams {
+  input: {
+    format: Job['format'];
+    /** Relative to the data directory when the job owns the file (an upload), else absolute. */
+    path: string;
+    /** Delete the input when the job ends (uploads); a folder or archive given to the CLI is the user's. */
+    owned: boolean;
+  };
+  fileName: string | null;
+  source: string;
+  labels: { path: string; fileName: string; layout: NonNullable<Job['labels']>['layout']; count: number } | null;
+  /** Entries of the archive that are its label file(s): not items. */
+  skipEntries: number[];
+}
+
 export interface NewJob {
   id: string;
   kind: string;
-  params: Record<string, unknown>;
+  params: IngestJobParams;
   total: number | null;
   createdBy?: string | null;
   createdByName?: string | null;
@@ -20,7 +37,7 @@ export interface StoredJob {
   id: string;
   kind: string;
   status: JobStatus;
-  params: Record<string, unknown>;
+  params: IngestJobParams;
   total: number | null;
   nextEntry: number;
   done: number;
@@ -72,7 +89,7 @@ interface JobRow {
   id: string;
   kind: string;
   status: JobStatus;
-  params: Record<string, unknown> | string;
+  params: IngestJobParams | string;
   total: number | null;
   next_entry: number;
   done: number;
@@ -115,7 +132,8 @@ function toJob(row: JobRow): StoredJob {
     id: row.id,
     kind: row.kind,
     status: row.status,
-    params: typeof row.params === 'string' ? JSON.parse(row.params) : row.params,
+    // Typed here, at the edge: the column is written only by create() below, from an IngestJobParams.
+    params: typeof row.params === 'string' ? (JSON.parse(row.params) as IngestJobParams) : row.params,
     total: row.total,
     nextEntry: row.next_entry,
     done: row.done,

@@ -30,7 +30,7 @@ async function allItems(services: CbmirServices, jobId: string, filter: { status
 async function unfinishedJobFor(services: CbmirServices, inputPath: string): Promise<StoredJob | null> {
   for (const status of ['running', 'queued'] as const) {
     const jobs = await services.db.jobs.list({ status, limit: 100 });
-    const match = jobs.find((job) => (job.params as { input?: { path?: string; owned?: boolean } }).input?.path === inputPath);
+    const match = jobs.find((job) => job.params.input.path === inputPath);
     if (match) return match;
   }
   return null;
@@ -75,7 +75,7 @@ export async function ingestInput(
           action: 'archive.ingest',
           targetType: 'job',
           targetId: created.id,
-          details: { via: 'cli', input: inputPath, format: (created.params as { input: { format: string } }).input.format, files: created.total },
+          details: { via: 'cli', input: inputPath, format: created.params.input.format, files: created.total },
         }),
     });
   }

@@ -4,7 +4,6 @@ import { EntryError, readArchiveEntries } from '../archives/archive-entries.ts';
 import type { ArchiveLimits } from '../archives/archive-limits.ts';
 import { contentProblem, displayName, headerProblem, isIgnoredEntry } from '../archives/entry-policy.ts';
 import { labelKey, parseLabelFile, type ImageLabel } from '../labels/label-file.ts';
-import type { IngestJobParams } from './ingest-jobs.ts';
 import type { IngestItem, IngestService } from './ingest-service.ts';
 import { toJobItemRow } from './job-mapping.ts';
 
@@ -49,7 +48,7 @@ export async function runIngestJob(
   job: StoredJob,
   context: { workerId: string; signal: AbortSignal },
 ): Promise<'completed' | 'interrupted'> {
-  const params = job.params as unknown as IngestJobParams;
+  const { params } = job;
   const labels: Map<string, ImageLabel> = params.labels
     ? parseLabelFile(await readFile(deps.resolveInput(params.labels.path), 'utf8'), params.labels.fileName).labels
     : new Map();

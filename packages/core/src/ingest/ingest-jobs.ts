@@ -1,10 +1,10 @@
 import { ConflictError, DomainError, InvalidInputError, notFound, TooLargeError, UnprocessableError, UnsupportedMediaError } from '../errors/domain-error.ts';
-import { LabelFileError, parseLabelFile, type LabelLayout } from '../labels/label-file.ts';
+import { LabelFileError, parseLabelFile } from '../labels/label-file.ts';
 import type { FileStore } from '../storage/file-store.ts';
 import { EventEmitter } from 'node:events';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
-import type { Database, JobItemStatus, Repositories, JobStatus, StoredJob } from '@cbmir/db';
+import type { Database, IngestJobParams, JobItemStatus, Repositories, JobStatus, StoredJob } from '@cbmir/db';
 import { ArchiveError, type InputFormat } from '../archives/archive-entries.ts';
 import { sniffArchiveFile } from '../archives/archive-format.ts';
 import { inspectArchive } from '../archives/archive-inspection.ts';
@@ -15,22 +15,6 @@ import { JobInterrupted, runIngestJob } from './ingest-job-run.ts';
 import { toJobDto, toJobItemDto } from './job-mapping.ts';
 
 export { JobInterrupted };
-
-/** What a job ingests, stored with it (jobs.params) so that any worker, after any restart, can go on. */
-export interface IngestJobParams {
-  input: {
-    format: InputFormat;
-    /** Relative to the data directory when the job owns the file (an upload), else absolute. */
-    path: string;
-    /** Delete the input when the job ends (uploads); a folder or archive given to the CLI is the user's. */
-    owned: boolean;
-  };
-  fileName: string | null;
-  source: string;
-  labels: { path: string; fileName: string; layout: LabelLayout; count: number } | null;
-  /** Entries of the archive that are its label file(s): not items. */
-  skipEntries: number[];
-}
 
 export interface CreateIngestJob {
   id: string;
@@ -115,7 +99,7 @@ export function ingestJobServiceFactory(deps: {
   }
 
   async function deleteOwnedFiles(job: StoredJob): Promise<void> {
-    const params = job.params as unknown as IngestJobParams;
+    const { params } = job;
     if (params.input?.owned) await rm(resolveInput(params.input.path), { force: true, recursive: false });
     if (params.labels) await rm(resolveInput(params.labels.path), { force: true });
   }
@@ -166,7 +150,7 @@ export function ingestJobServiceFactory(deps: {
         const created = await tx.jobs.create({
           id: request.id,
           kind: format === 'folder' ? 'folder' : 'archive',
-          params: params as unknown as Record<string, unknown>,
+          params,
           total: inspection.items,
           createdBy: request.createdBy?.id ?? null,
           createdByName: request.createdBy?.name ?? null,

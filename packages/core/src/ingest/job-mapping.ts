@@ -1,6 +1,5 @@
 import type { Job as JobDto, JobItem as JobItemDto } from '@cbmir/contract';
 import type { NewJobItem, StoredJob, StoredJobItem } from '@cbmir/db';
-import type { IngestJobParams } from './ingest-jobs.ts';
 import type { IngestOutcome } from './ingest-service.ts';
 
 // Job rows <-> their REST forms, in one place.
@@ -9,7 +8,7 @@ const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 /** The REST form of a job (contract Job): counts, rate and ETA of the current run. */
 export function toJobDto(job: StoredJob): JobDto {
-  const params = job.params as unknown as IngestJobParams;
+  const { params } = job;
   const end = job.finishedAt ?? new Date();
   const seconds = job.runStartedAt ? (end.getTime() - job.runStartedAt.getTime()) / 1000 : 0;
   const processed = job.done - job.runStartedDone;

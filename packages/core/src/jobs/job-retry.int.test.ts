@@ -1,7 +1,7 @@
 import { fileStoreFactory } from '../storage/file-store.ts';
 import { randomUUID } from 'node:crypto';
 import type { StoredJob } from '@cbmir/db';
-import { useTestDatabase } from '@cbmir/db/testing';
+import { TEST_JOB_PARAMS, useTestDatabase } from '@cbmir/db/testing';
 import { DEFAULT_PREPROCESSING, generateSyntheticFundus, type DecodedImage } from '@cbmir/imaging';
 import { describe, expect, it } from 'vitest';
 import { EmbedderUnavailable } from '../embedding/embed-errors.ts';
@@ -30,7 +30,7 @@ async function waitForEnd(id: string, worker: { wake(): void }): Promise<StoredJ
   throw new Error(`job ${id} did not end`);
 }
 
-const newJob = () => fixture.db.jobs.create({ id: randomUUID(), kind: 'archive', params: { input: 'x' }, total: 10 });
+const newJob = () => fixture.db.jobs.create({ id: randomUUID(), kind: 'archive', params: TEST_JOB_PARAMS, total: 10 });
 const enoent = () => Promise.reject(Object.assign(new Error('ENOENT: no such file or directory'), { code: 'ENOENT' }));
 
 describe(`job retry accounting (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {

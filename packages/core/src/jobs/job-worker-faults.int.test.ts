@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidInputError } from '../errors/domain-error.ts';
 import type { Database, StoredJob } from '@cbmir/db';
-import { useTestDatabase } from '@cbmir/db/testing';
+import { TEST_JOB_PARAMS, useTestDatabase } from '@cbmir/db/testing';
 import { describe, expect, it } from 'vitest';
 import { scriptedJobWorker } from './test-scripted-worker.ts';
 
@@ -47,7 +47,7 @@ async function waitForEnd(id: string): Promise<StoredJob> {
   throw new Error(`job ${id} did not end`);
 }
 
-const newJob = () => fixture.db.jobs.create({ id: randomUUID(), kind: 'archive', params: { input: 'x' }, total: 10 });
+const newJob = () => fixture.db.jobs.create({ id: randomUUID(), kind: 'archive', params: TEST_JOB_PARAMS, total: 10 });
 
 describe(`job worker under database errors (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   it('a database error while looking for jobs is logged once with its cause; the worker keeps polling and completes the job', async () => {
