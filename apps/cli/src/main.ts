@@ -200,7 +200,7 @@ async function main(argv: string[]): Promise<number> {
       const services = await openCbmirServices(config, log);
       try {
         console.log(await registerModel(services, options.out));
-        if (values.activate) console.log(await activateModel(services, (await services.db.modelVersions.list())[0]!.id));
+        if (values.activate) console.log(await activateModel(services, (await services.models.list())[0]!.id));
       } finally {
         await services.close();
       }

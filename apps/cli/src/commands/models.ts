@@ -64,7 +64,7 @@ export async function registerModel(store: CbmirStore, dir: string, name?: strin
 export async function activateModel(services: CbmirServices, idOrName: string): Promise<string> {
   const version = await findVersion(services, idOrName);
   if (version.active) return `${version.name} is already active`;
-  const total = await services.db.images.count();
+  const total = await services.images.count();
   const progress = createProgress(`indexing ${version.name}`, total);
   await services.activation.activateNow(
     version.id,
