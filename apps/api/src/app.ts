@@ -20,12 +20,12 @@ import {
   DomainError,
   type FileStore,
   type ModelRegistry,
-  explanationServiceFactory,
+  type ExplanationService,
   type ArchiveLimits,
   type JobWorker,
   type CbmirMetrics,
   type IngestJobService,
-  searchHistoryFactory,
+  type SearchHistory,
   type ModelActivation,
   type ModelRuntime,
   searchAdmissionFactory,
@@ -58,6 +58,8 @@ export interface AppDeps {
   files: FileStore;
   runtime: ModelRuntime;
   search: SearchService;
+  history: SearchHistory;
+  explanations: ExplanationService;
   images: ImageCatalog;
   evaluations: EvaluationService;
   auth: AuthService;
@@ -248,12 +250,11 @@ export async function buildApp(deps: AppDeps) {
   await app.register(jobRoutes(deps));
   // Image searches and explanations share one CPU budget per caller and one bounded queue.
   const admission = deps.searchAdmission ?? searchAdmissionFactory({ megapixelsPerMinute: 600, maxConcurrent: 2, maxQueued: 16 });
-  const history = searchHistoryFactory({ db: deps.db, files: deps.files });
-  await app.register(searchRoutes({ ...deps, history, admission }));
+  await app.register(searchRoutes({ ...deps, admission }));
   await app.register(searchRefineRoutes(deps));
-  await app.register(searchHistoryRoutes({ history }));
-  await app.register(imageRoutes({ ...deps, history }));
-  await app.register(explanationRoutes({ ...deps, admission, explanations: explanationServiceFactory(deps) }));
+  await app.register(searchHistoryRoutes(deps));
+  await app.register(imageRoutes(deps));
+  await app.register(explanationRoutes({ ...deps, admission }));
 
   const webDist = deps.webDistDir === undefined ? DEFAULT_WEB_DIST : deps.webDistDir;
   if (webDist && existsSync(webDist)) {

@@ -13,7 +13,9 @@ import { ingestJobServiceFactory, type IngestJobService } from './ingest/ingest-
 import { evaluationServiceFactory, type EvaluationService } from './evaluation/evaluation-service.ts';
 import { imageCatalogFactory, type ImageCatalog } from './images/image-catalog.ts';
 import { ingestServiceFactory, type IngestService } from './ingest/ingest-service.ts';
+import { type ExplanationService, explanationServiceFactory } from './explanations/explanation-service.ts';
 import { patientRefSalt } from './search/patient-ref-salt.ts';
+import { type SearchHistory, searchHistoryFactory } from './search/search-history.ts';
 import { modelActivationFactory, type ModelActivation } from './models/model-activation.ts';
 import { modelRuntimeFactory, type ModelRuntime } from './models/model-runtime.ts';
 import { searchServiceFactory, type SearchService } from './search/search-service.ts';
@@ -36,6 +38,10 @@ export interface CbmirServices extends CbmirStore {
   images: ImageCatalog;
   ingest: IngestService;
   search: SearchService;
+  /** Each user's own searches (My searches) and their query photos. */
+  history: SearchHistory;
+  /** Why a result is similar: occlusion maps of a query and a case. */
+  explanations: ExplanationService;
   auth: AuthService;
   activation: ModelActivation;
   /** Retrieval evaluation of model versions and layers (`cbmir eval`). */
@@ -125,6 +131,7 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
     log,
     onFinished: (status) => metrics.countJobFinished(status),
   });
+  const audit = auditTrailFactory({ db });
   metrics.attach({ db, runtime, onCollectError: (error) => log.warn(`metrics: cannot read from the database: ${error.message}`) });
   return {
     db,
@@ -138,7 +145,9 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
     jobWorker,
     metrics,
     search: searchServiceFactory({ db, runtime, patientSalt }),
-    evaluations: evaluationServiceFactory({ db, runtime, models, audit: auditTrailFactory({ db }), dataDir: config.dataDir, log }),
+    history: searchHistoryFactory({ db, files }),
+    explanations: explanationServiceFactory({ db, files, runtime }),
+    evaluations: evaluationServiceFactory({ db, runtime, models, audit, dataDir: config.dataDir, log }),
     // On a PostgreSQL server the login throttle's failures are shared by every API process.
     auth: authServiceFactory({
       db,
@@ -146,7 +155,7 @@ export async function openCbmirServices(config: Config, log: Logger): Promise<Cb
       hashing: hashingQueueFactory(),
       sessionHours: config.sessionHours,
     }),
-    audit: auditTrailFactory({ db }),
+    audit,
     async close() {
       await jobWorker.stop();
       await activation.stop();
