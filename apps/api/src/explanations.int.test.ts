@@ -152,7 +152,7 @@ describe(`similarity explanations (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, (
 
   it("shows the network's view of a stored case and of an upload, as the 224 px PNG it embeds", async () => {
     const caseId = (await client.images({ limit: 1 })).images[0]!.id;
-    const stored = await fetch(`${server.url}/api/v1/images/${caseId}/preprocessed`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const stored = await fetch(client.preprocessedUrl(caseId), { headers: { authorization: `Bearer ${apiKey}` } });
     expect(stored.status).toBe(200);
     expect(stored.headers.get('content-type')).toBe('image/png');
     expect(await sharp(Buffer.from(await stored.arrayBuffer())).metadata()).toMatchObject({ width: 224, height: 224, format: 'png' });
@@ -163,7 +163,7 @@ describe(`similarity explanations (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, (
     const centre = ((1 * 32 + 16) * 224 + 4 * 32 + 16) * 3;
     expect(data[centre]).toBe(Math.round((expected.data[centre]! + 1) * 127.5));
     await expect(client.preprocess(blob(new TextEncoder().encode('nope')))).rejects.toMatchObject({ status: 415 });
-    const missing = await fetch(`${server.url}/api/v1/images/${randomUUID()}/preprocessed`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const missing = await fetch(client.preprocessedUrl(randomUUID()), { headers: { authorization: `Bearer ${apiKey}` } });
     expect(missing.status).toBe(404);
   });
 
