@@ -29,7 +29,6 @@ export { allows, type Principal } from './auth/principal.ts';
 export { type CbmirServices, type CbmirStore, openCbmirServices, openCbmirStore } from './cbmir-services.ts';
 export { type Config, ConfigError, loadConfig, SHIPPED_MODEL_DIR } from './config.ts';
 export {
-  createPreprocessedMemo,
   type EmbeddingSource,
   type EvaluationData,
   type EvaluationImage,
@@ -37,6 +36,7 @@ export {
   evaluationServiceFactory,
   type ModelRef,
 } from './evaluation/evaluation-service.ts';
+export { createPreprocessedMemo } from './evaluation/evaluation-vectors.ts';
 export { type ExplanationService, explanationServiceFactory } from './explanations/explanation-service.ts';
 export { type ImageCatalog, imageCatalogFactory, type ImageOrigin } from './images/image-catalog.ts';
 export { seedDemoImages } from './ingest/demo-seed.ts';

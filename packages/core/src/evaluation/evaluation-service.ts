@@ -23,7 +23,7 @@ import {
   type EmbedderSpec,
   type InferenceEmbedder,
 } from '@cbmir/embedder';
-import { preprocessFundus, resolvePreprocessing, type FundusPreprocessing } from '@cbmir/imaging';
+import { resolvePreprocessing, type FundusPreprocessing } from '@cbmir/imaging';
 import {
   embeddingMap,
   evaluationSetFingerprint,
@@ -34,7 +34,7 @@ import {
   type VectorMatrix,
 } from '@cbmir/retrieval';
 import type { AuditTrail } from '../auth/audit-trail.ts';
-import { openEmbeddingCache } from '../embedding/embedding-cache.ts';
+import { evaluationVectors, type PreprocessedMemo } from './evaluation-vectors.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import { DEFAULT_MODEL_NAME, untrainedVersionRecord, type ModelRuntime } from '../models/model-runtime.ts';
 
@@ -94,23 +94,6 @@ export interface EvaluateOptions {
   onProgress?: (stage: 'embed' | 'rank' | 'map', done: number, total: number) => void;
 }
 
-/** Preprocessed inputs kept in memory, up to a budget, for the other sources of the same run. */
-export interface PreprocessedMemo {
-  entries: Map<string, Float32Array>;
-  bytes: number;
-  budget: number;
-}
-
-/**
- * For one `cbmir eval` run: Table 1 reads several layers of one model, and the ~75 ms preprocessing of
- * each picture (the bulk of the time with a small network) then happens once. 1 GiB holds 4,720 pictures
- * at 128 px; past the budget pictures are simply preprocessed again.
- */
-export function createPreprocessedMemo(budget = 1024 ** 3): PreprocessedMemo {
-  return { entries: new Map(), bytes: 0, budget };
-}
-
-const EMBED_BATCH = 32;
 const seconds = (since: number) => (performance.now() - since) / 1000;
 
 /**
@@ -202,89 +185,6 @@ export function evaluationServiceFactory(deps: {
     const format = weightsFormatOf(JSON.parse(metadata.toString('utf8')) as EmbedderMetadata);
     for (const name of format === 'onnx' ? [ONNX_FILE_NAME] : ['model.json', 'weights.bin']) hash.update(await readFile(join(dir, name)));
     return `dir-${hash.digest('hex').slice(0, 24)}`;
-  }
-
-  async function vectorsFor(
-    source: EmbeddingSource,
-    images: EvaluationImage[],
-    memo: PreprocessedMemo | undefined,
-    onProgress?: (done: number, total: number) => void,
-  ): Promise<{
-    vectors: (Float32Array | null)[];
-    imageIds: (string | null)[];
-    fromDatabase: number;
-    fromCache: number;
-    computed: number;
-    failed: { sha256: string; reason: string }[];
-  }> {
-    const stored = await db.images.findBySha256Many(images.map((image) => image.sha256));
-    const imageIds = images.map((image) => stored.get(image.sha256)?.id ?? null);
-    const vectors: (Float32Array | null)[] = images.map(() => null);
-    let fromDatabase = 0;
-    if (source.version && source.layer === null) {
-      const ids = imageIds.filter((id): id is string => id !== null);
-      const embeddings = await db.embeddings.findMany(source.version, ids);
-      imageIds.forEach((id, i) => {
-        const vector = id === null ? undefined : embeddings.get(id);
-        if (vector) {
-          vectors[i] = Float32Array.from(vector);
-          fromDatabase++;
-        }
-      });
-    }
-    const cache = await openEmbeddingCache(deps.dataDir, source.cacheKey, source.dimensions);
-    let fromCache = 0;
-    images.forEach((image, i) => {
-      if (vectors[i]) return;
-      const cached = cache.get(image.sha256);
-      if (cached) {
-        vectors[i] = cached;
-        fromCache++;
-      }
-    });
-    const missing = images.map((_, i) => i).filter((i) => !vectors[i]);
-    const failed: { sha256: string; reason: string }[] = [];
-    let computed = 0;
-    for (let start = 0; start < missing.length; start += EMBED_BATCH) {
-      const batch = missing.slice(start, start + EMBED_BATCH);
-      const bytes = await Promise.all(batch.map((i) => images[i]!.read()));
-      // One bad picture must not sink the batch: it is reported and left out.
-      const inputs = await Promise.all(
-        batch.map((i, j) =>
-          preprocessed(images[i]!.sha256, bytes[j]!, source.preprocessing, memo).catch((error: Error) => {
-            failed.push({ sha256: images[i]!.sha256, reason: error.message });
-            return null;
-          }),
-        ),
-      );
-      const ok = inputs.map((input, j) => (input ? j : -1)).filter((j) => j >= 0);
-      const out = await source.embedder.embed(ok.map((j) => inputs[j]!));
-      const embedded: (Float32Array | null)[] = inputs.map(() => null);
-      ok.forEach((j, x) => (embedded[j] = out[x]!));
-      const fresh: { sha256: string; vector: Float32Array }[] = [];
-      batch.forEach((i, j) => {
-        const vector = embedded[j];
-        if (!vector) return;
-        vectors[i] = vector;
-        fresh.push({ sha256: images[i]!.sha256, vector });
-      });
-      computed += fresh.length;
-      await cache.add(fresh);
-      onProgress?.(Math.min(start + EMBED_BATCH, missing.length), missing.length);
-    }
-    return { vectors, imageIds, fromDatabase, fromCache, computed, failed };
-  }
-
-  async function preprocessed(sha256: string, bytes: Uint8Array, params: FundusPreprocessing, memo: PreprocessedMemo | undefined): Promise<Float32Array> {
-    const key = `${JSON.stringify(params)}:${sha256}`;
-    const hit = memo?.entries.get(key);
-    if (hit) return hit;
-    const { data } = await preprocessFundus(bytes, params);
-    if (memo && memo.bytes + data.byteLength <= memo.budget) {
-      memo.entries.set(key, data);
-      memo.bytes += data.byteLength;
-    }
-    return data;
   }
 
   function asMatrix(vectors: Float32Array[], dim: number): VectorMatrix {
@@ -394,8 +294,10 @@ export function evaluationServiceFactory(deps: {
       const { source } = options;
       const progress = (done: number, total: number) => options.onProgress?.('embed', done, total);
       const embedStarted = performance.now();
-      const queryVectors = await vectorsFor(source, options.data.images, options.preprocessedMemo, progress);
-      const galleryVectors = options.gallery ? await vectorsFor(source, options.gallery.images, options.preprocessedMemo, progress) : null;
+      const queryVectors = await evaluationVectors({ db, dataDir: deps.dataDir }, source, options.data.images, options.preprocessedMemo, progress);
+      const galleryVectors = options.gallery
+        ? await evaluationVectors({ db, dataDir: deps.dataDir }, source, options.gallery.images, options.preprocessedMemo, progress)
+        : null;
       const embedSeconds = seconds(embedStarted);
 
       const keep = (images: EvaluationImage[], vectors: (Float32Array | null)[]) => images.map((_, i) => i).filter((i) => vectors[i] !== null);
