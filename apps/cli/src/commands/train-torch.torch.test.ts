@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embeddingDifference, loadServingEmbedder, readModelMetadata } from '@cbmir/embedder';
+import { DEFAULT_PREPROCESSING } from '@cbmir/imaging';
 import { validationMetrics } from '@cbmir/retrieval';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeLabelledSyntheticFolder } from '../../test/labelled-synthetic-folder.ts';
@@ -65,7 +66,7 @@ describe('cbmir train --engine torch', () => {
       trainer: { engine: 'torch' },
       spec: { architecture: 'resnet-tiny', inputSize: 32, embeddingDim: 8 },
     });
-    expect(metadata.info).toMatchObject({ kind: 'supervised', trained: true, preprocessing: { inputSize: 32, version: 'graham-v2' } });
+    expect(metadata.info).toMatchObject({ kind: 'supervised', trained: true, preprocessing: { inputSize: 32, version: DEFAULT_PREPROCESSING.version } });
     const manifest = JSON.parse(readFileSync(join(out, 'checkpoint', 'training-set.json'), 'utf8')) as {
       train: unknown[];
       validation: { cacheFile: string }[];
