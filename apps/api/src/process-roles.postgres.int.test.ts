@@ -116,6 +116,23 @@ describe('process roles: cbmir serve and cbmir worker (postgres)', () => {
     expect(api.child.exitCode).toBe(0);
   });
 
+  it('cbmir serve killed with SIGKILL takes its API server down with it (no orphan left serving)', { timeout: 300_000 }, async () => {
+    const api = await startRole('serve', /cbmir is ready: (http:\/\/[\d.:]+) /);
+    const health = `${api.ready[1]!}/healthz`;
+    expect((await fetch(health)).status).toBe(200);
+    api.child.kill('SIGKILL');
+    await exited(api.child);
+    let answering = true;
+    for (const started = Date.now(); answering && Date.now() - started < 30_000; ) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      answering = await fetch(health).then(
+        () => true,
+        () => false,
+      );
+    }
+    expect(answering).toBe(false);
+  });
+
   it('refuses the api and worker roles without a PostgreSQL server', async () => {
     const { DATABASE_URL: _inherited, ...env } = process.env;
     const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', 'worker'], {

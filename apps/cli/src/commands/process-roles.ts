@@ -29,9 +29,13 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<n
 /**
  * `cbmir serve`: the API app's server (apps/api/src/main.ts, as `pnpm serve` runs it) with CBMIR_ROLE=api, in a
  * child process that shares this one's terminal. SIGINT and SIGTERM are passed on; the exit code is the server's.
+ * Killed with SIGKILL, this process cannot pass anything on: the server sees it gone (CBMIR_PARENT_PID) and stops.
  */
 export function runApiServer(env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const child = spawn(process.execPath, [...process.execArgv, API_MAIN], { env: { ...env, CBMIR_ROLE: 'api' }, stdio: 'inherit' });
+  const child = spawn(process.execPath, [...process.execArgv, API_MAIN], {
+    env: { ...env, CBMIR_ROLE: 'api', CBMIR_PARENT_PID: String(process.pid) },
+    stdio: 'inherit',
+  });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
