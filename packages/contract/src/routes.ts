@@ -94,6 +94,18 @@ export const ArchiveUploadForm = Type.Object({
 const multipart = ['multipart/form-data'] as const;
 
 /** Every REST route of the API, by name. The server registers exactly these (a test holds it to that). */
+/** A stored case's file (its thumbnail, its original): bytes with an ETag, 304 when the client has them. */
+const storedImageFile = <const P extends string>(path: P) =>
+  ({
+    method: 'GET',
+    path,
+    access: 'clinician',
+    params: ImageIdParams,
+    response: BinaryBody,
+    otherResponses: { 304: NotModified },
+    errors: [400, 401, 403, 404],
+  }) as const;
+
 export const routes = {
   // ---- health ----
   health: { method: 'GET', path: '/healthz', access: 'public', response: Health, errors: [] },
@@ -255,24 +267,8 @@ export const routes = {
     response: SamePatientImages,
     errors: [400, 401, 403, 404],
   },
-  thumbnail: {
-    method: 'GET',
-    path: '/api/v1/images/:id/thumbnail',
-    access: 'clinician',
-    params: ImageIdParams,
-    response: BinaryBody,
-    otherResponses: { 304: NotModified },
-    errors: [400, 401, 403, 404],
-  },
-  original: {
-    method: 'GET',
-    path: '/api/v1/images/:id/original',
-    access: 'clinician',
-    params: ImageIdParams,
-    response: BinaryBody,
-    otherResponses: { 304: NotModified },
-    errors: [400, 401, 403, 404],
-  },
+  thumbnail: storedImageFile('/api/v1/images/:id/thumbnail'),
+  original: storedImageFile('/api/v1/images/:id/original'),
   similar: {
     method: 'GET',
     path: '/api/v1/images/:id/similar',
