@@ -4,25 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from './open-database.ts';
 import { createTestDatabase } from './test-database.ts';
+import { testImageRow } from './test-image-row.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cbmir-db-'));
 let target: Awaited<ReturnType<typeof createTestDatabase>>;
 let db: Database;
 
-function image(sha256: string, grade: number | null) {
-  return {
-    sha256,
-    originalPath: `originals/${sha256}.jpg`,
-    thumbnailPath: `thumbnails/${sha256}.jpg`,
-    format: 'jpeg',
-    width: 256,
-    height: 256,
-    eye: 'left' as const,
-    grade,
-    patientRef: `p-${sha256}`,
-    source: 'test',
-  };
-}
+const image = (sha256: string, grade: number | null) => testImageRow(sha256, { grade, patientRef: `p-${sha256}` });
 
 beforeAll(async () => {
   target = await createTestDatabase();

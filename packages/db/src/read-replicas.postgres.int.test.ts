@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from './open-database.ts';
 import { parseLsn } from './read-replicas.ts';
-import { createTestDatabase, replicaOfTestDatabase, until, withReplicaReplayPaused } from './testing.ts';
+import { createTestDatabase, replicaOfTestDatabase, testImageRow, until, withReplicaReplayPaused } from './testing.ts';
 
 // A real primary and a real streaming replica of it (scripts/start-test-postgres.sh starts both).
 let target: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -12,20 +12,7 @@ const warnings: string[] = [];
 const servedByStandby = async (database: Database) =>
   (await database.reads.sql.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby'))[0]!.standby;
 
-function image(sha256: string) {
-  return {
-    sha256,
-    originalPath: `originals/${sha256}.jpg`,
-    thumbnailPath: `thumbnails/${sha256}.jpg`,
-    format: 'jpeg',
-    width: 256,
-    height: 256,
-    eye: 'left' as const,
-    grade: 2,
-    patientRef: null,
-    source: 'replica-test',
-  };
-}
+const image = (sha256: string) => testImageRow(sha256, { source: 'replica-test' });
 
 beforeAll(async () => {
   target = await createTestDatabase();
