@@ -45,12 +45,12 @@ describe(`search filters (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
   it('keeps only the grades, eye and source asked for, and says how many cases pass', async () => {
     const body = await search({ grade: '2-4', eye: 'right', source: 'demo' });
     // Right eyes are the odd demo images: grades 1, 3, 0, 2, 4 -> 3 of them are grade 2-4.
-    expect(body.matching).toBe(3);
+    expect(body).toMatchObject({ matching: 3, matchingCapped: false });
     expect(body.results).toHaveLength(3);
     expect(body.results.every((hit) => hit.eye === 'right' && hit.grade! >= 2)).toBe(true);
     expect(body.shortfall).toMatchObject({ code: 'fewer_match' });
     const all = await search({}, 5);
-    expect(all).toMatchObject({ matching: null, shortfall: null });
+    expect(all).toMatchObject({ matching: null, matchingCapped: false, shortfall: null });
     expect(all.results).toHaveLength(5);
   });
 

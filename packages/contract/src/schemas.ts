@@ -76,8 +76,9 @@ export const SearchResponse = Type.Object({
   results: Type.Array(SearchHit),
   suggestion: Type.Union([GradeSuggestion, Type.Null()]),
   matching: Type.Union([Type.Integer(), Type.Null()], {
-    description: 'Indexed cases that pass the filters (null when the search was not filtered)',
+    description: 'Indexed cases that pass the filters, counted up to 10,000 (null when the search was not filtered); see matchingCapped',
   }),
+  matchingCapped: Type.Boolean({ description: 'True when more indexed cases pass the filters than `matching` says (it stopped counting at 10,000)' }),
   shortfall: Type.Union([SearchShortfall, Type.Null()]),
   query: Type.Optional(
     Type.Union([Type.Object({ eye: Eye, patientRef: Type.Union([Type.String(), Type.Null()]) }), Type.Null()], {

@@ -98,6 +98,20 @@ describe(`k-NN with filters (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
     expect(result.neighbours.filter((n) => truth.has(n.imageId)).length).toBeGreaterThanOrEqual(K - 1);
   });
 
+  it('counts the images that pass a filter only up to a limit, and then says more pass', async () => {
+    // 150 images pass grade 4. Counting stops one row past the limit.
+    const atLimit = await db.embeddings.search(space, query, K, { filter: grade4, matchingCountMax: N / 20 });
+    expect(atLimit).toMatchObject({ matching: N / 20, matchingCapped: false, strategy: 'exact' });
+    const capped = await db.embeddings.search(space, query, K, { filter: grade4, matchingCountMax: 100 });
+    expect(capped).toMatchObject({ matching: 100, matchingCapped: true });
+    // More pass than were counted, so the exact shortcut is not taken, yet k results come back, all passing.
+    expect(capped.strategy).toBe('hnsw-iterative');
+    expect(capped.neighbours).toHaveLength(K);
+    expect(capped.neighbours.every((n) => labels.get(n.imageId)!.grade === 4)).toBe(true);
+    const unfiltered = await db.embeddings.search(space, query, K);
+    expect(unfiltered).toMatchObject({ matching: null, matchingCapped: false, strategy: 'hnsw' });
+  });
+
   it('answers a selective filter exactly, by default', async () => {
     const result = await db.embeddings.search(space, query, K, { filter: grade4 });
     expect(result.strategy).toBe('exact');
@@ -128,7 +142,7 @@ describe(`k-NN with filters (${process.env.CBMIR_TEST_DB ?? 'pglite'})`, () => {
 
   it('returns nothing, with zero matching, for a filter nothing passes', async () => {
     const result = await db.embeddings.search(space, query, K, { filter: { grades: [4], source: 'nowhere' } });
-    expect(result).toEqual({ neighbours: [], matching: 0, strategy: 'exact' });
+    expect(result).toEqual({ neighbours: [], matching: 0, matchingCapped: false, strategy: 'exact' });
     const future = await db.embeddings.search(space, query, K, { filter: { ingestedFrom: new Date(Date.now() + 86_400_000) } });
     expect(future.neighbours).toEqual([]);
   });

@@ -136,7 +136,7 @@ export const imageRoutes =
       ),
       handler: async (request) => {
         const filters = pickSearchFilters(request.query);
-        const { model, results, suggestion, matching, shortfall, queryVector } = await deps.search.similarTo(
+        const { model, results, suggestion, matching, matchingCapped, shortfall, queryVector } = await deps.search.similarTo(
           request.params.id,
           request.query.k ?? 10,
           filters,
@@ -156,7 +156,7 @@ export const imageRoutes =
           modelVersionId: model.id,
           results,
         });
-        return { model: toModelVersionDto(model), results, suggestion, matching, shortfall, queryVector, historyId };
+        return { model: toModelVersionDto(model), results, suggestion, matching, matchingCapped, shortfall, queryVector, historyId };
       },
     });
 

@@ -27,9 +27,9 @@ export const searchRefineRoutes =
       ),
       handler: async (request) => {
         const { vector, liked = [], disliked = [], k = 10, filters = {} } = request.body;
-        const { model, results, suggestion, matching, shortfall, queryVector } = await deps.search.refine(vector, liked, disliked, k, filters);
+        const { model, results, suggestion, matching, matchingCapped, shortfall, queryVector } = await deps.search.refine(vector, liked, disliked, k, filters);
         await deps.audit.record(request, 'search.refine', null, { modelVersionId: model.id, k, filters, liked, disliked, results: results.length });
-        return { model: toModelVersionDto(model), results, suggestion, matching, shortfall, queryVector };
+        return { model: toModelVersionDto(model), results, suggestion, matching, matchingCapped, shortfall, queryVector };
       },
     });
   };

@@ -60,7 +60,7 @@ export const searchRoutes =
         const header = await readImageHeader(bytes);
         if (region) checkRegion(region, header);
         deps.admission.charge(request.principal!.id, (header.width * header.height) / 1e6);
-        const { model, results, suggestion, matching, shortfall, timings, batchSize, queryVector } = await deps.admission.run(async () =>
+        const { model, results, suggestion, matching, matchingCapped, shortfall, timings, batchSize, queryVector } = await deps.admission.run(async () =>
           deps.search.searchByImage(region ? await cropQuery(bytes, region) : bytes, request.query.k ?? 10, filters),
         );
         // Where the time went (and how many images shared the forward pass), for dev tools and `pnpm bench search`.
@@ -81,7 +81,17 @@ export const searchRoutes =
             request.log.warn({ err: error }, 'this search could not be kept in the caller’s history');
             return undefined;
           });
-        return { model: toModelVersionDto(model), results, suggestion, matching, shortfall, query, queryVector, ...(historyId ? { historyId } : {}) };
+        return {
+          model: toModelVersionDto(model),
+          results,
+          suggestion,
+          matching,
+          matchingCapped,
+          shortfall,
+          query,
+          queryVector,
+          ...(historyId ? { historyId } : {}),
+        };
       },
     });
 
@@ -96,9 +106,13 @@ export const searchRoutes =
       ),
       handler: async (request) => {
         const filters = request.body.filters ?? {};
-        const { model, results, suggestion, matching, shortfall } = await deps.search.searchByVector(request.body.vector, request.body.k ?? 10, filters);
+        const { model, results, suggestion, matching, matchingCapped, shortfall } = await deps.search.searchByVector(
+          request.body.vector,
+          request.body.k ?? 10,
+          filters,
+        );
         await deps.audit.record(request, 'search.vector', null, { modelVersionId: model.id, k: request.body.k ?? 10, filters, results: results.length });
-        return { model: toModelVersionDto(model), results, suggestion, matching, shortfall };
+        return { model: toModelVersionDto(model), results, suggestion, matching, matchingCapped, shortfall };
       },
     });
   };

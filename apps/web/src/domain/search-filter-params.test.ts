@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { filterProblem, filtersFromUrl, filtersToUrl, gradeFilterText, gradesOf } from './search-filter-params.ts';
+import { filterProblem, filtersFromUrl, filtersToUrl, gradeFilterText, gradesOf, matchingText } from './search-filter-params.ts';
 
 describe('search filters in the URL', () => {
   it('round-trips through the query string and keeps other parameters', () => {
@@ -19,5 +19,14 @@ describe('search filters in the URL', () => {
   it('says what is wrong with a filter', () => {
     expect(filterProblem({ grade: '2-4' })).toBeNull();
     expect(filterProblem({ grade: '9' })).toMatch(/0-4/);
+  });
+});
+
+describe('matchingText', () => {
+  it('says how many cases pass the filters, and "more than" where the server stopped counting', () => {
+    expect(matchingText(1, false)).toBe('the 1 indexed case');
+    expect(matchingText(3, false)).toBe('the 3 indexed cases');
+    expect(matchingText(10_000, false)).toBe('the 10,000 indexed cases');
+    expect(matchingText(10_000, true)).toBe('more than 10,000 indexed cases');
   });
 });

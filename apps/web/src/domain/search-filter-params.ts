@@ -1,4 +1,5 @@
 import { parseSearchFilters, pickSearchFilters, SEARCH_FILTER_NAMES, SearchFilterError, type SearchFilters } from '@cbmir/contract';
+import { formatCount } from './format.ts';
 
 /** The search filters held in the page's URL (?grade=2-4&eye=right...), so a filtered search can be shared. */
 export function filtersFromUrl(params: URLSearchParams): SearchFilters {
@@ -61,4 +62,10 @@ export function gradeFilterText(grades: Set<number | null>): string | undefined 
 
 export function activeFilterCount(filters: SearchFilters): number {
   return SEARCH_FILTER_NAMES.filter((name) => filters[name] !== undefined).length;
+}
+
+/** How many indexed cases pass a search's filters, as the results line says it (the server counts up to 10,000). */
+export function matchingText(matching: number, capped: boolean): string {
+  if (capped) return `more than ${formatCount(matching)} indexed cases`;
+  return `the ${formatCount(matching)} indexed ${matching === 1 ? 'case' : 'cases'}`;
 }

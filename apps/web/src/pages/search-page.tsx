@@ -12,7 +12,7 @@ import { RefineControls, RefineMarks } from '../components/refine-controls.tsx';
 import { QueryRegionSelector } from '../components/region-selector.tsx';
 import { useRefine } from '../api/use-refine.ts';
 import { ErrorMessage, LoadingMessage } from '../components/status-message.tsx';
-import { filtersFromUrl, filtersKey, filtersToUrl } from '../domain/search-filter-params.ts';
+import { filtersFromUrl, filtersKey, filtersToUrl, matchingText } from '../domain/search-filter-params.ts';
 import { compareUrl } from '../domain/compare-url.ts';
 
 export function SearchPage() {
@@ -103,12 +103,7 @@ function SearchOutcome({ search, filters, onFilters }: { search: SearchSession['
           <p className="results-panel__meta" data-testid="results-meta">
             {search.data.results.length} nearest {search.data.results.length === 1 ? 'case' : 'cases'} by{' '}
             <abbr title="Euclidean distance between embeddings; smaller is more similar">L2</abbr> distance, ranked by model {search.data.model.name}
-            {search.data.matching !== null && (
-              <>
-                , among the {search.data.matching} indexed {search.data.matching === 1 ? 'case' : 'cases'} that pass the filters
-              </>
-            )}
-            .
+            {search.data.matching !== null && <>, among {matchingText(search.data.matching, search.data.matchingCapped)} that pass the filters</>}.
           </p>
         )}
         {search.isSuccess && search.data.shortfall && search.data.results.length > 0 && (

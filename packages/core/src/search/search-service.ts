@@ -123,7 +123,7 @@ export function searchServiceFactory(deps: { db: Database; runtime: ModelRuntime
     // Search reads a replica where DATABASE_READ_URL names one: a case ingested a moment ago may join a second later.
     const found = await db.reads.embeddings.search(version, vector, k, { filter });
     const results = await hitsOf(found.neighbours);
-    return { results, suggestion: gradeSuggestion(results), matching: found.matching, shortfall: shortfallOf(found, k) };
+    return { results, suggestion: gradeSuggestion(results), matching: found.matching, matchingCapped: found.matchingCapped, shortfall: shortfallOf(found, k) };
   }
 
   return {
