@@ -22,7 +22,8 @@ commands:
       (APTOS) or file,grade[,patient_id,eye]; without --labels, one inside the archive is used. Idempotent:
       images already stored (same bytes) are skipped. A killed run resumes when run again.
   train --data <folder> --labels <csv> --out <dir> [--engine auto|torch|tfjs] [--model siamese|supervised]
-        [--arch resnet50|resnet34|resnet18|resnet-tiny] [--image-size 224] [--embedding-dim 128] [--epochs 10] [--batch 16]
+        [--arch resnet50|resnet34|resnet18|resnet-tiny] [--image-size 224] [--preprocessing graham-v4|graham-v3] [--embedding-dim 128]
+        [--epochs 10] [--batch 16]
         [--margin 1] [--lr 0.001] [--seed 42] [--positive-fraction 0.5] [--validation-fraction 0.15] [--steps-per-epoch N]
         [--time-budget minutes] [--patience 3] [--keep best|last] [--name name] [--init weights] [--resume] [--register] [--activate]
         PyTorch engine only: [--pair-loss contrastive|supcon] [--temperature 0.1] [--balance 1] [--regression-weight 0] [--weight-decay 0.0001] [--select map|macro-map|kappa]
@@ -151,6 +152,7 @@ async function main(argv: string[]): Promise<number> {
             'model',
             'arch',
             'image-size',
+            'preprocessing',
             'embedding-dim',
             'epochs',
             'batch',

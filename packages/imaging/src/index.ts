@@ -10,14 +10,18 @@ export { DEFAULT_THUMBNAIL_SIZE, makeThumbnail } from './thumbnail.ts';
 export { findFundusDisc, locateFundusDisc, type FundusDisc } from './fundus-disc.ts';
 export {
   DEFAULT_PREPROCESSING,
+  GRAHAM_SCALE_RADIUS,
   PREPROCESSED_BACKGROUND,
   PREPROCESSING_VERSIONS,
+  TRAINING_PREPROCESSING_VERSIONS,
   UnsupportedPreprocessingError,
   assertValidPreprocessing,
   preprocessFundus,
+  preprocessingForInputSize,
   resolvePreprocessing,
   type FundusPreprocessing,
   type PreprocessedImage,
+  type TrainingPreprocessingVersion,
 } from './fundus-preprocess.ts';
 export { keptRegion, preprocessedToPng, type KeptRegion } from './preprocessed-view.ts';
 export type { RawRgbImage } from './raw-image.ts';

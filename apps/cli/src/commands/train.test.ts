@@ -49,7 +49,7 @@ describe('cbmir train', () => {
     expect(summary).toMatch(/validation before training: MAP/);
     const metadata = await readModelMetadata(out);
     expect(metadata.spec).toMatchObject({ architecture: 'resnet-tiny', inputSize: 32, embeddingDim: 8 });
-    expect(metadata.info).toMatchObject({ kind: 'siamese', trained: true, preprocessing: { inputSize: 32 } });
+    expect(metadata.info).toMatchObject({ kind: 'siamese', trained: true, preprocessing: { inputSize: 32, version: 'graham-v4' } });
     expect(metadata.info?.dataFingerprint).toMatch(/^[0-9a-f]{16}$/);
     const embedder = await loadEmbedder(out);
     expect((await embedder.embed([new Float32Array(32 * 32 * 3)]))[0]).toHaveLength(8);
@@ -60,13 +60,18 @@ describe('cbmir train', () => {
     const out = join(root, 'model-b');
     const controller = new AbortController();
     controller.abort(); // interrupted before the first step of the first epoch
-    const first = await train(options(out), controller.signal);
+    const first = await train(options(out, { preprocessing: 'graham-v3' }), controller.signal);
     expect(first.result.stoppedBy).toBe('interrupted');
     expect(existsSync(join(out, 'checkpoint', 'training-state.json'))).toBe(true);
     expect(existsSync(join(out, 'model.json'))).toBe(true);
 
+    // A resumed run keeps the checkpoint's preprocessing (Graham's radius here), not today's default.
+    await expect(train(options(out, { resume: true, preprocessing: 'graham-v4' }), new AbortController().signal)).rejects.toThrow(
+      /trained with graham-v3, which a resumed run keeps/,
+    );
     const resumed = await train(options(out, { resume: true }), new AbortController().signal);
     expect(resumed.result.stoppedBy).toBe('completed');
+    expect((await readModelMetadata(out)).info?.preprocessing).toMatchObject({ version: 'graham-v3', scaleRadius: 300 });
     expect(resumed.result.epochsDone).toBe(3);
     const state = JSON.parse(readFileSync(join(out, 'checkpoint', 'training-state.json'), 'utf8'));
     expect(state.history.map((epoch: { epoch: number }) => epoch.epoch)).toEqual([1, 2, 3]);
@@ -83,6 +88,7 @@ describe('cbmir train', () => {
     expect(() => parseTrainOptions({ data, labels, out: 'x', model: 'triplet' })).toThrow(/siamese or supervised/);
     expect(() => parseTrainOptions({ data, labels, out: 'x', epochs: '0' })).toThrow(/--epochs/);
     expect(() => parseTrainOptions({ data, labels, out: 'x', arch: 'vgg' })).toThrow(/--arch/);
+    expect(() => parseTrainOptions({ data, labels, out: 'x', preprocessing: 'graham-v1' })).toThrow(/--preprocessing must be graham-v4 or graham-v3/);
     expect(() => parseTrainOptions({ data, labels, out: 'x', arch: 'resnet-tiny', init: 'w.h5' })).toThrow(/resnet50/);
   });
 

@@ -17,11 +17,11 @@ import {
   type ValidationMetrics,
   writeFileAtomically,
 } from '@cbmir/embedder';
-import { augmentPreprocessed } from '@cbmir/imaging';
+import { augmentPreprocessed, TRAINING_PREPROCESSING_VERSIONS, type TrainingPreprocessingVersion } from '@cbmir/imaging';
 import type * as tf from '@tensorflow/tfjs';
 import { createProgress } from '../progress.ts';
 import { findTorchPython, runTorchTrainer, TORCH_INSTALL_HINT, type TorchPython } from '../torch-trainer.ts';
-import { describeSplit, prepareTrainingSet, type TrainingSet } from '../training-set.ts';
+import { describeSplit, prepareTrainingSet, trainingPreprocessing, type TrainingSet } from '../training-set.ts';
 import { UsageError } from '../usage-error.ts';
 
 export type TrainingEngine = 'torch' | 'tfjs' | 'auto';
@@ -49,6 +49,8 @@ export interface TrainOptions {
   model: ModelKind;
   arch: Architecture;
   imageSize: number;
+  /** --preprocessing: for a new run (graham-v4 when not given); a resumed one keeps its checkpoint's */
+  preprocessing: TrainingPreprocessingVersion | undefined;
   embeddingDim: number;
   epochs: number;
   batch: number;
@@ -133,6 +135,7 @@ export function parseTrainOptions(values: Record<string, string | boolean | unde
     model,
     arch,
     imageSize: number('image-size', 224, (n) => positiveInt(n) && n >= 16 && n <= 1024, 'an integer from 16 to 1024')!,
+    preprocessing: text('preprocessing') === undefined ? undefined : oneOf('preprocessing', TRAINING_PREPROCESSING_VERSIONS, 'graham-v4'),
     embeddingDim: number('embedding-dim', 128, (n) => positiveInt(n) && n <= 2000, 'an integer from 1 to 2000')!,
     epochs: number('epochs', 10, positiveInt, 'a positive integer')!,
     batch: number('batch', 16, positiveInt, 'a positive integer')!,
@@ -242,7 +245,7 @@ export async function train(options: TrainOptions, signal: AbortSignal): Promise
     data: options.data,
     labels: options.labels,
     dataDir: options.dataDir,
-    imageSize: options.imageSize,
+    preprocessing: await trainingPreprocessing(options),
     validationFraction: options.validationFraction,
     seed: options.seed,
   });

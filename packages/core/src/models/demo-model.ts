@@ -7,7 +7,7 @@ import type { Database, StoredModelVersion } from '@cbmir/db';
 import { embedWithModel, resolveEmbedderSpec, runTraining, splitByPatient, type TrainingItem, type ValidationMetrics } from '@cbmir/embedder';
 import { validationMetrics } from '@cbmir/retrieval';
 import type * as tf from '@tensorflow/tfjs';
-import { augmentPreprocessed, DEFAULT_PREPROCESSING, preprocessFundus } from '@cbmir/imaging';
+import { augmentPreprocessed, preprocessingForInputSize, preprocessFundus } from '@cbmir/imaging';
 import type { ModelActivation } from './model-activation.ts';
 
 export const DEMO_MODEL_NAME = 'demo-siamese-resnet-tiny-64px';
@@ -29,7 +29,7 @@ export async function trainDemoModel(
   const images = (await db.images.list({ source: 'demo', limit: 10_000 })).filter((image) => image.grade !== null);
   if (images.length < 10) return null;
 
-  const preprocessing = { ...DEFAULT_PREPROCESSING, inputSize: INPUT_SIZE };
+  const preprocessing = preprocessingForInputSize(INPUT_SIZE);
   const pixels = new Map<string, Float32Array>();
   for (const image of images) pixels.set(image.id, (await preprocessFundus(await deps.files.read(image.originalPath), preprocessing)).data);
   const items: TrainingItem[] = images.map((image) => ({ id: image.id, grade: image.grade!, patientId: image.patientRef ?? image.id }));

@@ -15,7 +15,7 @@ import {
   type InferenceEngine,
 } from '@cbmir/embedder';
 import {
-  DEFAULT_PREPROCESSING,
+  preprocessingForInputSize,
   ImageValidationError,
   preprocessFundus,
   resolvePreprocessing,
@@ -64,7 +64,7 @@ export function untrainedVersionRecord(name: string, spec: EmbedderSpec) {
     architecture: spec.architecture,
     embeddingDim: spec.embeddingDim,
     inputSize: spec.inputSize,
-    preprocessing: { ...DEFAULT_PREPROCESSING, inputSize: spec.inputSize },
+    preprocessing: { ...preprocessingForInputSize(spec.inputSize) },
     spec: { ...spec },
     weightsPath: null,
     trained: false,
