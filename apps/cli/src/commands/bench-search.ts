@@ -15,8 +15,9 @@ export const SEARCH_BENCH_USAGE = `  bench search [--url http://127.0.0.1:8080] 
       Authentication: an API key (CBMIR_API_KEY or --api-key-file), or admin credentials (--user, default admin;
       CBMIR_ADMIN_PASSWORD or --password-file, the password the server was first started with), with which the bench
       issues itself a temporary clinician key and revokes it at the end.
-      Start the server with a search rate limit above the bench's rate, e.g.
-        CBMIR_SEARCH_RATE_LIMIT=100000 CBMIR_ADMIN_PASSWORD=... pnpm serve`;
+      Start the server with search budgets above the bench's rate (requests and megapixels a minute: at the
+      default 600 megapixels, 10-megapixel queries get 429 after about 60), e.g.
+        CBMIR_SEARCH_RATE_LIMIT=100000 CBMIR_SEARCH_MEGAPIXELS_PER_MINUTE=1000000 CBMIR_ADMIN_PASSWORD=... pnpm serve`;
 
 export interface SearchBenchOptions {
   url: string;
