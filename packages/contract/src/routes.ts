@@ -93,7 +93,6 @@ export const ArchiveUploadForm = Type.Object({
 
 const multipart = ['multipart/form-data'] as const;
 
-/** Every REST route of the API, by name. The server registers exactly these (a test holds it to that). */
 /** A stored case's file (its thumbnail, its original): bytes with an ETag, 304 when the client has them. */
 const storedImageFile = <const P extends string>(path: P) =>
   ({
@@ -106,6 +105,7 @@ const storedImageFile = <const P extends string>(path: P) =>
     errors: [400, 401, 403, 404],
   }) as const;
 
+/** Every REST route of the API, by name. The server registers exactly these (a test holds it to that). */
 export const routes = {
   // ---- health ----
   health: { method: 'GET', path: '/healthz', access: 'public', response: Health, errors: [] },
