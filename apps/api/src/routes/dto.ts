@@ -1,4 +1,4 @@
-import type { ModelVersion } from '@cbmir/contract';
+import type { ModelVersion, SearchResponse } from '@cbmir/contract';
 import type { StoredModelVersion } from '@cbmir/db';
 
 /** The REST form of a model version (contract ModelVersion). */
@@ -14,4 +14,12 @@ export function toModelVersionDto(version: StoredModelVersion): ModelVersion {
     active: version.active,
     createdAt: version.createdAt.toISOString(),
   };
+}
+
+type SearchFound = Pick<SearchResponse, 'results' | 'suggestion' | 'matching' | 'matchingCapped' | 'shortfall'> & { model: StoredModelVersion };
+
+/** What every search answer (contract SearchResponse) carries from the search service's result; routes add their own parts. */
+export function toSearchAnswer(found: SearchFound): Pick<SearchResponse, 'model' | 'results' | 'suggestion' | 'matching' | 'matchingCapped' | 'shortfall'> {
+  const { model, results, suggestion, matching, matchingCapped, shortfall } = found;
+  return { model: toModelVersionDto(model), results, suggestion, matching, matchingCapped, shortfall };
 }

@@ -11,7 +11,7 @@ import {
 import { type ImageRecord, type ImageSummary, pickSearchFilters, routes } from '@cbmir/contract';
 import type { StoredImage } from '@cbmir/db';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { toModelVersionDto } from './dto.ts';
+import { toModelVersionDto, toSearchAnswer } from './dto.ts';
 import { routeOptions } from './route-options.ts';
 
 const CONTENT_TYPES: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', tiff: 'image/tiff', webp: 'image/webp' };
@@ -136,14 +136,10 @@ export const imageRoutes =
       ),
       handler: async (request) => {
         const filters = pickSearchFilters(request.query);
-        const { model, results, suggestion, matching, matchingCapped, shortfall, queryVector } = await deps.search.similarTo(
-          request.params.id,
-          request.query.k ?? 10,
-          filters,
-          {
-            excludeSamePatient: request.query.excludeSamePatient ?? false,
-          },
-        );
+        const found = await deps.search.similarTo(request.params.id, request.query.k ?? 10, filters, {
+          excludeSamePatient: request.query.excludeSamePatient ?? false,
+        });
+        const { model, results } = found;
         await deps.audit.record(
           request,
           'search.similar',
@@ -156,7 +152,7 @@ export const imageRoutes =
           modelVersionId: model.id,
           results,
         });
-        return { model: toModelVersionDto(model), results, suggestion, matching, matchingCapped, shortfall, queryVector, historyId };
+        return { ...toSearchAnswer(found), queryVector: found.queryVector, historyId };
       },
     });
 

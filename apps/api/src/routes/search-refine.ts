@@ -1,7 +1,7 @@
 import { ROCCHIO_WEIGHTS, routes } from '@cbmir/contract';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuditTrail, SearchService } from '@cbmir/core';
-import { toModelVersionDto } from './dto.ts';
+import { toSearchAnswer } from './dto.ts';
 import { routeOptions } from './route-options.ts';
 
 const { query: a, liked: b, disliked: c } = ROCCHIO_WEIGHTS;
@@ -27,9 +27,9 @@ export const searchRefineRoutes =
       ),
       handler: async (request) => {
         const { vector, liked = [], disliked = [], k = 10, filters = {} } = request.body;
-        const { model, results, suggestion, matching, matchingCapped, shortfall, queryVector } = await deps.search.refine(vector, liked, disliked, k, filters);
-        await deps.audit.record(request, 'search.refine', null, { modelVersionId: model.id, k, filters, liked, disliked, results: results.length });
-        return { model: toModelVersionDto(model), results, suggestion, matching, matchingCapped, shortfall, queryVector };
+        const found = await deps.search.refine(vector, liked, disliked, k, filters);
+        await deps.audit.record(request, 'search.refine', null, { modelVersionId: found.model.id, k, filters, liked, disliked, results: found.results.length });
+        return { ...toSearchAnswer(found), queryVector: found.queryVector };
       },
     });
   };

@@ -12,7 +12,7 @@ import {
 import { pickSearchFilters, regionOfQuery, routes } from '@cbmir/contract';
 import { contentHash, MIN_REGION_SIDE, readImageHeader } from '@cbmir/imaging';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { toModelVersionDto } from './dto.ts';
+import { toSearchAnswer } from './dto.ts';
 import { routeOptions } from './route-options.ts';
 import { readImageField } from './image-field.ts';
 
@@ -60,9 +60,10 @@ export const searchRoutes =
         const header = await readImageHeader(bytes);
         if (region) checkRegion(region, header);
         deps.admission.charge(request.principal!.id, (header.width * header.height) / 1e6);
-        const { model, results, suggestion, matching, matchingCapped, shortfall, timings, batchSize, queryVector } = await deps.admission.run(async () =>
+        const found = await deps.admission.run(async () =>
           deps.search.searchByImage(region ? await cropQuery(bytes, region) : bytes, request.query.k ?? 10, filters),
         );
+        const { model, results, timings, batchSize } = found;
         // Where the time went (and how many images shared the forward pass), for dev tools and `pnpm bench search`.
         const durations = Object.entries(timings).map(([name, ms]) => `${name};dur=${ms.toFixed(1)}`);
         reply.header('server-timing', [...durations, `batch;desc="${batchSize}"`].join(', '));
@@ -81,17 +82,7 @@ export const searchRoutes =
             request.log.warn({ err: error }, 'this search could not be kept in the caller’s history');
             return undefined;
           });
-        return {
-          model: toModelVersionDto(model),
-          results,
-          suggestion,
-          matching,
-          matchingCapped,
-          shortfall,
-          query,
-          queryVector,
-          ...(historyId ? { historyId } : {}),
-        };
+        return { ...toSearchAnswer(found), query, queryVector: found.queryVector, ...(historyId ? { historyId } : {}) };
       },
     });
 
@@ -106,13 +97,14 @@ export const searchRoutes =
       ),
       handler: async (request) => {
         const filters = request.body.filters ?? {};
-        const { model, results, suggestion, matching, matchingCapped, shortfall } = await deps.search.searchByVector(
-          request.body.vector,
-          request.body.k ?? 10,
+        const found = await deps.search.searchByVector(request.body.vector, request.body.k ?? 10, filters);
+        await deps.audit.record(request, 'search.vector', null, {
+          modelVersionId: found.model.id,
+          k: request.body.k ?? 10,
           filters,
-        );
-        await deps.audit.record(request, 'search.vector', null, { modelVersionId: model.id, k: request.body.k ?? 10, filters, results: results.length });
-        return { model: toModelVersionDto(model), results, suggestion, matching, matchingCapped, shortfall };
+          results: found.results.length,
+        });
+        return toSearchAnswer(found);
       },
     });
   };
