@@ -11,8 +11,8 @@ export interface PreprocessedMemo {
 }
 
 /**
- * For one `cbmir eval` run: Table 1 reads several layers of one model, and the ~75 ms preprocessing of
- * each picture (the bulk of the time with a small network) then happens once. 1 GiB holds 4,720 pictures
+ * For one `cbmir eval` run: Table 1 reads several layers of one model, and the preprocessing of each
+ * picture (15-36 ms on one core for a 256 px photograph; the bulk of the time with a small network) then happens once. 1 GiB holds 4,720 pictures
  * at 128 px; past the budget pictures are simply preprocessed again.
  */
 export function createPreprocessedMemo(budget = 1024 ** 3): PreprocessedMemo {
