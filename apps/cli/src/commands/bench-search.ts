@@ -196,7 +196,10 @@ function postSearch(url: string, key: string, query: Buffer): Promise<Response> 
 async function runBurst(url: string, auth: BenchAuth, queries: Buffer[], requests: number): Promise<SearchBurst> {
   const memory = async () => {
     const text = await auth.metrics();
-    return { rss: metricValue(text, 'cbmir_process_resident_memory_bytes'), peak: metricValue(text, 'cbmir_process_peak_resident_memory_bytes') };
+    const rss = metricValue(text, 'cbmir_process_resident_memory_bytes');
+    const peak = metricValue(text, 'cbmir_process_peak_resident_memory_bytes');
+    // The two are read from /proc at slightly different moments of one scrape: the peak is at least the RSS seen.
+    return { rss, peak: peak !== null && rss !== null ? Math.max(peak, rss) : peak };
   };
   const before = await memory();
   const counts = { ok: 0, rateLimited: 0, busy: 0, withRetryAfter: 0, otherClientErrors: 0, serverErrors: 0, networkErrors: 0 };
