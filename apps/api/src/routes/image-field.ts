@@ -9,7 +9,11 @@ export async function readImageField(request: FastifyRequest): Promise<Buffer> {
   try {
     const file = await request.file();
     if (file?.fieldname !== 'image') throw new InvalidInputError('missing_image', 'no file in the form field "image"');
-    return await file.toBuffer();
+    const bytes = await file.toBuffer();
+    // toBuffer() misses the limit when busboy flags the file truncated only after handing over its last chunk
+    // (fastify-multipart issues #428, #542): the cut-off file would be searched as if whole. Checked again here.
+    if (file.file.truncated) throw new request.server.multipartErrors.RequestFileTooLargeError();
+    return bytes;
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (error instanceof DomainError || (typeof code === 'string' && code.startsWith('FST_'))) throw error;
