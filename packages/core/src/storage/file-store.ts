@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 /**
@@ -22,8 +22,14 @@ export function fileStoreFactory({ dataDir }: { dataDir: string }) {
     // Write then rename, so a crash never leaves a half-written file under the final name. The temporary name
     // is this write's own: two writes of one path at once (the same thumbnail asked for twice) must not share it.
     const partial = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.partial`;
-    await writeFile(partial, bytes);
-    await rename(partial, path);
+    try {
+      await writeFile(partial, bytes);
+      await rename(partial, path);
+    } catch (error) {
+      // A full disk must not stay fuller until the next orphan sweep: this write's own temporary file goes now.
+      await rm(partial, { force: true });
+      throw error;
+    }
   }
 
   return {
