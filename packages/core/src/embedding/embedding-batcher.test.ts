@@ -58,6 +58,22 @@ describe('createEmbeddingBatcher', () => {
     expect(done).toBe(true);
   });
 
+  it('with no window (the server default) starts a lone request at once, and batches what arrives while the engine is busy', async () => {
+    vi.useFakeTimers();
+    const engine = fakeEngine({ msPerBatch: 50 });
+    const batcher = createEmbeddingBatcher({ run: engine.run, maxBatch: 16, windowMs: 0 });
+    const first = batcher.embed([image(1)]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(engine.batches).toEqual([[1]]);
+    const later = [batcher.embed([image(2)]), batcher.embed([image(3)])];
+    await vi.advanceTimersByTimeAsync(20);
+    const last = batcher.embed([image(4)]);
+    await vi.advanceTimersByTimeAsync(30);
+    expect(engine.batches).toEqual([[1], [2, 3, 4]]);
+    await vi.advanceTimersByTimeAsync(50);
+    expect((await Promise.all([first, ...later, last])).map(values)).toEqual([[2], [4], [6], [8]]);
+  });
+
   it('starts a full batch at once, without waiting for the window', async () => {
     vi.useFakeTimers();
     const engine = fakeEngine();
