@@ -158,8 +158,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!['auto', 'onnxruntime', 'tfjs'].includes(inference)) problems.push(`CBMIR_INFERENCE must be auto, onnxruntime or tfjs, got "${inference}"`);
   const embedBatchSize = integer('CBMIR_EMBED_BATCH_SIZE', 16, 1, 256);
   // 0: a query reaching an idle engine starts at once; those arriving while it runs still form the next batch. On
-  // 2 cores (ResNet-50, 10 MP queries, `pnpm bench search`) 5 ms of waiting cost 15 ms at concurrency 1 (p50 93-95
-  // against 78-79 ms) and gained nothing at concurrency 4 (11.9-12.5 against 11.3-12.6 queries/s).
+  // 2 cores (ResNet-50, 10 MP queries, `pnpm bench search`, two rounds) a 5 ms window measured p50 93-95 ms at
+  // concurrency 1 against 78-79 ms without, and no more throughput at concurrency 4 (11.9-12.5 against 11.3-12.6 queries/s).
   const embedBatchWindowMs = integer('CBMIR_EMBED_BATCH_WINDOW_MS', 0, 0, 1000);
 
   const defaultModelRaw = env.CBMIR_DEFAULT_MODEL || undefined;
