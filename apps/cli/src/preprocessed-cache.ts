@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomically } from '@cbmir/embedder';
 import { contentHash, preprocessFundus, type FundusPreprocessing } from '@cbmir/imaging';
 
 /**
@@ -17,8 +18,7 @@ export function preprocessedCacheFactory(options: { dataDir: string; params: Fun
   async function write(file: string, bytes: Uint8Array): Promise<Float32Array> {
     const { data } = await preprocessFundus(bytes, params);
     await mkdir(dir, { recursive: true });
-    await writeFile(`${file}.partial`, data);
-    await rename(`${file}.partial`, file);
+    await writeFileAtomically(file, data);
     return data;
   }
 

@@ -1,16 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 
 /**
  * Writes `file` through a temporary sibling and renames it into place, so a reader (or a run killed
- * mid-write) never sees half a file; the temporary file is removed when the write fails.
+ * mid-write) never sees half a file; the temporary file is removed when the write fails (a full disk must not
+ * stay fuller). The temporary name is this write's own, so two writes of one path at once never share it;
+ * it ends in `.partial`, which the data directory's orphan sweep removes after a kill.
  */
-export async function writeFileAtomically(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
+export async function writeFileAtomically(file: string, data: string | NodeJS.ArrayBufferView): Promise<void> {
+  const partial = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.partial`;
   try {
-    await writeFile(tmp, data);
-    await rename(tmp, file);
+    await writeFile(partial, data);
+    await rename(partial, file);
   } catch (error) {
-    await rm(tmp, { force: true });
+    await rm(partial, { force: true });
     throw error;
   }
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize, sep } from 'node:path';
+import { writeFileAtomically } from '@cbmir/embedder';
 import { UsageError } from '../usage-error.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -55,8 +56,7 @@ export async function hashFile(path: string): Promise<{ sha256: string; bytes: n
 /** Written last, atomically: a backup folder without its manifest is an incomplete backup. */
 export async function writeManifest(dir: string, manifest: BackupManifest): Promise<void> {
   const path = join(dir, MANIFEST_FILE);
-  await writeFile(`${path}.partial`, `${JSON.stringify(manifest, null, 2)}\n`);
-  await rename(`${path}.partial`, path);
+  await writeFileAtomically(path, `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 /** A relative path that stays inside the folder it is joined to (a manifest is input, so it is checked). */

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { writeFileAtomically } from '@cbmir/embedder';
 
 /**
  * Originals and thumbnails on disk, addressed by content hash (images/originals/ab/abcdef....jpeg).
@@ -19,17 +19,8 @@ export function fileStoreFactory({ dataDir }: { dataDir: string }) {
   async function put(relativePath: string, bytes: Uint8Array): Promise<void> {
     const path = absolute(relativePath);
     await mkdir(dirname(path), { recursive: true });
-    // Write then rename, so a crash never leaves a half-written file under the final name. The temporary name
-    // is this write's own: two writes of one path at once (the same thumbnail asked for twice) must not share it.
-    const partial = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.partial`;
-    try {
-      await writeFile(partial, bytes);
-      await rename(partial, path);
-    } catch (error) {
-      // A full disk must not stay fuller until the next orphan sweep: this write's own temporary file goes now.
-      await rm(partial, { force: true });
-      throw error;
-    }
+    // Never a half-written file under the final name, nor a temporary file left by a failed write.
+    await writeFileAtomically(path, bytes);
   }
 
   return {
